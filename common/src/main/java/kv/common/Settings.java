@@ -1,0 +1,73 @@
+package kv.common;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Configuration read from environment variables, overridden by command-line flags of the same
+ * meaning: {@code --node-port=8081} sets {@code NODE_PORT}. Invalid values fail fast with a
+ * message naming the setting.
+ */
+public final class Settings {
+  private final Map<String, String> values;
+
+  private Settings(Map<String, String> values) {
+    this.values = Map.copyOf(values);
+  }
+
+  public static Settings from(Map<String, String> env, String... args) {
+    Map<String, String> values = new HashMap<>(env);
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      if (!arg.startsWith("--") || eq < 3) {
+        throw new IllegalArgumentException("flags are written --name=value, got: " + arg);
+      }
+      String name = arg.substring(2, eq).replace('-', '_').toUpperCase(Locale.ROOT);
+      values.put(name, arg.substring(eq + 1));
+    }
+    return new Settings(values);
+  }
+
+  public Optional<String> optional(String name) {
+    return Optional.ofNullable(values.get(name)).map(String::trim).filter(v -> !v.isEmpty());
+  }
+
+  public String string(String name, String fallback) {
+    return optional(name).orElse(fallback);
+  }
+
+  public int integer(String name, int fallback, int min, int max) {
+    Optional<String> raw = optional(name);
+    if (raw.isEmpty()) {
+      return fallback;
+    }
+    try {
+      int value = Integer.parseInt(raw.get());
+      if (value < min || value > max) {
+        throw new IllegalArgumentException(name + " must be " + min + "-" + max + ": " + value);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be an integer: " + raw.get(), e);
+    }
+  }
+
+  public Duration duration(String name, Duration fallback) {
+    Optional<String> raw = optional(name);
+    if (raw.isEmpty()) {
+      return fallback;
+    }
+    try {
+      Duration value = Durations.parse(raw.get());
+      if (value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive: " + raw.get());
+      }
+      return value;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+    }
+  }
+}

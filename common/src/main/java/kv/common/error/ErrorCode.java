@@ -1,0 +1,41 @@
+package kv.common.error;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Every failure a client or a peer can be told about, with its wire name and HTTP status. Both
+ * directions use this one table: servers render {@link #httpStatus()} and {@link #wireName()}, and
+ * clients turn a received {@code error} field back into the same code with {@link #fromWire}.
+ */
+public enum ErrorCode {
+  BAD_REQUEST("bad_request", 400),
+  UNAUTHORIZED("unauthorized", 401),
+  NOT_FOUND("not_found", 404),
+  UNKNOWN_NODE("unknown_node", 404),
+  METHOD_NOT_ALLOWED("method_not_allowed", 405),
+  VALUE_TOO_LARGE("value_too_large", 413),
+  QUORUM_NOT_MET("quorum_not_met", 503),
+  UNAVAILABLE("unavailable", 503),
+  INTERNAL("internal", 500);
+
+  private final String wireName;
+  private final int httpStatus;
+
+  ErrorCode(String wireName, int httpStatus) {
+    this.wireName = wireName;
+    this.httpStatus = httpStatus;
+  }
+
+  public String wireName() {
+    return wireName;
+  }
+
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  public static Optional<ErrorCode> fromWire(String name) {
+    return Arrays.stream(values()).filter(c -> c.wireName.equals(name)).findFirst();
+  }
+}

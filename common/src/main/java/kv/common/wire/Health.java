@@ -1,0 +1,11 @@
+package kv.common.wire;
+
+/** The body of {@code GET /health}. */
+public record Health(Status status) {
+  /** Whether the service takes requests. */
+  public enum Status {
+    UP,
+    STARTING,
+    STOPPING
+  }
+}

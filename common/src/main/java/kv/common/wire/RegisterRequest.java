@@ -1,0 +1,17 @@
+package kv.common.wire;
+
+import kv.common.Endpoint;
+import kv.common.NodeId;
+
+/**
+ * A node announcing itself. {@code nodeId} is the id it had before (absent on its first start: the
+ * seed assigns one). {@code address} is where peers reach it; when absent, the seed uses the
+ * request's source address with {@code port}.
+ */
+public record RegisterRequest(NodeId nodeId, Endpoint address, Integer port) {
+  public RegisterRequest {
+    if (address == null && (port == null || port < 1 || port > 65_535)) {
+      throw new IllegalArgumentException("give an address (host:port) or a port (1-65535)");
+    }
+  }
+}

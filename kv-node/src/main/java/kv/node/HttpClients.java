@@ -1,0 +1,42 @@
+package kv.node;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.OkHttpClient;
+
+/**
+ * The node's one OkHttp client. OkHttp's defaults keep 5 idle connections and run 5 calls per
+ * host at once; a coordinator forwarding thousands of requests a second to a handful of peers
+ * needs far more of both, or it churns connections (TIME_WAIT, handshakes) and queues calls.
+ */
+final class HttpClients {
+  private static final int MAX_CALLS = 1024;
+  private static final int MAX_CALLS_PER_PEER = 256;
+  private static final int IDLE_CONNECTIONS = 256;
+
+  private HttpClients() {}
+
+  static OkHttpClient forPeers(Duration timeout) {
+    Dispatcher dispatcher = new Dispatcher();
+    dispatcher.setMaxRequests(MAX_CALLS);
+    dispatcher.setMaxRequestsPerHost(MAX_CALLS_PER_PEER);
+    return new OkHttpClient.Builder()
+        .dispatcher(dispatcher)
+        .connectionPool(new ConnectionPool(IDLE_CONNECTIONS, 5, TimeUnit.MINUTES))
+        .connectTimeout(timeout)
+        .readTimeout(timeout)
+        .writeTimeout(timeout)
+        .callTimeout(timeout)
+        .retryOnConnectionFailure(true)
+        .build();
+  }
+
+  /** Shares the pool and dispatcher; the seed may be slower to answer than a peer. */
+  static OkHttpClient forSeed(OkHttpClient peers) {
+    Duration timeout = Duration.ofSeconds(3);
+    return peers.newBuilder().connectTimeout(timeout).readTimeout(timeout).callTimeout(timeout)
+        .build();
+  }
+}

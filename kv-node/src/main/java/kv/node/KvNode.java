@@ -1,0 +1,129 @@
+package kv.node;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import kv.common.Json;
+import kv.common.NodeId;
+import kv.common.http.HttpErrors;
+import kv.node.api.ClientRoutes;
+import kv.node.api.ReplicaRoutes;
+import kv.node.membership.MembershipWatcher;
+import kv.node.membership.NodeIdStore;
+import kv.node.membership.SeedClient;
+import kv.node.peer.HttpPeerClient;
+import kv.node.peer.PeerClient;
+import kv.node.replication.Coordinator;
+import kv.node.ring.ClusterView;
+import kv.node.ring.ViewHolder;
+import kv.node.storage.InMemoryStorageEngine;
+import kv.node.storage.StorageEngine;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A storage node's composition root: builds every collaborator with {@code new}, starts the HTTP
+ * server and the membership task, and closes them in reverse order.
+ */
+public final class KvNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KvNode.class);
+  /** Replication factor until quorum replication lands: one owner per key. */
+  private static final int REPLICATION_FACTOR = 1;
+
+  private final StorageEngine storage;
+  private final OkHttpClient http;
+  private final PeerClient peers;
+  private final MembershipWatcher membership;
+  private final Javalin server;
+  private final ScheduledExecutorService scheduler;
+
+  private KvNode(NodeConfig config, Clock clock, UnaryOperator<PeerClient> peerDecorator,
+      boolean scheduleBackgroundWork) {
+    ObjectMapper mapper = Json.newMapper();
+    ViewHolder views = new ViewHolder(ClusterView.empty(config.vnodes()));
+    this.storage = new InMemoryStorageEngine();
+    this.http = HttpClients.forPeers(config.peerTimeout());
+    this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper));
+    SeedClient seed = new SeedClient(
+        HttpClients.forSeed(http), HttpUrl.get(config.seedUrl()), config.token(), mapper);
+    NodeIdStore idStore = new NodeIdStore(config.dataDir());
+    MembershipWatcher[] watcher = new MembershipWatcher[1]; // built once the port is known
+    Coordinator coordinator = new Coordinator(views, storage, peers,
+        () -> watcher[0] == null ? Optional.empty() : watcher[0].id(), REPLICATION_FACTOR);
+    ClientRoutes clientRoutes = new ClientRoutes(coordinator, views,
+        () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
+        config.maxValueBytes());
+    ReplicaRoutes replicaRoutes =
+        new ReplicaRoutes(storage, config.token(), config.maxValueBytes());
+    this.server = Javalin.create(javalin -> {
+      javalin.startup.showJavalinBanner = false;
+      javalin.jsonMapper(new JavalinJackson(mapper, false));
+      javalin.http.maxRequestSize = config.maxValueBytes() + 1L;
+      HttpErrors.install(javalin, mapper);
+      clientRoutes.registerOn(javalin.routes);
+      replicaRoutes.registerOn(javalin.routes);
+    });
+    if (config.token().isOpen()) {
+      log.warn("CLUSTER_TOKEN is not set: /internal/* accepts any caller");
+    }
+    server.start(config.bind(), config.port());
+    watcher[0] = new MembershipWatcher(seed, views, idStore, config.nodeId(),
+        config.advertise(), server.port(), clock, config.heartbeatInterval(), config.vnodes());
+    this.membership = watcher[0];
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "membership"));
+    log.info("Node listening on {}:{}", config.bind(), server.port());
+    if (scheduleBackgroundWork) {
+      long period = Math.min(1000, config.heartbeatInterval().toMillis());
+      scheduler.scheduleWithFixedDelay(membership::tick, 0, period, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Starts a node with the system clock and its background work scheduled. */
+  public static KvNode start(NodeConfig config) {
+    return new KvNode(config, Clock.systemUTC(), UnaryOperator.identity(), true);
+  }
+
+  /**
+   * Starts a node whose background work runs only when {@link #tick()} is called, with its peer
+   * client wrapped by {@code peerDecorator} (the in-process harness injects faults this way).
+   */
+  public static KvNode startManual(
+      NodeConfig config, Clock clock, UnaryOperator<PeerClient> peerDecorator) {
+    return new KvNode(config, clock, peerDecorator, false);
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public Optional<NodeId> id() {
+    return membership.id();
+  }
+
+  public StorageEngine storage() {
+    return storage;
+  }
+
+  /** Runs every background task once. */
+  public void tick() {
+    membership.tick();
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    server.stop();
+    peers.close();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+    storage.close();
+  }
+}

@@ -1,0 +1,82 @@
+package kv.node;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import kv.common.ClusterToken;
+import kv.common.Endpoint;
+import kv.common.NodeId;
+import kv.common.Settings;
+
+/** A node's settings; {@link #from} reads the variables listed in the README. */
+public record NodeConfig(
+    String bind,
+    int port,
+    Optional<Endpoint> advertise,
+    String seedUrl,
+    Optional<NodeId> nodeId,
+    Optional<Path> dataDir,
+    Duration heartbeatInterval,
+    int vnodes,
+    int maxValueBytes,
+    Duration peerTimeout,
+    ClusterToken token) {
+
+  public static NodeConfig from(Settings s) {
+    String storage = s.string("STORAGE", "memory");
+    if (!storage.equals("memory")) {
+      throw new IllegalArgumentException(
+          "STORAGE must be 'memory' (the RocksDB engine is not built yet): " + storage);
+    }
+    return new NodeConfig(
+        s.string("NODE_BIND", "0.0.0.0"),
+        s.integer("NODE_PORT", 8080, 0, 65_535),
+        s.optional("ADVERTISE_ADDR").map(NodeConfig::advertiseAddress),
+        s.string("SEED_URL", "http://seed:9000"),
+        s.optional("NODE_ID").map(NodeConfig::nodeId),
+        s.optional("DATA_DIR").map(Path::of),
+        s.duration("HEARTBEAT_INTERVAL", Duration.ofSeconds(5)),
+        s.integer("VNODES", 128, 1, 4096),
+        s.integer("MAX_VALUE_BYTES", 1 << 20, 0, 64 << 20),
+        s.duration("PEER_TIMEOUT", Duration.ofSeconds(2)),
+        ClusterToken.of(s.optional("CLUSTER_TOKEN")));
+  }
+
+  /** A node for the in-process harness: loopback, any port, in memory. */
+  public static NodeConfig forTests(String seedUrl) {
+    return new NodeConfig("127.0.0.1", 0, Optional.empty(), seedUrl, Optional.empty(),
+        Optional.empty(), Duration.ofSeconds(5), 128, 1 << 20, Duration.ofSeconds(2),
+        ClusterToken.open());
+  }
+
+  public NodeConfig withNodeId(NodeId id) {
+    return new NodeConfig(bind, port, advertise, seedUrl, Optional.of(id), dataDir,
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token);
+  }
+
+  public NodeConfig withToken(ClusterToken newToken) {
+    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, heartbeatInterval,
+        vnodes, maxValueBytes, peerTimeout, newToken);
+  }
+
+  public NodeConfig withPeerTimeout(Duration timeout) {
+    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, heartbeatInterval,
+        vnodes, maxValueBytes, timeout, token);
+  }
+
+  private static Endpoint advertiseAddress(String text) {
+    try {
+      return Endpoint.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("ADVERTISE_ADDR: " + e.getMessage(), e);
+    }
+  }
+
+  private static NodeId nodeId(String text) {
+    try {
+      return NodeId.of(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("NODE_ID: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package kv.node;
+
+import java.util.concurrent.CountDownLatch;
+import kv.common.Settings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code java -jar kv-node.jar}: reads the environment (and flags), starts a node. */
+public final class NodeMain {
+  private static final Logger log = LoggerFactory.getLogger(NodeMain.class);
+
+  private NodeMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    NodeConfig config;
+    try {
+      config = NodeConfig.from(Settings.from(System.getenv(), args));
+    } catch (IllegalArgumentException e) {
+      log.error("Invalid configuration: {}", e.getMessage());
+      System.exit(2);
+      return;
+    }
+    KvNode node = KvNode.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("Node shutting down");
+      node.close();
+      stopped.countDown();
+    }, "node-shutdown"));
+    stopped.await();
+  }
+}

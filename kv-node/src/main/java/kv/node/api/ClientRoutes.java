@@ -1,0 +1,113 @@
+package kv.node.api;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.ContentType;
+import io.javalin.http.Context;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import kv.common.Key;
+import kv.common.NodeId;
+import kv.common.Value;
+import kv.common.wire.Health;
+import kv.common.wire.MemberInfo;
+import kv.node.replication.Coordinator;
+import kv.node.ring.ClusterView;
+import kv.node.ring.ViewHolder;
+
+/** The client API and introspection: parse, delegate to the coordinator once, render. */
+public final class ClientRoutes {
+  static final String OWNER = "X-Kv-Owner";
+  static final String SERVED_BY = "X-Kv-Served-By";
+  static final String COORDINATOR = "X-Kv-Coordinator";
+
+  private final Coordinator coordinator;
+  private final ViewHolder views;
+  private final Supplier<String> self;
+  private final int maxValueBytes;
+
+  public ClientRoutes(
+      Coordinator coordinator, ViewHolder views, Supplier<String> self, int maxValueBytes) {
+    this.coordinator = coordinator;
+    this.views = views;
+    this.self = self;
+    this.maxValueBytes = maxValueBytes;
+  }
+
+  public void registerOn(RoutesConfig routes) {
+    routes.put("/put", this::put);
+    routes.get("/get", this::get);
+    routes.delete("/delete", this::delete);
+    routes.get("/locate", this::locate);
+    routes.get("/cluster", this::cluster);
+    routes.get("/health", ctx -> ctx.json(new Health(Health.Status.UP)));
+  }
+
+  private void put(Context ctx) {
+    Key key = key(ctx);
+    Value value = Value.copyOf(RequestBodies.read(ctx, maxValueBytes));
+    Responses.respond(ctx, coordinator.put(key, value), written -> {
+      headers(ctx, written.owners(), written.acknowledged());
+      ctx.status(204);
+    });
+  }
+
+  private void get(Context ctx) {
+    Key key = key(ctx);
+    Responses.respond(ctx, coordinator.get(key), found -> {
+      headers(ctx, found.owners(), List.of(found.servedBy()));
+      ctx.contentType(ContentType.APPLICATION_OCTET_STREAM).result(found.value().toBytes());
+    });
+  }
+
+  private void delete(Context ctx) {
+    Key key = key(ctx);
+    Responses.respond(ctx, coordinator.delete(key), deleted -> {
+      headers(ctx, deleted.owners(), deleted.acknowledged());
+      ctx.status(204);
+    });
+  }
+
+  private void locate(Context ctx) {
+    Key key = key(ctx);
+    ClusterView view = views.current();
+    List<MemberInfo> owners = coordinator.owners(key).stream()
+        .map(id -> new MemberInfo(id, view.endpoint(id).orElseThrow()))
+        .toList();
+    ctx.json(new Location(key.value(), Long.toUnsignedString(key.token()), owners));
+  }
+
+  private void cluster(Context ctx) {
+    ClusterView view = views.current();
+    Map<NodeId, Double> shares = view.ring().ownership();
+    List<MemberState> members = view.members().entrySet().stream()
+        .map(e -> new MemberState(e.getKey(), e.getValue().toString(),
+            shares.getOrDefault(e.getKey(), 0.0), e.getKey().value().equals(self.get())))
+        .toList();
+    ctx.json(new ClusterInfo(self.get(), view.version(), coordinator.replicationFactor(), members));
+  }
+
+  private static Key key(Context ctx) {
+    return Key.of(QueryString.param(ctx.queryString(), "key").orElse(null));
+  }
+
+  private void headers(Context ctx, List<NodeId> owners, List<NodeId> servedBy) {
+    ctx.header(OWNER, join(owners));
+    ctx.header(SERVED_BY, join(servedBy));
+    ctx.header(COORDINATOR, self.get());
+  }
+
+  private static String join(List<NodeId> ids) {
+    return ids.size() == 1 ? ids.get(0).value()
+        : String.join(",", ids.stream().map(NodeId::value).toList());
+  }
+
+  /** {@code GET /locate}: where a key lives on this node's ring. */
+  record Location(String key, String token, List<MemberInfo> preferenceList) {}
+
+  /** {@code GET /cluster}: the members as this node sees them. */
+  record ClusterInfo(String self, long version, int replicationFactor, List<MemberState> members) {}
+
+  /** One member in {@link ClusterInfo}; {@code ringShare} is its fraction of the token space. */
+  record MemberState(NodeId id, String address, double ringShare, boolean self) {}
+}

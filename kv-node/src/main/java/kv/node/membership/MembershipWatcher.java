@@ -1,0 +1,141 @@
+package kv.node.membership;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import kv.common.Endpoint;
+import kv.common.NodeId;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
+import kv.common.wire.MembershipView;
+import kv.common.wire.RegisterRequest;
+import kv.common.wire.RegisterResponse;
+import kv.node.ring.ClusterView;
+import kv.node.ring.ViewHolder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this node registered with the seed and its ring current. {@link #tick()} is the whole
+ * background job: register if not registered (retrying every tick until the seed answers),
+ * otherwise heartbeat once the interval has passed, and install a new ring only when the list's
+ * version changes. When the seed is unreachable the node keeps its last view; when the seed has
+ * forgotten it, it registers again under the same id.
+ *
+ * <p>Only the scheduler thread (or a test) calls {@link #tick()}; the fields it writes are
+ * confined to that thread, except {@link #id}, which is volatile for readers.
+ */
+public final class MembershipWatcher {
+  private static final Logger log = LoggerFactory.getLogger(MembershipWatcher.class);
+
+  private final SeedClient seed;
+  private final ViewHolder views;
+  private final NodeIdStore idStore;
+  private final Clock clock;
+  private final Duration heartbeatInterval;
+  private final int vnodes;
+  private final Optional<Endpoint> advertised;
+  private final int port;
+  private volatile NodeId id;
+  private boolean registered;
+  private boolean seedReachable = true;
+  private Instant lastHeartbeat = Instant.MIN;
+
+  public MembershipWatcher(SeedClient seed, ViewHolder views, NodeIdStore idStore,
+      Optional<NodeId> configuredId, Optional<Endpoint> advertised, int port, Clock clock,
+      Duration heartbeatInterval, int vnodes) {
+    this.seed = seed;
+    this.views = views;
+    this.idStore = idStore;
+    this.clock = clock;
+    this.heartbeatInterval = heartbeatInterval;
+    this.vnodes = vnodes;
+    this.advertised = advertised;
+    this.port = port;
+    this.id = configuredId.or(idStore::load).orElse(null);
+  }
+
+  /** This node's id once known (configured, persisted, or assigned by the seed). */
+  public Optional<NodeId> id() {
+    return Optional.ofNullable(id);
+  }
+
+  public boolean isRegistered() {
+    return registered;
+  }
+
+  /** One pass of the background job; the scheduler calls it every second, tests directly. */
+  public void tick() {
+    try {
+      if (!registered) {
+        register();
+      } else if (!clock.instant().isBefore(lastHeartbeat.plus(heartbeatInterval))) {
+        heartbeat();
+      }
+    } catch (KvException e) {
+      seedUnreachable(e);
+    } catch (RuntimeException e) {
+      log.error("Membership tick failed; retrying on the next tick", e);
+    }
+  }
+
+  private void register() {
+    RegisterResponse answer =
+        seed.register(new RegisterRequest(id, advertised.orElse(null), port));
+    if (id == null || !id.equals(answer.nodeId())) {
+      idStore.save(answer.nodeId());
+    }
+    id = answer.nodeId();
+    registered = true;
+    lastHeartbeat = clock.instant();
+    seedReachable = true;
+    log.info("Registered with the seed at {} as {} at {}", seed.url(), id, answer.address());
+    install(answer.view());
+  }
+
+  private void heartbeat() {
+    try {
+      MembershipView view = seed.heartbeat(id);
+      lastHeartbeat = clock.instant();
+      if (!seedReachable) {
+        log.info("Seed at {} reachable again", seed.url());
+        seedReachable = true;
+      }
+      install(view);
+    } catch (KvException e) {
+      if (e.code() != ErrorCode.UNKNOWN_NODE) {
+        throw e;
+      }
+      log.info("Seed no longer knows {} (expired, or the seed restarted); registering again", id);
+      registered = false;
+      register();
+    }
+  }
+
+  private void install(MembershipView view) {
+    ClusterView previous = views.current();
+    if (view.version() == previous.version()) {
+      return;
+    }
+    ClusterView next = ClusterView.of(view, vnodes);
+    views.install(next);
+    Set<NodeId> joined = new HashSet<>(next.members().keySet());
+    joined.removeAll(previous.members().keySet());
+    Set<NodeId> left = new HashSet<>(previous.members().keySet());
+    left.removeAll(next.members().keySet());
+    log.info("Membership version {}: {} node(s), joined {}, left {}",
+        view.version(), next.members().size(), joined, left);
+  }
+
+  private void seedUnreachable(KvException e) {
+    if (seedReachable || !registered) {
+      log.warn("{}; {}", e.getMessage(), registered
+          ? "serving with membership version " + views.current().version()
+          : "waiting for the seed, will retry every tick");
+    }
+    seedReachable = false;
+  }
+}

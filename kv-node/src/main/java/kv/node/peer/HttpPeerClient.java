@@ -1,0 +1,122 @@
+package kv.node.peer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import kv.common.ClusterToken;
+import kv.common.Endpoint;
+import kv.common.Key;
+import kv.common.Value;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
+import kv.common.wire.ErrorBody;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * {@link PeerClient} over HTTP/1.1 with OkHttp: values travel as raw bytes, the key in the query
+ * string, the cluster token in a header. Calls are asynchronous on the shared client's
+ * dispatcher and connection pool, each bounded by the client's call timeout.
+ */
+public final class HttpPeerClient implements PeerClient {
+  static final String PATH = "internal/kv";
+  private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
+
+  private final OkHttpClient client;
+  private final ClusterToken token;
+  private final ObjectMapper mapper;
+
+  public HttpPeerClient(OkHttpClient client, ClusterToken token, ObjectMapper mapper) {
+    this.client = client;
+    this.token = token;
+    this.mapper = mapper;
+  }
+
+  @Override
+  public CompletableFuture<Optional<Value>> get(Endpoint peer, Key key) {
+    return send(peer, request(peer, key).get(), response -> {
+      if (response.code() == 404) {
+        return Optional.empty();
+      }
+      return Optional.of(Value.copyOf(bytes(response)));
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> put(Endpoint peer, Key key, Value value) {
+    return send(peer, request(peer, key).put(RequestBody.create(value.toBytes(), OCTET_STREAM)),
+        response -> null);
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(Endpoint peer, Key key) {
+    return send(peer, request(peer, key).delete(), response -> null);
+  }
+
+  private Request.Builder request(Endpoint peer, Key key) {
+    HttpUrl url = new HttpUrl.Builder().scheme("http").host(peer.host()).port(peer.port())
+        .addPathSegments(PATH).addQueryParameter("key", key.value()).build();
+    Request.Builder builder = new Request.Builder().url(url);
+    token.headerValue().ifPresent(secret -> builder.header(ClusterToken.HEADER, secret));
+    return builder;
+  }
+
+  private <T> CompletableFuture<T> send(
+      Endpoint peer, Request.Builder request, Function<Response, T> onSuccess) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    client.newCall(request.build()).enqueue(new Callback() {
+      @Override
+      public void onFailure(Call call, IOException e) {
+        result.completeExceptionally(
+            new KvException(ErrorCode.UNAVAILABLE, "node at " + peer + " did not answer: " + e));
+      }
+
+      @Override
+      public void onResponse(Call call, Response response) {
+        try (response) {
+          if (response.isSuccessful() || isAbsent(call, response)) {
+            result.complete(onSuccess.apply(response));
+          } else {
+            result.completeExceptionally(failure(peer, response));
+          }
+        } catch (RuntimeException e) {
+          result.completeExceptionally(e);
+        }
+      }
+    });
+    return result;
+  }
+
+  private static boolean isAbsent(Call call, Response response) {
+    return response.code() == 404 && call.request().method().equals("GET");
+  }
+
+  private KvException failure(Endpoint peer, Response response) {
+    try {
+      ErrorBody body = mapper.readValue(bytes(response), ErrorBody.class);
+      ErrorCode code = ErrorCode.fromWire(body.error()).orElse(ErrorCode.UNAVAILABLE);
+      return new KvException(code, "node at " + peer + ": " + body.message());
+    } catch (IOException | RuntimeException e) {
+      return new KvException(ErrorCode.UNAVAILABLE,
+          "node at " + peer + " answered " + response.code() + " without an error body");
+    }
+  }
+
+  private static byte[] bytes(Response response) {
+    ResponseBody body = response.body();
+    try {
+      return body.bytes();
+    } catch (IOException e) {
+      throw new KvException(ErrorCode.UNAVAILABLE, "reading a peer's answer failed: " + e);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package kv.node.replication;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
+import kv.common.error.QuorumNotMetException;
+
+/**
+ * Waits for {@code required} of a set of replica calls. Completes with the first {@code required}
+ * answers as soon as they arrive, fails as soon as too many calls failed for that to happen, and
+ * fails at once with a replica's own error when it rejected the request as invalid (a 4xx that
+ * every replica would give). Each call is bounded by its own timeout, so this never hangs.
+ */
+final class Quorum<T> {
+  private final int required;
+  private final int total;
+  private final List<Reply<T>> answers = new ArrayList<>();
+  private final CompletableFuture<List<Reply<T>>> result = new CompletableFuture<>();
+  private int failed;
+  private Throwable lastFailure;
+
+  private Quorum(int required, int total) {
+    this.required = required;
+    this.total = total;
+  }
+
+  /** A replica's answer, tagged with who gave it. */
+  record Reply<T>(Replica from, T answer) {}
+
+  static <T> CompletableFuture<List<Reply<T>>> await(
+      List<Replica> replicas, java.util.function.Function<Replica, CompletableFuture<T>> call,
+      int required) {
+    if (required < 1 || required > replicas.size()) {
+      throw new IllegalArgumentException(
+          "required must be 1.." + replicas.size() + ": " + required);
+    }
+    Quorum<T> quorum = new Quorum<>(required, replicas.size());
+    for (Replica replica : replicas) {
+      CompletableFuture<T> future;
+      try {
+        future = call.apply(replica);
+      } catch (RuntimeException e) {
+        future = CompletableFuture.failedFuture(e);
+      }
+      future.whenComplete((answer, error) -> quorum.record(replica, answer, error));
+    }
+    return quorum.result;
+  }
+
+  private synchronized void record(Replica from, T answer, Throwable error) {
+    if (result.isDone()) {
+      return;
+    }
+    if (error == null) {
+      answers.add(new Reply<>(from, answer));
+      if (answers.size() == required) {
+        result.complete(List.copyOf(answers));
+      }
+      return;
+    }
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    if (cause instanceof KvException kv && isInvalidRequest(kv.code())) {
+      result.completeExceptionally(kv);
+      return;
+    }
+    failed++;
+    lastFailure = cause;
+    if (total - failed < required) {
+      result.completeExceptionally(new QuorumNotMetException(required, answers.size(),
+          failed + " replica(s) failed, last: " + lastFailure.getMessage()));
+    }
+  }
+
+  private static boolean isInvalidRequest(ErrorCode code) {
+    return code == ErrorCode.BAD_REQUEST || code == ErrorCode.VALUE_TOO_LARGE;
+  }
+}

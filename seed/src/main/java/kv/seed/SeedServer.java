@@ -1,0 +1,81 @@
+package kv.seed;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import java.time.Clock;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import kv.common.Json;
+import kv.common.NodeId;
+import kv.common.http.HttpErrors;
+import kv.seed.api.MembershipRoutes;
+import kv.seed.membership.MemberRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The seed's composition root: registry, HTTP API and the expiry task. */
+public final class SeedServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SeedServer.class);
+
+  private final MemberRegistry registry;
+  private final Javalin http;
+  private final ScheduledExecutorService scheduler;
+
+  private SeedServer(SeedConfig config, Clock clock, boolean scheduleExpiry) {
+    ObjectMapper mapper = Json.newMapper();
+    this.registry = new MemberRegistry(clock, config.nodeTtl(),
+        () -> NodeId.of("node-" + UUID.randomUUID().toString().substring(0, 8)));
+    MembershipRoutes routes = new MembershipRoutes(registry, mapper, config.token());
+    this.http = Javalin.create(javalin -> {
+      javalin.startup.showJavalinBanner = false;
+      javalin.jsonMapper(new JavalinJackson(mapper, false));
+      HttpErrors.install(javalin, mapper);
+      routes.registerOn(javalin.routes);
+    });
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "seed-expiry"));
+    if (config.token().isOpen()) {
+      log.warn("CLUSTER_TOKEN is not set: any process can register as a node");
+    }
+    http.start(config.bind(), config.port());
+    if (scheduleExpiry) {
+      long period = Math.max(100, config.nodeTtl().toMillis() / 15);
+      scheduler.scheduleWithFixedDelay(this::expireStale, period, period, TimeUnit.MILLISECONDS);
+    }
+    log.info("Seed listening on {}:{}, node ttl {}", config.bind(), port(), config.nodeTtl());
+  }
+
+  /** Starts a seed that expires silent nodes on its own schedule. */
+  public static SeedServer start(SeedConfig config, Clock clock) {
+    return new SeedServer(config, clock, true);
+  }
+
+  /** Starts a seed whose expiry runs only when {@link #expireStale()} is called (tests). */
+  public static SeedServer startManual(SeedConfig config, Clock clock) {
+    return new SeedServer(config, clock, false);
+  }
+
+  public int port() {
+    return http.port();
+  }
+
+  public MemberRegistry registry() {
+    return registry;
+  }
+
+  public void expireStale() {
+    try {
+      registry.expireStale();
+    } catch (RuntimeException e) {
+      log.error("Expiry pass failed; will retry on the next tick", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    http.stop();
+  }
+}

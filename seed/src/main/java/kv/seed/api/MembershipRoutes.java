@@ -1,0 +1,60 @@
+package kv.seed.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.Optional;
+import kv.common.ClusterToken;
+import kv.common.Endpoint;
+import kv.common.Json;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
+import kv.common.wire.Health;
+import kv.common.wire.HeartbeatRequest;
+import kv.common.wire.RegisterRequest;
+import kv.common.wire.RegisterResponse;
+import kv.seed.membership.MemberRegistry;
+
+/** The seed's HTTP API: parse, delegate to the registry once, render. */
+public final class MembershipRoutes {
+  private final MemberRegistry registry;
+  private final ObjectMapper mapper;
+  private final ClusterToken token;
+
+  public MembershipRoutes(MemberRegistry registry, ObjectMapper mapper, ClusterToken token) {
+    this.registry = registry;
+    this.mapper = mapper;
+    this.token = token;
+  }
+
+  public void registerOn(RoutesConfig routes) {
+    routes.post("/register", this::register);
+    routes.post("/heartbeat", this::heartbeat);
+    routes.get("/members", ctx -> ctx.json(registry.view()));
+    routes.get("/health", ctx -> ctx.json(new Health(Health.Status.UP)));
+  }
+
+  private void register(Context ctx) {
+    authenticate(ctx);
+    RegisterRequest request = Json.readBody(mapper, ctx.bodyAsBytes(), RegisterRequest.class);
+    Endpoint address = request.address() != null
+        ? request.address()
+        : new Endpoint(ctx.ip(), request.port());
+    var registration = registry.register(Optional.ofNullable(request.nodeId()), address);
+    ctx.json(new RegisterResponse(registration.id(), registration.address(), registration.view()));
+  }
+
+  private void heartbeat(Context ctx) {
+    authenticate(ctx);
+    HeartbeatRequest request = Json.readBody(mapper, ctx.bodyAsBytes(), HeartbeatRequest.class);
+    ctx.json(registry.heartbeat(request.nodeId()).orElseThrow(() -> new KvException(
+        ErrorCode.UNKNOWN_NODE, "node " + request.nodeId() + " is not registered; register again")));
+  }
+
+  private void authenticate(Context ctx) {
+    if (!token.admits(ctx.header(ClusterToken.HEADER))) {
+      throw new KvException(ErrorCode.UNAUTHORIZED,
+          "missing or wrong " + ClusterToken.HEADER + " header");
+    }
+  }
+}

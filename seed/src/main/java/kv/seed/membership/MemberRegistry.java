@@ -1,0 +1,104 @@
+package kv.seed.membership;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import kv.common.Endpoint;
+import kv.common.NodeId;
+import kv.common.wire.MembershipView;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live storage nodes. Registration, heartbeats and expiry change it; every change bumps the
+ * version. The version starts at the clock's epoch millis, so it keeps growing across a seed
+ * restart and nodes never mistake a new list for one they already have.
+ *
+ * <p>Thread-safe: all state is guarded by {@code this}. Traffic is a heartbeat per node every few
+ * seconds, so one lock is simpler than anything cleverer and costs nothing measurable.
+ */
+public final class MemberRegistry {
+  private static final Logger log = LoggerFactory.getLogger(MemberRegistry.class);
+
+  private final Map<NodeId, Member> members = new HashMap<>();
+  private final Clock clock;
+  private final Duration ttl;
+  private final Supplier<NodeId> idGenerator;
+  private long version;
+  private MembershipView view;
+
+  public MemberRegistry(Clock clock, Duration ttl, Supplier<NodeId> idGenerator) {
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("ttl must be positive: " + ttl);
+    }
+    this.clock = clock;
+    this.ttl = ttl;
+    this.idGenerator = idGenerator;
+    this.version = clock.millis();
+    this.view = new MembershipView(version, List.of());
+  }
+
+  /** Admits a node under the id it asks for (or a new one) at {@code address}. */
+  public synchronized Registration register(Optional<NodeId> requested, Endpoint address) {
+    NodeId id = requested.orElseGet(this::unusedId);
+    Member previous = members.put(id, new Member(id, address, clock.instant()));
+    if (previous == null || !previous.address().equals(address)) {
+      log.info("Member {} joined at {}{}", id, address,
+          previous == null ? "" : " (was at " + previous.address() + ")");
+      changed();
+    }
+    return new Registration(id, address, view);
+  }
+
+  /** Records a heartbeat; empty when the id is unknown (expired, or the seed restarted). */
+  public synchronized Optional<MembershipView> heartbeat(NodeId id) {
+    Member member = members.get(id);
+    if (member == null) {
+      return Optional.empty();
+    }
+    members.put(id, member.seenAt(clock.instant()));
+    return Optional.of(view);
+  }
+
+  /** Removes and returns members silent for longer than the ttl; the scheduler and tests call it. */
+  public synchronized List<NodeId> expireStale() {
+    Instant cutoff = clock.instant().minus(ttl);
+    List<NodeId> stale =
+        members.values().stream().filter(m -> m.seenBefore(cutoff)).map(Member::id).sorted().toList();
+    if (!stale.isEmpty()) {
+      stale.forEach(members::remove);
+      log.info("Members expired after {} of silence: {}", ttl, stale);
+      changed();
+    }
+    return stale;
+  }
+
+  public synchronized MembershipView view() {
+    return view;
+  }
+
+  private void changed() {
+    version++;
+    view = new MembershipView(version, members.values().stream()
+        .sorted(Comparator.comparing(Member::id))
+        .map(Member::info)
+        .toList());
+  }
+
+  private NodeId unusedId() {
+    NodeId id = idGenerator.get();
+    while (members.containsKey(id)) {
+      id = idGenerator.get();
+    }
+    return id;
+  }
+
+  /** What a registration gives back: the node's id, the address recorded, and the list. */
+  public record Registration(NodeId id, Endpoint address, MembershipView view) {}
+}
