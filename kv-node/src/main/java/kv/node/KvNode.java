@@ -39,6 +39,7 @@ public final class KvNode implements AutoCloseable {
   private static final int REPLICATION_FACTOR = 1;
 
   private final StorageEngine storage;
+  private final ViewHolder views;
   private final OkHttpClient http;
   private final PeerClient peers;
   private final MembershipWatcher membership;
@@ -48,7 +49,7 @@ public final class KvNode implements AutoCloseable {
   private KvNode(NodeConfig config, Clock clock, UnaryOperator<PeerClient> peerDecorator,
       boolean scheduleBackgroundWork) {
     ObjectMapper mapper = Json.newMapper();
-    ViewHolder views = new ViewHolder(ClusterView.empty(config.vnodes()));
+    this.views = new ViewHolder(ClusterView.empty(config.vnodes()));
     this.storage = new InMemoryStorageEngine();
     this.http = HttpClients.forPeers(config.peerTimeout());
     this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper));
@@ -110,6 +111,11 @@ public final class KvNode implements AutoCloseable {
 
   public StorageEngine storage() {
     return storage;
+  }
+
+  /** The version of the member list this node's ring was built from (0 before registering). */
+  public long viewVersion() {
+    return views.current().version();
   }
 
   /** Runs every background task once. */

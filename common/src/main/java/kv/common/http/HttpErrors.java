@@ -32,7 +32,10 @@ public final class HttpErrors {
       log.error("Unhandled error serving {} {}", ctx.method(), ctx.path(), e);
       ctx.status(500).json(ErrorBody.of(ErrorCode.INTERNAL, "internal error; see the node's log"));
     });
-    config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler(mapper)));
+    JsonErrorHandler jettyErrors = new JsonErrorHandler(mapper);
+    config.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors.forServer()));
+    config.jetty.modifyServletContextHandler(
+        context -> context.setErrorHandler(jettyErrors.forServletContext()));
   }
 
   static ErrorCode codeFor(int status) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
+import java.util.List;
 import kv.common.wire.ErrorBody;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -14,8 +16,13 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 
-/** Renders errors that Jetty raises before any route runs as the same JSON error body. */
-final class JsonErrorHandler extends ErrorHandler {
+/**
+ * Renders errors that Jetty raises before any route runs (an unparseable request line, oversized
+ * headers, a bad Content-Length) as the same JSON error body the routes use. Two flavours: one for
+ * the server (connection-level errors) and one for the servlet context (errors met while
+ * dispatching), because Jetty consults each at its own level.
+ */
+final class JsonErrorHandler {
   private static final HttpField JSON =
       new HttpField(HttpHeader.CONTENT_TYPE, "application/json;charset=utf-8");
 
@@ -25,18 +32,47 @@ final class JsonErrorHandler extends ErrorHandler {
     this.mapper = mapper;
   }
 
-  @Override
-  protected void generateResponse(
-      Request request, Response response, int code, String message, Throwable cause, Callback callback)
-      throws IOException {
-    response.getHeaders().put(JSON);
-    response.write(true, body(code, message), callback);
+  ErrorHandler forServer() {
+    return new ErrorHandler() {
+      @Override
+      protected void generateResponse(Request request, Response response, int code, String message,
+          Throwable cause, Callback callback) {
+        writeJson(response, code, message, callback);
+      }
+
+      @Override
+      public boolean errorPageForMethod(String method) {
+        return true; // Jetty's default renders bodies for GET, POST and HEAD only
+      }
+
+      @Override
+      public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+        fields.put(JSON);
+        return body(status, reason);
+      }
+    };
   }
 
-  @Override
-  public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-    fields.put(JSON);
-    return body(status, reason);
+  org.eclipse.jetty.ee10.servlet.ErrorHandler forServletContext() {
+    return new org.eclipse.jetty.ee10.servlet.ErrorHandler() {
+      @Override
+      public boolean errorPageForMethod(String method) {
+        return true;
+      }
+
+      @Override
+      protected boolean generateAcceptableResponse(Request request, Response response,
+          Callback callback, String contentType, List<Charset> charsets, int code, String message,
+          Throwable cause) throws IOException {
+        writeJson(response, code, message, callback);
+        return true;
+      }
+    };
+  }
+
+  private void writeJson(Response response, int code, String message, Callback callback) {
+    response.getHeaders().put(JSON);
+    response.write(true, body(code, message), callback);
   }
 
   private ByteBuffer body(int status, String reason) {

@@ -1,0 +1,184 @@
+package kv.node.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
+import kv.node.harness.HttpTestClient;
+import kv.node.harness.TestCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every kind of bad input gets a 4xx with a JSON error body saying what was wrong, and changes
+ * nothing: after each case, the sentinel keys written first still read back unchanged and no other
+ * key exists.
+ */
+class BadInputTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static TestCluster cluster;
+  private static String node;
+  private static String other;
+  private static final HttpTestClient client = new HttpTestClient();
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = TestCluster.start(3);
+    node = cluster.url(cluster.id(1));
+    other = cluster.url(cluster.id(2));
+    for (int i = 0; i < 30; i++) {
+      client.put(node, "sentinel-" + i, ("value-" + i).getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    cluster.close();
+  }
+
+  static Stream<Arguments> badRequests() {
+    String longKey = "k".repeat(1025);
+    String longUtf8Key = "é".repeat(513); // 1026 bytes of UTF-8
+    return Stream.of(
+        Arguments.of("PUT", "/put", "x", 400, "bad_request"),
+        Arguments.of("PUT", "/put?key=", "x", 400, "bad_request"),
+        Arguments.of("PUT", "/put?other=1", "x", 400, "bad_request"),
+        Arguments.of("GET", "/get", null, 400, "bad_request"),
+        Arguments.of("GET", "/get?key=", null, 400, "bad_request"),
+        Arguments.of("DELETE", "/delete", null, 400, "bad_request"),
+        Arguments.of("DELETE", "/delete?key=", null, 400, "bad_request"),
+        Arguments.of("PUT", "/put?key=" + longKey, "x", 400, "bad_request"),
+        Arguments.of("GET", "/get?key=" + HttpTestClient.encode(longUtf8Key), null, 400, "bad_request"),
+        Arguments.of("PUT", "/put?key=%zz", "x", 400, "bad_request"),
+        Arguments.of("PUT", "/put?key=abc%", "x", 400, "bad_request"),
+        Arguments.of("PUT", "/put?key=abc%4", "x", 400, "bad_request"),
+        Arguments.of("GET", "/get?key=%FF%FE", null, 400, "bad_request"),
+        Arguments.of("DELETE", "/delete?key=%C3%28", null, 400, "bad_request"),
+        Arguments.of("POST", "/put?key=sentinel-1", "x", 405, "method_not_allowed"),
+        Arguments.of("GET", "/put?key=sentinel-1", null, 405, "method_not_allowed"),
+        Arguments.of("POST", "/get?key=sentinel-1", "x", 405, "method_not_allowed"),
+        Arguments.of("PUT", "/delete?key=sentinel-1", "x", 405, "method_not_allowed"),
+        Arguments.of("PATCH", "/put?key=sentinel-1", "x", 405, "method_not_allowed"),
+        Arguments.of("GET", "/nope", null, 404, "not_found"),
+        Arguments.of("PUT", "/", "x", 404, "not_found"),
+        Arguments.of("GET", "/get/extra?key=sentinel-1", null, 404, "not_found"),
+        Arguments.of("GET", "/internal/kv?key=sentinel-1", null, 401, "unauthorized"),
+        Arguments.of("PUT", "/internal/kv?key=sentinel-1", "evil", 401, "unauthorized"),
+        Arguments.of("DELETE", "/internal/kv?key=sentinel-1", null, 401, "unauthorized"),
+        Arguments.of("GET", "/locate", null, 400, "bad_request"));
+  }
+
+  @ParameterizedTest(name = "{0} {1} -> {3}")
+  @MethodSource("badRequests")
+  void badRequestGetsAClearJsonErrorAndChangesNothing(
+      String method, String path, String body, int status, String code) throws IOException {
+    byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+    // Raw bytes on a socket: a strict client would refuse to send some of these URIs at all.
+    String answer = rawExchange(node, method + " " + path + " HTTP/1.1\r\nHost: localhost\r\n"
+        + "Content-Length: " + content.length + "\r\nConnection: close\r\n\r\n", content);
+
+    assertThat(answer).startsWith("HTTP/1.1 " + status + " ");
+    assertJsonError(answer.substring(answer.indexOf("\r\n\r\n") + 4).getBytes(StandardCharsets.UTF_8), code);
+    assertNothingChanged();
+  }
+
+  @Test
+  void oversizedValueIs413WhetherDeclaredOrChunked() throws IOException {
+    byte[] tooBig = new byte[(1 << 20) + 1];
+    HttpResponse<byte[]> declared = client.put(node, "sentinel-3", tooBig);
+    assertThat(declared.statusCode()).isEqualTo(413);
+    assertJsonError(declared.body(), "value_too_large");
+
+    String chunked = rawExchange(other, "PUT /put?key=sentinel-3 HTTP/1.1\r\nHost: x\r\n"
+        + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n", chunks(tooBig));
+    assertThat(chunked).startsWith("HTTP/1.1 413");
+    assertThat(chunked).contains("\"error\":\"value_too_large\"");
+    assertNothingChanged();
+  }
+
+  @Test
+  void valueOfExactlyTheLimitIsAccepted() {
+    byte[] limit = new byte[1 << 20];
+    assertThat(client.put(node, "at-limit", limit).statusCode()).isEqualTo(204);
+    assertThat(client.get(other, "at-limit").body()).hasSize(1 << 20);
+    assertThat(client.delete(node, "at-limit").statusCode()).isEqualTo(204);
+  }
+
+  @Test
+  void malformedRequestsOnTheWireGetJsonErrorsAndTheNodeStaysUp() throws IOException {
+    String[] garbage = {
+        "GARBAGE\r\n\r\n",
+        "GET /get?key=%%% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /get?key=a b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /get?key=x HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\nConnection: close\r\n\r\n",
+        "PUT /put?key=x HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\nConnection: close\r\n\r\n",
+        "PUT /put?key=x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\n",
+    };
+    for (String request : garbage) {
+      String answer = rawExchange(node, request, new byte[0]);
+      assertThat(answer).as("answer to %s", request.lines().findFirst().orElse("")).matches("(?s)HTTP/1.1 4\\d\\d.*");
+      assertThat(answer).contains("\"error\":");
+    }
+    assertThat(client.send("GET", node, "/health", null).statusCode()).isEqualTo(200);
+    assertNothingChanged();
+  }
+
+  private static void assertJsonError(byte[] body, String code) throws IOException {
+    JsonNode json = JSON.readTree(body);
+    assertThat(json.get("error").asText()).isEqualTo(code);
+    assertThat(json.get("message").asText()).isNotBlank();
+  }
+
+  private static void assertNothingChanged() {
+    long stored = cluster.liveNodes().stream().map(cluster::node)
+        .mapToLong(n -> n.storage().size()).sum();
+    assertThat(stored).as("keys stored across the cluster").isEqualTo(30);
+    for (int i = 0; i < 30; i++) {
+      assertThat(client.get(other, "sentinel-" + i).body())
+          .isEqualTo(("value-" + i).getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  private static byte[] chunks(byte[] data) {
+    var out = new java.io.ByteArrayOutputStream();
+    int chunk = 64 * 1024;
+    for (int at = 0; at < data.length; at += chunk) {
+      int len = Math.min(chunk, data.length - at);
+      out.writeBytes((Integer.toHexString(len) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(data, at, len);
+      out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+    out.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    return out.toByteArray();
+  }
+
+  /** Writes raw bytes to the node and returns everything it answers before closing. */
+  private static String rawExchange(String baseUrl, String head, byte[] body) throws IOException {
+    java.net.URI uri = java.net.URI.create(baseUrl);
+    try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.UTF_8));
+      try {
+        out.write(body);
+        out.flush();
+      } catch (IOException serverClosedEarly) {
+        // the server may answer and close before reading an oversized body; read its answer
+      }
+      InputStream in = socket.getInputStream();
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+}

@@ -1,0 +1,49 @@
+package kv.node.harness;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import kv.common.Endpoint;
+import kv.common.Key;
+import kv.common.NodeId;
+import kv.common.Value;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
+import kv.node.peer.PeerClient;
+
+/** A real {@link PeerClient} whose calls fail as an unreachable peer would while partitioned. */
+final class FaultyPeerClient implements PeerClient {
+  private final NodeId self;
+  private final Faults faults;
+  private final PeerClient delegate;
+
+  FaultyPeerClient(NodeId self, Faults faults, PeerClient delegate) {
+    this.self = self;
+    this.faults = faults;
+    this.delegate = delegate;
+  }
+
+  @Override
+  public CompletableFuture<Optional<Value>> get(Endpoint peer, Key key) {
+    return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.get(peer, key);
+  }
+
+  @Override
+  public CompletableFuture<Void> put(Endpoint peer, Key key, Value value) {
+    return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.put(peer, key, value);
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(Endpoint peer, Key key) {
+    return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.delete(peer, key);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+
+  private <T> CompletableFuture<T> unreachable(Endpoint peer) {
+    return CompletableFuture.failedFuture(
+        new KvException(ErrorCode.UNAVAILABLE, "partitioned from " + peer + " (injected)"));
+  }
+}

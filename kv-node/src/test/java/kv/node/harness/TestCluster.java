@@ -1,0 +1,157 @@
+package kv.node.harness;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import kv.common.ClusterToken;
+import kv.common.MutableClock;
+import kv.common.NodeId;
+import kv.node.KvNode;
+import kv.node.NodeConfig;
+import kv.seed.SeedConfig;
+import kv.seed.SeedServer;
+
+/**
+ * A seed and N nodes in this JVM, each on its own port on 127.0.0.1, sharing a {@link
+ * MutableClock}. Nothing runs in the background: {@link #tick()} advances the clock by one
+ * heartbeat interval and runs every background task once. Nodes can be crashed and restarted,
+ * pairs partitioned, and the seed stopped and restarted on its port.
+ */
+public final class TestCluster implements AutoCloseable {
+  public static final Duration HEARTBEAT = Duration.ofSeconds(5);
+  public static final ClusterToken TOKEN = ClusterToken.of(java.util.Optional.of("test-cluster-token"));
+
+  private final MutableClock clock = MutableClock.atEpoch2030();
+  private final Faults faults = new Faults();
+  private final Map<NodeId, KvNode> live = new LinkedHashMap<>();
+  private final List<NodeId> all = new ArrayList<>();
+  private final HttpTestClient client = new HttpTestClient();
+  private SeedServer seed;
+  private int seedPort;
+
+  private TestCluster() {
+    this.seed = SeedServer.startManual(SeedConfig.forTests().withToken(TOKEN), clock);
+    this.seedPort = seed.port();
+  }
+
+  /** Starts a seed and {@code n} nodes named node-1..node-n, and waits until all agree. */
+  public static TestCluster start(int n) {
+    TestCluster cluster = new TestCluster();
+    try {
+      for (int i = 1; i <= n; i++) {
+        cluster.startNode(NodeId.of("node-" + i));
+      }
+      cluster.settle();
+      return cluster;
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  public NodeId id(int oneBased) {
+    return all.get(oneBased - 1);
+  }
+
+  public List<NodeId> liveNodes() {
+    return List.copyOf(live.keySet());
+  }
+
+  public KvNode node(NodeId id) {
+    KvNode node = live.get(id);
+    if (node == null) {
+      throw new IllegalArgumentException("not running: " + id);
+    }
+    return node;
+  }
+
+  public String url(NodeId id) {
+    return "http://127.0.0.1:" + node(id).port();
+  }
+
+  public HttpTestClient client() {
+    return client;
+  }
+
+  public SeedServer seed() {
+    return seed;
+  }
+
+  public MutableClock clock() {
+    return clock;
+  }
+
+  public KvNode startNode(NodeId id) {
+    NodeConfig config = NodeConfig.forTests("http://127.0.0.1:" + seedPort).withNodeId(id).withToken(TOKEN);
+    KvNode node = KvNode.startManual(config, clock, peers -> new FaultyPeerClient(id, faults, peers));
+    faults.nodeAt(id, node.port());
+    live.put(id, node);
+    if (!all.contains(id)) {
+      all.add(id);
+    }
+    node.tick(); // registers
+    return node;
+  }
+
+  /** Kills a node: its server stops and its in-memory data is gone. */
+  public void crash(NodeId id) {
+    node(id).close();
+    live.remove(id);
+  }
+
+  /** Starts a crashed node again under the same id (with empty storage) and lets all agree. */
+  public void restart(NodeId id) {
+    startNode(id);
+    settle();
+  }
+
+  public void partition(NodeId a, NodeId b) {
+    faults.partition(a, b);
+  }
+
+  public void heal() {
+    faults.heal();
+  }
+
+  public void stopSeed() {
+    seed.close();
+  }
+
+  /** Starts a fresh seed (empty registry) on the same port. */
+  public void restartSeed() {
+    seed = SeedServer.startManual(
+        new SeedConfig("127.0.0.1", seedPort, Duration.ofSeconds(15), TOKEN),
+        clock);
+  }
+
+  /** One heartbeat interval passes: the seed expires silent nodes, every node runs its tasks. */
+  public void tick() {
+    clock.advance(HEARTBEAT);
+    seed.expireStale();
+    live.values().forEach(KvNode::tick);
+  }
+
+  /** Ticks until every live node has the seed's current member list (at most 5 ticks). */
+  public void settle() {
+    for (int i = 0; i < 5 && !agreed(); i++) {
+      tick();
+    }
+    if (!agreed()) {
+      throw new IllegalStateException("nodes did not converge on the seed's member list");
+    }
+  }
+
+  private boolean agreed() {
+    long version = seed.registry().view().version();
+    return live.values().stream().allMatch(n -> n.viewVersion() == version);
+  }
+
+  @Override
+  public void close() {
+    live.values().forEach(KvNode::close);
+    live.clear();
+    seed.close();
+  }
+}
