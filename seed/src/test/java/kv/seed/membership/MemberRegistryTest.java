@@ -1,0 +1,110 @@
+package kv.seed.membership;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import kv.common.Endpoint;
+import kv.common.MutableClock;
+import kv.common.NodeId;
+import kv.common.wire.MemberInfo;
+import org.junit.jupiter.api.Test;
+
+class MemberRegistryTest {
+  private static final NodeId NODE_A = NodeId.of("node-a");
+  private static final NodeId NODE_B = NodeId.of("node-b");
+  private static final Endpoint AT_A = Endpoint.parse("10.0.0.1:8080");
+  private static final Endpoint AT_B = Endpoint.parse("10.0.0.2:8080");
+
+  private final MutableClock clock = MutableClock.atEpoch2030();
+  private final AtomicInteger assigned = new AtomicInteger();
+  private final MemberRegistry registry = new MemberRegistry(clock, Duration.ofSeconds(15),
+      () -> NodeId.of("assigned-" + assigned.incrementAndGet()));
+
+  @Test
+  void memberExpiresOnlyAfterTtlOfSilence() {
+    registry.register(Optional.of(NODE_A), AT_A);
+
+    clock.advance(Duration.ofSeconds(15));
+    assertThat(registry.expireStale()).isEmpty();
+
+    clock.advance(Duration.ofMillis(1));
+    assertThat(registry.expireStale()).containsExactly(NODE_A);
+    assertThat(registry.view().members()).isEmpty();
+  }
+
+  @Test
+  void heartbeatKeepsAMemberAlive() {
+    registry.register(Optional.of(NODE_A), AT_A);
+    for (int i = 0; i < 10; i++) {
+      clock.advance(Duration.ofSeconds(5));
+      assertThat(registry.heartbeat(NODE_A)).isPresent();
+      assertThat(registry.expireStale()).isEmpty();
+    }
+  }
+
+  @Test
+  void heartbeatFromAnUnknownIdIsRefused() {
+    assertThat(registry.heartbeat(NODE_A)).isEmpty();
+    registry.register(Optional.of(NODE_A), AT_A);
+    clock.advance(Duration.ofSeconds(16));
+    registry.expireStale();
+    assertThat(registry.heartbeat(NODE_A)).isEmpty();
+  }
+
+  @Test
+  void versionGrowsWithEveryChangeAndOnlyThen() {
+    long v0 = registry.view().version();
+    registry.register(Optional.of(NODE_A), AT_A);
+    long v1 = registry.view().version();
+    registry.register(Optional.of(NODE_A), AT_A); // same address: not a change
+    registry.heartbeat(NODE_A);
+    assertThat(registry.view().version()).isEqualTo(v1);
+    registry.register(Optional.of(NODE_A), AT_B); // moved
+    long v2 = registry.view().version();
+    registry.register(Optional.of(NODE_B), AT_B);
+    long v3 = registry.view().version();
+    clock.advance(Duration.ofSeconds(16));
+    registry.expireStale();
+    long v4 = registry.view().version();
+
+    assertThat(new long[] {v0, v1, v2, v3, v4}).isSorted().doesNotHaveDuplicates();
+  }
+
+  @Test
+  void versionKeepsGrowingAcrossARestartOfTheSeed() {
+    registry.register(Optional.of(NODE_A), AT_A);
+    long before = registry.view().version();
+    clock.advance(Duration.ofSeconds(1));
+    MemberRegistry restarted = new MemberRegistry(clock, Duration.ofSeconds(15), () -> NODE_B);
+    restarted.register(Optional.of(NODE_A), AT_A);
+    assertThat(restarted.view().version()).isGreaterThan(before);
+  }
+
+  @Test
+  void nodeWithoutAnIdGetsAFreshOneAndKeepsItWhenItAsksAgain() {
+    var first = registry.register(Optional.empty(), AT_A);
+    var second = registry.register(Optional.empty(), AT_B);
+    assertThat(first.id()).isNotEqualTo(second.id());
+
+    var again = registry.register(Optional.of(first.id()), AT_A);
+    assertThat(again.id()).isEqualTo(first.id());
+    assertThat(registry.view().members()).extracting(MemberInfo::id)
+        .containsExactly(first.id(), second.id());
+  }
+
+  @Test
+  void assignedIdsNeverCollideWithMembers() {
+    registry.register(Optional.of(NodeId.of("assigned-1")), AT_A);
+    assertThat(registry.register(Optional.empty(), AT_B).id()).isEqualTo(NodeId.of("assigned-2"));
+  }
+
+  @Test
+  void heartbeatAnswersWithTheCurrentList() {
+    registry.register(Optional.of(NODE_A), AT_A);
+    registry.register(Optional.of(NODE_B), AT_B);
+    assertThat(registry.heartbeat(NODE_A).orElseThrow().members())
+        .containsExactly(new MemberInfo(NODE_A, AT_A), new MemberInfo(NODE_B, AT_B));
+  }
+}
