@@ -1,0 +1,118 @@
+package kv.node.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The real jars as separate JVMs on 127.0.0.1: a seed and N nodes, each with its own data
+ * directory, logs in {@code target/process-cluster/}. Nodes can be killed with SIGKILL and
+ * started again on the same port and data directory.
+ */
+final class ProcessCluster implements AutoCloseable {
+  static final String TOKEN = "process-test-token";
+
+  private final Path work;
+  private final int seedPort;
+  private final int[] nodePorts;
+  private final Process seed;
+  private final Process[] nodes;
+
+  private ProcessCluster(Path work, int nodeCount) {
+    this.work = work;
+    this.seedPort = freePort();
+    this.nodePorts = new int[nodeCount];
+    this.nodes = new Process[nodeCount];
+    this.seed = start("seed", jar("seed"), Map.of("SEED_PORT", String.valueOf(seedPort),
+        "SEED_BIND", "127.0.0.1", "CLUSTER_TOKEN", TOKEN));
+    for (int i = 0; i < nodeCount; i++) {
+      nodePorts[i] = freePort();
+      startNode(i);
+    }
+  }
+
+  static ProcessCluster start(int nodes) throws IOException {
+    Path work = Path.of("target", "process-cluster", String.valueOf(System.nanoTime()));
+    Files.createDirectories(work);
+    return new ProcessCluster(work, nodes);
+  }
+
+  String seedUrl() {
+    return "http://127.0.0.1:" + seedPort;
+  }
+
+  String nodeUrl(int index) {
+    return "http://127.0.0.1:" + nodePorts[index];
+  }
+
+  int size() {
+    return nodes.length;
+  }
+
+  void kill(int index) throws InterruptedException {
+    nodes[index].destroyForcibly(); // SIGKILL: no shutdown hook runs
+    nodes[index].waitFor();
+  }
+
+  void startNode(int index) {
+    Map<String, String> env = new HashMap<>();
+    env.put("NODE_PORT", String.valueOf(nodePorts[index]));
+    env.put("NODE_BIND", "127.0.0.1");
+    env.put("ADVERTISE_ADDR", "127.0.0.1:" + nodePorts[index]);
+    env.put("SEED_URL", seedUrl());
+    env.put("DATA_DIR", work.resolve("node-" + index).toAbsolutePath().toString());
+    env.put("HEARTBEAT_INTERVAL", "500ms");
+    env.put("CLUSTER_TOKEN", TOKEN);
+    nodes[index] = start("node-" + index, jar("kv-node"), env);
+  }
+
+  private Process start(String name, Path jar, Map<String, String> env) {
+    List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve(name + ".log").toFile()));
+    builder.environment().putAll(env);
+    try {
+      return builder.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + name, e);
+    }
+  }
+
+  private static Path jar(String module) {
+    Path jar = Path.of("..", module, "target", module + ".jar").toAbsolutePath().normalize();
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException(jar + " is missing: run mvn package (mvn verify does)");
+    }
+    return jar;
+  }
+
+  private static String javaBinary() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Process node : nodes) {
+      if (node != null) {
+        node.destroyForcibly();
+      }
+    }
+    seed.destroyForcibly();
+  }
+}

@@ -1,0 +1,90 @@
+package kv.node.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import kv.node.harness.HttpTestClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The real jars as separate processes, driven over HTTP exactly as the README's curl session. */
+@Timeout(120)
+class ProcessClusterIT {
+  private final HttpTestClient client = new HttpTestClient();
+  private final ObjectMapper json = new ObjectMapper();
+
+  @Test
+  void readmeWalkthroughAcrossThreeProcesses() throws Exception {
+    try (ProcessCluster cluster = ProcessCluster.start(3)) {
+      awaitAllSee(cluster, 3);
+      String key = "user:42/profile #1 & more+😀";
+      byte[] value = "{\"name\":\"Ada\"}".getBytes(StandardCharsets.UTF_8);
+
+      assertThat(client.put(cluster.nodeUrl(0), key, value).statusCode()).isEqualTo(204);
+      HttpResponse<byte[]> got = client.get(cluster.nodeUrl(1), key);
+      assertThat(got.statusCode()).isEqualTo(200);
+      assertThat(got.body()).isEqualTo(value);
+      assertThat(client.delete(cluster.nodeUrl(2), key).statusCode()).isEqualTo(204);
+      HttpResponse<byte[]> gone = client.get(cluster.nodeUrl(1), key);
+      assertThat(gone.statusCode()).isEqualTo(404);
+      assertThat(json.readTree(gone.body()).get("error").asText()).isEqualTo("not_found");
+    }
+  }
+
+  @Test
+  void killedNodeLeavesTheListAndComesBackWithItsId() throws Exception {
+    try (ProcessCluster cluster = ProcessCluster.start(3)) {
+      awaitAllSee(cluster, 3);
+      String id = selfId(cluster, 2);
+
+      cluster.kill(2);
+      // NODE_TTL is 15 s by default; the seed must drop the silent node by itself
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+          .until(() -> !members(cluster).contains(id));
+
+      cluster.startNode(2);
+      awaitAllSee(cluster, 3);
+      assertThat(selfId(cluster, 2)).isEqualTo(id); // kept in DATA_DIR/node-id
+      assertThat(members(cluster)).contains(id);
+    }
+  }
+
+  private void awaitAllSee(ProcessCluster cluster, int members) {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .until(() -> {
+          for (int i = 0; i < cluster.size(); i++) {
+            if (cluster(cluster, i).get("members").size() != members) {
+              return false;
+            }
+          }
+          return true;
+        });
+  }
+
+  private String selfId(ProcessCluster cluster, int index) {
+    return cluster(cluster, index).get("self").asText();
+  }
+
+  private JsonNode cluster(ProcessCluster cluster, int index) {
+    return read(client.send("GET", cluster.nodeUrl(index), "/cluster", null));
+  }
+
+  private String members(ProcessCluster cluster) {
+    return read(client.send("GET", cluster.seedUrl(), "/members", null)).toString();
+  }
+
+  private JsonNode read(HttpResponse<byte[]> response) {
+    try {
+      return json.readTree(response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
