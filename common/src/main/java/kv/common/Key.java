@@ -4,8 +4,12 @@ import java.nio.charset.StandardCharsets;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 
-/** A client key: 1 to {@value #MAX_BYTES} bytes of UTF-8, any characters at all. */
-public final class Key {
+/**
+ * A client key: 1 to {@value #MAX_BYTES} bytes of UTF-8, any characters at all. Keys order by
+ * ring position (token, as a signed 64-bit integer), then by their text, which is the order
+ * storage engines iterate in.
+ */
+public final class Key implements Comparable<Key> {
   public static final int MAX_BYTES = 1024;
 
   private final String value;
@@ -30,6 +34,34 @@ public final class Key {
           "key is " + utf8.length + " bytes of UTF-8; the limit is " + MAX_BYTES);
     }
     return new Key(value, utf8);
+  }
+
+  /**
+   * The smallest possible key at {@code token}: a bound for range scans, never stored (its text is
+   * empty, which {@link #of} rejects).
+   */
+  public static Key firstAt(long token) {
+    return new Key("", token);
+  }
+
+  private Key(String value, long token) {
+    this.value = value;
+    this.token = token;
+  }
+
+  /** Rebuilds a key read back from storage, where it was validated on the way in. */
+  public static Key fromStorage(byte[] utf8) {
+    return new Key(new String(utf8, StandardCharsets.UTF_8), utf8);
+  }
+
+  public byte[] utf8() {
+    return value.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public int compareTo(Key other) {
+    int byToken = Long.compare(token, other.token);
+    return byToken != 0 ? byToken : value.compareTo(other.value);
   }
 
   public String value() {

@@ -24,6 +24,8 @@ import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
 import kv.node.storage.InMemoryStorageEngine;
 import kv.node.storage.StorageEngine;
+import kv.node.storage.TombstonePurger;
+import kv.node.version.HybridClock;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
@@ -35,14 +37,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class KvNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KvNode.class);
-  /** Replication factor until quorum replication lands: one owner per key. */
-  private static final int REPLICATION_FACTOR = 1;
 
   private final StorageEngine storage;
   private final ViewHolder views;
   private final OkHttpClient http;
   private final PeerClient peers;
   private final MembershipWatcher membership;
+  private final TombstonePurger purger;
   private final Javalin server;
   private final ScheduledExecutorService scheduler;
 
@@ -57,13 +58,16 @@ public final class KvNode implements AutoCloseable {
         HttpClients.forSeed(http), HttpUrl.get(config.seedUrl()), config.token(), mapper);
     NodeIdStore idStore = new NodeIdStore(config.dataDir());
     MembershipWatcher[] watcher = new MembershipWatcher[1]; // built once the port is known
+    HybridClock hybridClock = new HybridClock(clock);
     Coordinator coordinator = new Coordinator(views, storage, peers,
-        () -> watcher[0] == null ? Optional.empty() : watcher[0].id(), REPLICATION_FACTOR);
+        () -> watcher[0] == null ? Optional.empty() : watcher[0].id(), hybridClock,
+        config.replication());
+    this.purger = new TombstonePurger(storage, clock, config.tombstoneGrace());
     ClientRoutes clientRoutes = new ClientRoutes(coordinator, views,
         () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
         config.maxValueBytes());
     ReplicaRoutes replicaRoutes =
-        new ReplicaRoutes(storage, config.token(), config.maxValueBytes());
+        new ReplicaRoutes(storage, hybridClock, config.token(), config.maxValueBytes());
     this.server = Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;
       javalin.jsonMapper(new JavalinJackson(mapper, false));
@@ -84,6 +88,9 @@ public final class KvNode implements AutoCloseable {
     if (scheduleBackgroundWork) {
       long period = Math.min(1000, config.heartbeatInterval().toMillis());
       scheduler.scheduleWithFixedDelay(membership::tick, 0, period, TimeUnit.MILLISECONDS);
+      long purgeEvery = Math.max(1000, config.tombstoneGrace().toMillis() / 10);
+      scheduler.scheduleWithFixedDelay(
+          this::purgeTombstones, purgeEvery, purgeEvery, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -121,6 +128,15 @@ public final class KvNode implements AutoCloseable {
   /** Runs every background task once. */
   public void tick() {
     membership.tick();
+    purgeTombstones();
+  }
+
+  private void purgeTombstones() {
+    try {
+      purger.purge();
+    } catch (RuntimeException e) {
+      log.error("Tombstone purge failed; retrying on the next pass", e);
+    }
   }
 
   @Override

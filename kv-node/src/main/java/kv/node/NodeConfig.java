@@ -7,6 +7,8 @@ import kv.common.ClusterToken;
 import kv.common.Endpoint;
 import kv.common.NodeId;
 import kv.common.Settings;
+import kv.node.replication.Consistency;
+import kv.node.replication.Coordinator;
 
 /** A node's settings; {@link #from} reads the variables listed in the README. */
 public record NodeConfig(
@@ -20,7 +22,9 @@ public record NodeConfig(
     int vnodes,
     int maxValueBytes,
     Duration peerTimeout,
-    ClusterToken token) {
+    ClusterToken token,
+    Coordinator.Policy replication,
+    Duration tombstoneGrace) {
 
   public static NodeConfig from(Settings s) {
     String storage = s.string("STORAGE", "memory");
@@ -39,29 +43,43 @@ public record NodeConfig(
         s.integer("VNODES", 128, 1, 4096),
         s.integer("MAX_VALUE_BYTES", 1 << 20, 0, 64 << 20),
         s.duration("PEER_TIMEOUT", Duration.ofSeconds(2)),
-        ClusterToken.of(s.optional("CLUSTER_TOKEN")));
+        ClusterToken.of(s.optional("CLUSTER_TOKEN")),
+        new Coordinator.Policy(
+            s.integer("REPLICATION_FACTOR", 3, 1, 16),
+            quorum(s, "WRITE_QUORUM", "2"),
+            quorum(s, "READ_QUORUM", "2")),
+        s.duration("TOMBSTONE_GRACE", Duration.ofMinutes(10)));
   }
 
   /** A node for the in-process harness: loopback, any port, in memory. */
   public static NodeConfig forTests(String seedUrl) {
     return new NodeConfig("127.0.0.1", 0, Optional.empty(), seedUrl, Optional.empty(),
         Optional.empty(), Duration.ofSeconds(5), 128, 1 << 20, Duration.ofSeconds(2),
-        ClusterToken.open());
+        ClusterToken.open(), new Coordinator.Policy(3, Consistency.exactly(2),
+            Consistency.exactly(2)), Duration.ofMinutes(10));
   }
 
   public NodeConfig withNodeId(NodeId id) {
     return new NodeConfig(bind, port, advertise, seedUrl, Optional.of(id), dataDir,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token);
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace);
   }
 
   public NodeConfig withToken(ClusterToken newToken) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, heartbeatInterval,
-        vnodes, maxValueBytes, peerTimeout, newToken);
+        vnodes, maxValueBytes, peerTimeout, newToken, replication, tombstoneGrace);
   }
 
-  public NodeConfig withPeerTimeout(Duration timeout) {
+  public NodeConfig withReplication(Coordinator.Policy policy) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, heartbeatInterval,
-        vnodes, maxValueBytes, timeout, token);
+        vnodes, maxValueBytes, peerTimeout, token, policy, tombstoneGrace);
+  }
+
+  private static Consistency quorum(Settings s, String name, String fallback) {
+    try {
+      return Consistency.parse(name, s.string(name, fallback));
+    } catch (kv.common.error.KvException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   private static Endpoint advertiseAddress(String text) {

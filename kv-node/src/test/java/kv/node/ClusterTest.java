@@ -47,16 +47,18 @@ class ClusterTest {
     try (var cluster = TestCluster.start(3)) {
       var client = cluster.client();
       byte[] value = bytes("value of " + key);
-      assertThat(client.put(cluster.url(cluster.id(1)), key, value).statusCode()).isEqualTo(204);
+      assertThat(client.put(cluster.url(cluster.id(1)), key, value, "&w=all").statusCode()).isEqualTo(204);
 
       for (NodeId node : cluster.liveNodes()) {
         HttpResponse<byte[]> got = client.get(cluster.url(node), key);
         assertThat(got.statusCode()).as("GET via %s", node).isEqualTo(200);
         assertThat(got.body()).isEqualTo(value);
       }
-      NodeId owner = NodeId.of(client.get(cluster.url(cluster.id(2)), key)
-          .headers().firstValue("X-Kv-Owner").orElseThrow());
-      assertThat(cluster.node(owner).storage().get(Key.of(key))).isPresent();
+      String owners = client.get(cluster.url(cluster.id(2)), key).headers().firstValue("X-Kv-Owner").orElseThrow();
+      assertThat(owners.split(",")).hasSize(3);
+      for (String owner : owners.split(",")) {
+        assertThat(cluster.node(NodeId.of(owner)).storage().get(Key.of(key))).isPresent();
+      }
     }
   }
 
@@ -88,19 +90,26 @@ class ClusterTest {
   }
 
   @Test
-  void responsesNameTheOwnerAndTheCoordinator() throws IOException {
-    try (var cluster = TestCluster.start(3)) {
+  void responsesNameTheOwnersTheCoordinatorAndTheVersion() throws IOException {
+    try (var cluster = TestCluster.start(4)) {
       var client = cluster.client();
       JsonNode location = json.readTree(client.send("GET", cluster.url(cluster.id(1)), "/locate?key=k", null).body());
-      String owner = location.get("preferenceList").get(0).get("id").asText();
-      NodeId notOwner = cluster.liveNodes().stream().filter(n -> !n.value().equals(owner)).findFirst().orElseThrow();
+      List<String> owners = new java.util.ArrayList<>();
+      location.get("preferenceList").forEach(n -> owners.add(n.get("id").asText()));
+      NodeId notOwner = cluster.liveNodes().stream().filter(n -> !owners.contains(n.value())).findFirst().orElseThrow();
 
-      HttpResponse<byte[]> put = client.put(cluster.url(notOwner), "k", bytes("v"));
+      HttpResponse<byte[]> put = client.put(cluster.url(notOwner), "k", bytes("v"), "&w=all");
 
-      assertThat(put.headers().firstValue("X-Kv-Owner")).hasValue(owner);
-      assertThat(put.headers().firstValue("X-Kv-Served-By")).hasValue(owner);
+      assertThat(owners).hasSize(3);
+      assertThat(put.headers().firstValue("X-Kv-Owner")).hasValue(String.join(",", owners));
       assertThat(put.headers().firstValue("X-Kv-Coordinator")).hasValue(notOwner.value());
-      assertThat(cluster.node(notOwner).storage().size()).isZero(); // forwarded, not stored here
+      assertThat(put.headers().firstValue("X-Kv-Served-By").orElseThrow().split(","))
+          .containsExactlyInAnyOrderElementsOf(owners);
+      String version = put.headers().firstValue("X-Kv-Version").orElseThrow();
+      assertThat(version).endsWith("@" + notOwner.value()); // the coordinator's id breaks ties
+      assertThat(client.get(cluster.url(cluster.id(1)), "k").headers().firstValue("X-Kv-Version")).hasValue(version);
+      assertThat(cluster.node(notOwner).storage().size()).isZero(); // coordinated, not stored here
+      owners.forEach(o -> assertThat(cluster.node(NodeId.of(o)).storage().get(Key.of("k"))).isPresent());
     }
   }
 
@@ -118,41 +127,20 @@ class ClusterTest {
   }
 
   @Test
-  void ownerDownAnswers503WithCountsAndOtherKeysStillWork() throws IOException {
-    try (var cluster = TestCluster.start(3)) {
-      var client = cluster.client();
-      NodeId victim = cluster.id(3);
-      String keyOnVictim = keyOwnedBy(cluster, victim);
-      String keyElsewhere = keyNotOwnedBy(cluster, victim);
-      client.put(cluster.url(cluster.id(1)), keyElsewhere, bytes("safe"));
-
-      cluster.crash(victim);
-
-      HttpResponse<byte[]> failed = client.put(cluster.url(cluster.id(1)), keyOnVictim, bytes("v"));
-      assertThat(failed.statusCode()).isEqualTo(503);
-      JsonNode body = json.readTree(failed.body());
-      assertThat(body.get("error").asText()).isEqualTo("quorum_not_met");
-      assertThat(body.get("required").asInt()).isEqualTo(1);
-      assertThat(body.get("acknowledged").asInt()).isZero();
-      assertThat(client.get(cluster.url(cluster.id(2)), keyElsewhere).body()).isEqualTo(bytes("safe"));
-    }
-  }
-
-  @Test
-  void partitionedPairFailsFastWhileOthersServe() {
+  void nodeCutOffFromBothPeersCannotMeetQuorumUntilHealed() {
     try (var cluster = TestCluster.start(3)) {
       var client = cluster.client();
       NodeId a = cluster.id(1);
-      NodeId b = cluster.id(2);
-      String keyOnB = keyOwnedBy(cluster, b);
-      client.put(cluster.url(b), keyOnB, bytes("on b"));
+      client.put(cluster.url(a), "k", bytes("v"), "&w=all");
 
-      cluster.partition(a, b);
-      assertThat(client.get(cluster.url(a), keyOnB).statusCode()).isEqualTo(503);
-      assertThat(client.get(cluster.url(cluster.id(3)), keyOnB).statusCode()).isEqualTo(200);
+      cluster.partition(a, cluster.id(2));
+      cluster.partition(a, cluster.id(3));
+      assertThat(client.get(cluster.url(a), "k").statusCode()).isEqualTo(503); // 1 of R=2
+      assertThat(client.get(cluster.url(a), "k", "&r=1").statusCode()).isEqualTo(200); // itself
+      assertThat(client.get(cluster.url(cluster.id(2)), "k").statusCode()).isEqualTo(200);
 
       cluster.heal();
-      assertThat(client.get(cluster.url(a), keyOnB).body()).isEqualTo(bytes("on b"));
+      assertThat(client.get(cluster.url(a), "k").body()).isEqualTo(bytes("v"));
     }
   }
 
@@ -185,7 +173,7 @@ class ClusterTest {
       cluster.restart(node);
 
       assertThat(locate(cluster, cluster.id(1), key)).isEqualTo(node.value());
-      assertThat(cluster.client().put(cluster.url(cluster.id(1)), key, bytes("back")).statusCode()).isEqualTo(204);
+      assertThat(cluster.client().put(cluster.url(cluster.id(1)), key, bytes("back"), "&w=all").statusCode()).isEqualTo(204);
       assertThat(cluster.node(node).storage().get(Key.of(key))).isPresent();
     }
   }
@@ -225,14 +213,6 @@ class ClusterTest {
   private String keyOwnedBy(TestCluster cluster, NodeId owner) {
     for (int i = 0; ; i++) {
       if (locate(cluster, owner, "probe-" + i).equals(owner.value())) {
-        return "probe-" + i;
-      }
-    }
-  }
-
-  private String keyNotOwnedBy(TestCluster cluster, NodeId owner) {
-    for (int i = 0; ; i++) {
-      if (!locate(cluster, owner, "probe-" + i).equals(owner.value())) {
         return "probe-" + i;
       }
     }

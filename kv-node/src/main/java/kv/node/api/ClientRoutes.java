@@ -5,15 +5,19 @@ import io.javalin.http.ContentType;
 import io.javalin.http.Context;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
 import kv.common.wire.Health;
 import kv.common.wire.MemberInfo;
+import kv.node.peer.ReplicaHeaders;
+import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
+import kv.node.version.Version;
 
 /** The client API and introspection: parse, delegate to the coordinator once, render. */
 public final class ClientRoutes {
@@ -45,25 +49,26 @@ public final class ClientRoutes {
 
   private void put(Context ctx) {
     Key key = key(ctx);
+    Optional<Consistency> w = consistency(ctx, "w");
     Value value = Value.copyOf(RequestBodies.read(ctx, maxValueBytes));
-    Responses.respond(ctx, coordinator.put(key, value), written -> {
-      headers(ctx, written.owners(), written.acknowledged());
+    Responses.respond(ctx, coordinator.put(key, value, w), written -> {
+      headers(ctx, written.owners(), written.acknowledged(), written.version());
       ctx.status(204);
     });
   }
 
   private void get(Context ctx) {
     Key key = key(ctx);
-    Responses.respond(ctx, coordinator.get(key), found -> {
-      headers(ctx, found.owners(), List.of(found.servedBy()));
+    Responses.respond(ctx, coordinator.get(key, consistency(ctx, "r")), found -> {
+      headers(ctx, found.owners(), List.of(found.servedBy()), found.version());
       ctx.contentType(ContentType.APPLICATION_OCTET_STREAM).result(found.value().toBytes());
     });
   }
 
   private void delete(Context ctx) {
     Key key = key(ctx);
-    Responses.respond(ctx, coordinator.delete(key), deleted -> {
-      headers(ctx, deleted.owners(), deleted.acknowledged());
+    Responses.respond(ctx, coordinator.delete(key, consistency(ctx, "w")), deleted -> {
+      headers(ctx, deleted.owners(), deleted.acknowledged(), deleted.version());
       ctx.status(204);
     });
   }
@@ -84,14 +89,20 @@ public final class ClientRoutes {
         .map(e -> new MemberState(e.getKey(), e.getValue().toString(),
             shares.getOrDefault(e.getKey(), 0.0), e.getKey().value().equals(self.get())))
         .toList();
-    ctx.json(new ClusterInfo(self.get(), view.version(), coordinator.replicationFactor(), members));
+    ctx.json(new ClusterInfo(
+        self.get(), view.version(), coordinator.policy().replicationFactor(), members));
   }
 
   private static Key key(Context ctx) {
     return Key.of(QueryString.param(ctx.queryString(), "key").orElse(null));
   }
 
-  private void headers(Context ctx, List<NodeId> owners, List<NodeId> servedBy) {
+  private static Optional<Consistency> consistency(Context ctx, String name) {
+    return QueryString.param(ctx.queryString(), name).map(raw -> Consistency.parse(name, raw));
+  }
+
+  private void headers(Context ctx, List<NodeId> owners, List<NodeId> servedBy, Version version) {
+    ctx.header(ReplicaHeaders.VERSION, version.toString());
     ctx.header(OWNER, join(owners));
     ctx.header(SERVED_BY, join(servedBy));
     ctx.header(COORDINATOR, self.get());

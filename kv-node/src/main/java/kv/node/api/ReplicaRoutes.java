@@ -8,44 +8,63 @@ import kv.common.Key;
 import kv.common.Value;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.node.peer.ReplicaHeaders;
 import kv.node.storage.StorageEngine;
+import kv.node.version.HybridClock;
+import kv.node.version.Version;
+import kv.node.version.Versioned;
 
 /**
  * {@code /internal/*}: replica operations another node's coordinator sends here. They touch only
  * this node's storage and are never forwarded again. Every call must carry the cluster token.
+ * A record's version and tombstone flag travel in headers, its value as the raw body.
  */
 public final class ReplicaRoutes {
-  static final String PATH = "/internal/kv";
-
   private final StorageEngine storage;
+  private final HybridClock clock;
   private final ClusterToken token;
   private final int maxValueBytes;
 
-  public ReplicaRoutes(StorageEngine storage, ClusterToken token, int maxValueBytes) {
+  public ReplicaRoutes(StorageEngine storage, HybridClock clock, ClusterToken token,
+      int maxValueBytes) {
     this.storage = storage;
+    this.clock = clock;
     this.token = token;
     this.maxValueBytes = maxValueBytes;
   }
 
   public void registerOn(RoutesConfig routes) {
     routes.before("/internal/*", this::authenticate);
-    routes.get(PATH, this::get);
-    routes.put(PATH, ctx -> {
-      Key key = key(ctx);
-      storage.put(key, Value.copyOf(RequestBodies.read(ctx, maxValueBytes)));
-      ctx.status(204);
-    });
-    routes.delete(PATH, ctx -> {
-      storage.delete(key(ctx));
-      ctx.status(204);
-    });
+    routes.get(ReplicaHeaders.PATH, this::read);
+    routes.put(ReplicaHeaders.PATH, this::write);
   }
 
-  private void get(Context ctx) {
+  private void read(Context ctx) {
     Key key = key(ctx);
-    Value value = storage.get(key).orElseThrow(
-        () -> new KvException(ErrorCode.NOT_FOUND, "key not found: " + key.value()));
-    ctx.contentType(ContentType.APPLICATION_OCTET_STREAM).result(value.toBytes());
+    Versioned record = storage.get(key).orElseThrow(
+        () -> new KvException(ErrorCode.NOT_FOUND, "no record for key: " + key.value()));
+    ctx.header(ReplicaHeaders.VERSION, record.version().toString());
+    if (record.isTombstone()) {
+      ctx.header(ReplicaHeaders.TOMBSTONE, "true");
+    }
+    ctx.contentType(ContentType.APPLICATION_OCTET_STREAM).result(record.value().toBytes());
+  }
+
+  private void write(Context ctx) {
+    Key key = key(ctx);
+    String versionHeader = ctx.header(ReplicaHeaders.VERSION);
+    if (versionHeader == null) {
+      throw new KvException(ErrorCode.BAD_REQUEST, "missing " + ReplicaHeaders.VERSION + " header");
+    }
+    Version version = Version.parse(versionHeader);
+    boolean tombstone = "true".equals(ctx.header(ReplicaHeaders.TOMBSTONE));
+    Value value = Value.copyOf(RequestBodies.read(ctx, maxValueBytes));
+    if (tombstone && value.size() != 0) {
+      throw new KvException(ErrorCode.BAD_REQUEST, "a tombstone carries no value");
+    }
+    clock.observe(version.timestamp());
+    storage.apply(key, tombstone ? Versioned.tombstone(version) : Versioned.live(version, value));
+    ctx.status(204);
   }
 
   private void authenticate(Context ctx) {

@@ -12,6 +12,8 @@ import kv.common.Value;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.common.wire.ErrorBody;
+import kv.node.version.Version;
+import kv.node.version.Versioned;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.HttpUrl;
@@ -28,7 +30,6 @@ import okhttp3.ResponseBody;
  * dispatcher and connection pool, each bounded by the client's call timeout.
  */
 public final class HttpPeerClient implements PeerClient {
-  static final String PATH = "internal/kv";
   private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 
   private final OkHttpClient client;
@@ -42,29 +43,32 @@ public final class HttpPeerClient implements PeerClient {
   }
 
   @Override
-  public CompletableFuture<Optional<Value>> get(Endpoint peer, Key key) {
+  public CompletableFuture<Optional<Versioned>> read(Endpoint peer, Key key) {
     return send(peer, request(peer, key).get(), response -> {
       if (response.code() == 404) {
         return Optional.empty();
       }
-      return Optional.of(Value.copyOf(bytes(response)));
+      Version version = Version.parse(response.header(ReplicaHeaders.VERSION));
+      return Optional.of("true".equals(response.header(ReplicaHeaders.TOMBSTONE))
+          ? Versioned.tombstone(version)
+          : Versioned.live(version, Value.copyOf(bytes(response))));
     });
   }
 
   @Override
-  public CompletableFuture<Void> put(Endpoint peer, Key key, Value value) {
-    return send(peer, request(peer, key).put(RequestBody.create(value.toBytes(), OCTET_STREAM)),
-        response -> null);
-  }
-
-  @Override
-  public CompletableFuture<Void> delete(Endpoint peer, Key key) {
-    return send(peer, request(peer, key).delete(), response -> null);
+  public CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record) {
+    Request.Builder request = request(peer, key)
+        .header(ReplicaHeaders.VERSION, record.version().toString())
+        .put(RequestBody.create(record.value().toBytes(), OCTET_STREAM));
+    if (record.isTombstone()) {
+      request.header(ReplicaHeaders.TOMBSTONE, "true");
+    }
+    return send(peer, request, response -> null);
   }
 
   private Request.Builder request(Endpoint peer, Key key) {
     HttpUrl url = new HttpUrl.Builder().scheme("http").host(peer.host()).port(peer.port())
-        .addPathSegments(PATH).addQueryParameter("key", key.value()).build();
+        .addPathSegments(ReplicaHeaders.PATH.substring(1)).addQueryParameter("key", key.value()).build();
     Request.Builder builder = new Request.Builder().url(url);
     token.headerValue().ifPresent(secret -> builder.header(ClusterToken.HEADER, secret));
     return builder;

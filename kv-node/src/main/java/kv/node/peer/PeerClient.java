@@ -4,7 +4,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import kv.common.Endpoint;
 import kv.common.Key;
-import kv.common.Value;
+import kv.node.version.Versioned;
 
 /**
  * Replica operations on another node, which serves them from its own storage and never forwards
@@ -12,11 +12,11 @@ import kv.common.Value;
  * peer cannot be reached in time, or the code the peer answered with.
  */
 public interface PeerClient extends AutoCloseable {
-  CompletableFuture<Optional<Value>> get(Endpoint peer, Key key);
+  /** The peer's record for the key (a tombstone included), or empty when it has none. */
+  CompletableFuture<Optional<Versioned>> read(Endpoint peer, Key key);
 
-  CompletableFuture<Void> put(Endpoint peer, Key key, Value value);
-
-  CompletableFuture<Void> delete(Endpoint peer, Key key);
+  /** Offers a record; the peer keeps it if it is newer than what it has. */
+  CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record);
 
   @Override
   default void close() {}

@@ -3,6 +3,7 @@ package kv.node.replication;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
@@ -12,70 +13,111 @@ import kv.node.peer.PeerClient;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
 import kv.node.storage.StorageEngine;
+import kv.node.version.HybridClock;
+import kv.node.version.Version;
+import kv.node.version.Versioned;
 
 /**
- * Serves a client request on whichever node it entered: finds the key's preference list on the
- * current ring, sends the operation to those replicas (this node's storage directly, others with
- * one pooled round trip each) and answers once enough of them have. Replica operations never
+ * Serves a client request on whichever node it entered (Dynamo's coordinator): finds the key's
+ * preference list of N replicas on the current ring, sends the operation to all of them in
+ * parallel (this node's storage directly, others with one pooled round trip each) and answers once
+ * W (writes) or R (reads) have answered. Every write carries a new version from this node's hybrid
+ * clock; replicas keep the newest; a delete writes a tombstone. Reads answer with the newest of
+ * the first R replies and repair stale replicas once all have answered. Replica operations never
  * come back through here, so a request is forwarded at most once.
  */
 public final class Coordinator {
   private final ViewHolder views;
   private final StorageEngine storage;
   private final PeerClient peers;
-  private final java.util.function.Supplier<Optional<NodeId>> self;
-  private final int replicationFactor;
+  private final Supplier<Optional<NodeId>> self;
+  private final HybridClock clock;
+  private final Policy policy;
+  private final ReadRepair readRepair = new ReadRepair();
+
+  /** N, and the default W and R (each capped at the replicas a key actually has). */
+  public record Policy(int replicationFactor, Consistency writeQuorum, Consistency readQuorum) {
+    public Policy {
+      if (replicationFactor < 1) {
+        throw new IllegalArgumentException("replicationFactor < 1: " + replicationFactor);
+      }
+    }
+  }
 
   public Coordinator(ViewHolder views, StorageEngine storage, PeerClient peers,
-      java.util.function.Supplier<Optional<NodeId>> self, int replicationFactor) {
-    if (replicationFactor < 1) {
-      throw new IllegalArgumentException("replicationFactor < 1: " + replicationFactor);
-    }
+      Supplier<Optional<NodeId>> self, HybridClock clock, Policy policy) {
     this.views = views;
     this.storage = storage;
     this.peers = peers;
     this.self = self;
-    this.replicationFactor = replicationFactor;
+    this.clock = clock;
+    this.policy = policy;
   }
 
-  /** The newest value among the replicas that answered; {@code NOT_FOUND} when absent. */
-  public CompletableFuture<ReadResult> get(Key key) {
-    List<Replica> owners = preferenceList(key);
-    return Quorum.await(owners, replica -> replica.get(key), 1).thenApply(replies -> {
-      var reply = replies.get(0);
-      Value value = reply.answer().orElseThrow(
+  /** The newest value among R replicas; {@code NOT_FOUND} when absent or deleted. */
+  public CompletableFuture<ReadResult> get(Key key, Optional<Consistency> r) {
+    List<Replica> replicas = preferenceList(key);
+    int required = required("r", r, policy.readQuorum(), replicas.size());
+    List<CompletableFuture<Optional<Versioned>>> reads = Quorum.callAll(replicas, rep -> rep.read(key));
+    readRepair.afterAllAnswer(key, replicas, reads);
+    return Quorum.await(replicas, reads, required).thenApply(replies -> {
+      Quorum.Reply<Optional<Versioned>> newest = replies.get(0);
+      for (Quorum.Reply<Optional<Versioned>> reply : replies) {
+        if (isNewer(reply.answer(), newest.answer())) {
+          newest = reply;
+        }
+      }
+      Versioned found = newest.answer().filter(v -> !v.isTombstone()).orElseThrow(
           () -> new KvException(ErrorCode.NOT_FOUND, "key not found: " + key.value()));
-      return new ReadResult(value, reply.from().id(), ids(owners));
+      return new ReadResult(found.value(), found.version(), newest.from().id(), ids(replicas));
     });
   }
 
-  public CompletableFuture<WriteResult> put(Key key, Value value) {
-    List<Replica> owners = preferenceList(key);
-    return Quorum.await(owners, replica -> replica.put(key, value), 1)
-        .thenApply(replies -> new WriteResult(ids(owners),
-            replies.stream().map(r -> r.from().id()).toList()));
+  public CompletableFuture<WriteResult> put(Key key, Value value, Optional<Consistency> w) {
+    return write(key, w, version -> Versioned.live(version, value));
   }
 
-  public CompletableFuture<WriteResult> delete(Key key) {
-    List<Replica> owners = preferenceList(key);
-    return Quorum.await(owners, replica -> replica.delete(key), 1)
-        .thenApply(replies -> new WriteResult(ids(owners),
-            replies.stream().map(r -> r.from().id()).toList()));
+  public CompletableFuture<WriteResult> delete(Key key, Optional<Consistency> w) {
+    return write(key, w, Versioned::tombstone);
   }
 
-  /** The nodes that own {@code key} on the current ring, in preference order. */
+  /** The nodes that replicate {@code key} on the current ring, in preference order. */
   public List<NodeId> owners(Key key) {
-    ClusterView view = requireRing();
-    return view.ring().preferenceList(key.token(), replicationFactor);
+    return requireRing().ring().preferenceList(key.token(), policy.replicationFactor());
   }
 
-  public int replicationFactor() {
-    return replicationFactor;
+  public Policy policy() {
+    return policy;
+  }
+
+  /** Replica writes read repair has sent since start. */
+  public long readRepairs() {
+    return readRepair.repairs();
+  }
+
+  private CompletableFuture<WriteResult> write(
+      Key key, Optional<Consistency> w, java.util.function.Function<Version, Versioned> record) {
+    List<Replica> replicas = preferenceList(key);
+    int required = required("w", w, policy.writeQuorum(), replicas.size());
+    NodeId me = self.get().orElseThrow(() -> notReady());
+    Versioned written = record.apply(new Version(clock.next(), me));
+    List<CompletableFuture<Void>> writes = Quorum.callAll(replicas, rep -> rep.write(key, written));
+    return Quorum.await(replicas, writes, required).thenApply(acks -> new WriteResult(
+        written.version(), ids(replicas), acks.stream().map(a -> a.from().id()).toList()));
+  }
+
+  private static int required(String name, Optional<Consistency> asked, Consistency fallback, int n) {
+    return asked.map(c -> c.required(name, n)).orElseGet(() -> fallback.requiredCapped(n));
+  }
+
+  private static boolean isNewer(Optional<Versioned> candidate, Optional<Versioned> current) {
+    return candidate.isPresent()
+        && (current.isEmpty() || candidate.get().version().isNewerThan(current.get().version()));
   }
 
   private List<Replica> preferenceList(Key key) {
     ClusterView view = requireRing();
-    List<NodeId> owners = view.ring().preferenceList(key.token(), replicationFactor);
+    List<NodeId> owners = view.ring().preferenceList(key.token(), policy.replicationFactor());
     Optional<NodeId> me = self.get();
     return owners.stream().map(id -> replica(view, id, me)).toList();
   }
@@ -90,19 +132,23 @@ public final class Coordinator {
   private ClusterView requireRing() {
     ClusterView view = views.current();
     if (view.ring().isEmpty()) {
-      throw new KvException(ErrorCode.UNAVAILABLE,
-          "this node has no member list yet (is the seed reachable?); try again shortly");
+      throw notReady();
     }
     return view;
+  }
+
+  private static KvException notReady() {
+    return new KvException(ErrorCode.UNAVAILABLE,
+        "this node has not joined the cluster yet (is the seed reachable?); try again shortly");
   }
 
   private static List<NodeId> ids(List<Replica> replicas) {
     return replicas.stream().map(Replica::id).toList();
   }
 
-  /** What a read found, and where. */
-  public record ReadResult(Value value, NodeId servedBy, List<NodeId> owners) {}
+  /** What a read found, its version, and which replica's answer won. */
+  public record ReadResult(Value value, Version version, NodeId servedBy, List<NodeId> owners) {}
 
-  /** Which replicas own the key and which acknowledged the write. */
-  public record WriteResult(List<NodeId> owners, List<NodeId> acknowledged) {}
+  /** The version written, which replicas own the key and which acknowledged the write. */
+  public record WriteResult(Version version, List<NodeId> owners, List<NodeId> acknowledged) {}
 }

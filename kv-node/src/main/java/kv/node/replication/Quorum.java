@@ -30,24 +30,33 @@ final class Quorum<T> {
   /** A replica's answer, tagged with who gave it. */
   record Reply<T>(Replica from, T answer) {}
 
+  /** Waits for {@code required} of {@code calls}, the i-th call being to the i-th replica. */
   static <T> CompletableFuture<List<Reply<T>>> await(
-      List<Replica> replicas, java.util.function.Function<Replica, CompletableFuture<T>> call,
-      int required) {
-    if (required < 1 || required > replicas.size()) {
-      throw new IllegalArgumentException(
-          "required must be 1.." + replicas.size() + ": " + required);
+      List<Replica> replicas, List<CompletableFuture<T>> calls, int required) {
+    if (required < 1 || required > replicas.size() || calls.size() != replicas.size()) {
+      throw new IllegalArgumentException("required must be 1.." + replicas.size() + ": "
+          + required + " (" + calls.size() + " calls)");
     }
     Quorum<T> quorum = new Quorum<>(required, replicas.size());
-    for (Replica replica : replicas) {
-      CompletableFuture<T> future;
-      try {
-        future = call.apply(replica);
-      } catch (RuntimeException e) {
-        future = CompletableFuture.failedFuture(e);
-      }
-      future.whenComplete((answer, error) -> quorum.record(replica, answer, error));
+    for (int i = 0; i < calls.size(); i++) {
+      Replica replica = replicas.get(i);
+      calls.get(i).whenComplete((answer, error) -> quorum.record(replica, answer, error));
     }
     return quorum.result;
+  }
+
+  /** Calls {@code call} on every replica; a call that throws becomes a failed future. */
+  static <T> List<CompletableFuture<T>> callAll(
+      List<Replica> replicas, java.util.function.Function<Replica, CompletableFuture<T>> call) {
+    List<CompletableFuture<T>> calls = new ArrayList<>(replicas.size());
+    for (Replica replica : replicas) {
+      try {
+        calls.add(call.apply(replica));
+      } catch (RuntimeException e) {
+        calls.add(CompletableFuture.failedFuture(e));
+      }
+    }
+    return calls;
   }
 
   private synchronized void record(Replica from, T answer, Throwable error) {

@@ -1,37 +1,72 @@
 package kv.node.storage;
 
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.BiConsumer;
 import kv.common.Key;
-import kv.common.Value;
+import kv.node.version.Version;
+import kv.node.version.Versioned;
 
-/** A heap map: the default when a node runs without a data directory. Lost on restart. */
+/**
+ * A sorted heap map (keys in token order, for range scans): the default when a node runs without
+ * a data directory. Lost on restart.
+ */
 public final class InMemoryStorageEngine implements StorageEngine {
-  private final ConcurrentMap<Key, Value> entries = new ConcurrentHashMap<>();
+  private final ConcurrentNavigableMap<Key, Versioned> records = new ConcurrentSkipListMap<>();
 
   @Override
-  public Optional<Value> get(Key key) {
-    return Optional.ofNullable(entries.get(key));
+  public Optional<Versioned> get(Key key) {
+    return Optional.ofNullable(records.get(key));
   }
 
   @Override
-  public void put(Key key, Value value) {
-    entries.put(key, value);
+  public boolean apply(Key key, Versioned record) {
+    boolean[] stored = new boolean[1];
+    records.compute(key, (k, current) -> {
+      // may run more than once under contention; the last run's decision is the one kept
+      stored[0] = current == null || record.version().isNewerThan(current.version());
+      return stored[0] ? record : current;
+    });
+    return stored[0];
   }
 
   @Override
-  public void delete(Key key) {
-    entries.remove(key);
+  public void scan(TokenRange range, BiConsumer<Key, Versioned> visitor) {
+    if (range.start() == range.end()) {
+      records.forEach(visitor);
+    } else if (range.wraps()) {
+      if (range.start() != Long.MAX_VALUE) {
+        between(range.start() + 1, Long.MAX_VALUE).forEach(visitor);
+      }
+      between(Long.MIN_VALUE, range.end()).forEach(visitor);
+    } else {
+      between(range.start() + 1, range.end()).forEach(visitor);
+    }
+  }
+
+  @Override
+  public boolean remove(Key key, Version version) {
+    Versioned stored = records.get(key);
+    return stored != null && stored.version().equals(version) && records.remove(key, stored);
   }
 
   @Override
   public long size() {
-    return entries.size();
+    return records.size();
   }
 
   @Override
   public void close() {
-    entries.clear();
+    records.clear();
+  }
+
+  /** Records with tokens in [from, to], both inclusive. */
+  private Map<Key, Versioned> between(long from, long to) {
+    Key lower = Key.firstAt(from);
+    return to == Long.MAX_VALUE
+        ? records.tailMap(lower, true)
+        : records.subMap(lower, true, Key.firstAt(to + 1), false);
   }
 }

@@ -1,17 +1,32 @@
 package kv.node.storage;
 
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import kv.common.Key;
-import kv.common.Value;
+import kv.node.version.Version;
+import kv.node.version.Versioned;
 
-/** Where a node keeps the keys it replicates. Implementations are thread-safe. */
+/**
+ * Where a node keeps the records of the keys it replicates. A record is a value or a tombstone
+ * with its version; the engine keeps only the newest record per key. Implementations are
+ * thread-safe, and {@link #apply} is atomic per key.
+ */
 public interface StorageEngine extends AutoCloseable {
-  Optional<Value> get(Key key);
+  Optional<Versioned> get(Key key);
 
-  void put(Key key, Value value);
+  /**
+   * Stores {@code record} unless the engine already holds a record with the same or a newer
+   * version; returns whether it stored it. Replaying a write is therefore harmless.
+   */
+  boolean apply(Key key, Versioned record);
 
-  void delete(Key key);
+  /** Visits every record whose key token lies in {@code range}, in token order. */
+  void scan(TokenRange range, BiConsumer<Key, Versioned> visitor);
 
+  /** Removes the key's record if it is still the one with {@code version}; returns whether. */
+  boolean remove(Key key, Version version);
+
+  /** Number of records, tombstones included (an estimate for on-disk engines). */
   long size();
 
   @Override

@@ -38,7 +38,7 @@ class BadInputTest {
     node = cluster.url(cluster.id(1));
     other = cluster.url(cluster.id(2));
     for (int i = 0; i < 30; i++) {
-      client.put(node, "sentinel-" + i, ("value-" + i).getBytes(StandardCharsets.UTF_8));
+      client.put(node, "sentinel-" + i, ("value-" + i).getBytes(StandardCharsets.UTF_8), "&w=all");
     }
   }
 
@@ -76,7 +76,15 @@ class BadInputTest {
         Arguments.of("GET", "/internal/kv?key=sentinel-1", null, 401, "unauthorized"),
         Arguments.of("PUT", "/internal/kv?key=sentinel-1", "evil", 401, "unauthorized"),
         Arguments.of("DELETE", "/internal/kv?key=sentinel-1", null, 401, "unauthorized"),
-        Arguments.of("GET", "/locate", null, 400, "bad_request"));
+        Arguments.of("GET", "/locate", null, 400, "bad_request"),
+        Arguments.of("PUT", "/put?key=sentinel-1&w=0", "x", 400, "bad_request"),
+        Arguments.of("PUT", "/put?key=sentinel-1&w=4", "x", 400, "bad_request"),
+        Arguments.of("PUT", "/put?key=sentinel-1&w=", "x", 400, "bad_request"),
+        Arguments.of("PUT", "/put?key=sentinel-1&w=most", "x", 400, "bad_request"),
+        Arguments.of("DELETE", "/delete?key=sentinel-1&w=-1", null, 400, "bad_request"),
+        Arguments.of("GET", "/get?key=sentinel-1&r=99", null, 400, "bad_request"),
+        Arguments.of("GET", "/get?key=sentinel-1&r=1.5", null, 400, "bad_request"),
+        Arguments.of("PUT", "/internal/kv?key=sentinel-1", "evil", 401, "unauthorized"));
   }
 
   @ParameterizedTest(name = "{0} {1} -> {3}")
@@ -143,7 +151,7 @@ class BadInputTest {
   private static void assertNothingChanged() {
     long stored = cluster.liveNodes().stream().map(cluster::node)
         .mapToLong(n -> n.storage().size()).sum();
-    assertThat(stored).as("keys stored across the cluster").isEqualTo(30);
+    assertThat(stored).as("records stored across the cluster (30 keys x 3 replicas)").isEqualTo(90);
     for (int i = 0; i < 30; i++) {
       assertThat(client.get(other, "sentinel-" + i).body())
           .isEqualTo(("value-" + i).getBytes(StandardCharsets.UTF_8));

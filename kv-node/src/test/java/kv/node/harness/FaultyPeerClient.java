@@ -5,7 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.NodeId;
-import kv.common.Value;
+import kv.node.version.Versioned;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.peer.PeerClient;
@@ -23,18 +23,13 @@ final class FaultyPeerClient implements PeerClient {
   }
 
   @Override
-  public CompletableFuture<Optional<Value>> get(Endpoint peer, Key key) {
-    return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.get(peer, key);
+  public CompletableFuture<Optional<Versioned>> read(Endpoint peer, Key key) {
+    return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.read(peer, key);
   }
 
   @Override
-  public CompletableFuture<Void> put(Endpoint peer, Key key, Value value) {
-    return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.put(peer, key, value);
-  }
-
-  @Override
-  public CompletableFuture<Void> delete(Endpoint peer, Key key) {
-    return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.delete(peer, key);
+  public CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record) {
+    return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.write(peer, key, record);
   }
 
   @Override

@@ -18,16 +18,29 @@ public final class HttpTestClient {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   public HttpResponse<byte[]> put(String baseUrl, String key, byte[] value) {
-    return send(request(baseUrl, "/put?key=" + encode(key))
+    return put(baseUrl, key, value, "");
+  }
+
+  /** {@code params} is appended to the query as is, e.g. {@code "&w=all"}. */
+  public HttpResponse<byte[]> put(String baseUrl, String key, byte[] value, String params) {
+    return send(request(baseUrl, "/put?key=" + encode(key) + params)
         .PUT(BodyPublishers.ofByteArray(value)).build());
   }
 
   public HttpResponse<byte[]> get(String baseUrl, String key) {
-    return send(request(baseUrl, "/get?key=" + encode(key)).GET().build());
+    return get(baseUrl, key, "");
+  }
+
+  public HttpResponse<byte[]> get(String baseUrl, String key, String params) {
+    return send(request(baseUrl, "/get?key=" + encode(key) + params).GET().build());
   }
 
   public HttpResponse<byte[]> delete(String baseUrl, String key) {
-    return send(request(baseUrl, "/delete?key=" + encode(key)).DELETE().build());
+    return delete(baseUrl, key, "");
+  }
+
+  public HttpResponse<byte[]> delete(String baseUrl, String key, String params) {
+    return send(request(baseUrl, "/delete?key=" + encode(key) + params).DELETE().build());
   }
 
   /** Any method on any path and raw (already encoded) query. */

@@ -10,6 +10,8 @@ import kv.common.MutableClock;
 import kv.common.NodeId;
 import kv.node.KvNode;
 import kv.node.NodeConfig;
+import kv.node.replication.Consistency;
+import kv.node.replication.Coordinator;
 import kv.seed.SeedConfig;
 import kv.seed.SeedServer;
 
@@ -28,17 +30,23 @@ public final class TestCluster implements AutoCloseable {
   private final Map<NodeId, KvNode> live = new LinkedHashMap<>();
   private final List<NodeId> all = new ArrayList<>();
   private final HttpTestClient client = new HttpTestClient();
+  private final Coordinator.Policy policy;
   private SeedServer seed;
   private int seedPort;
 
-  private TestCluster() {
+  private TestCluster(Coordinator.Policy policy) {
+    this.policy = policy;
     this.seed = SeedServer.startManual(SeedConfig.forTests().withToken(TOKEN), clock);
     this.seedPort = seed.port();
   }
 
-  /** Starts a seed and {@code n} nodes named node-1..node-n, and waits until all agree. */
+  /** Starts a seed and {@code n} nodes named node-1..node-n (N=3, W=2, R=2); waits until all agree. */
   public static TestCluster start(int n) {
-    TestCluster cluster = new TestCluster();
+    return start(n, new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)));
+  }
+
+  public static TestCluster start(int n, Coordinator.Policy policy) {
+    TestCluster cluster = new TestCluster(policy);
     try {
       for (int i = 1; i <= n; i++) {
         cluster.startNode(NodeId.of("node-" + i));
@@ -84,7 +92,8 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public KvNode startNode(NodeId id) {
-    NodeConfig config = NodeConfig.forTests("http://127.0.0.1:" + seedPort).withNodeId(id).withToken(TOKEN);
+    NodeConfig config = NodeConfig.forTests("http://127.0.0.1:" + seedPort).withNodeId(id).withToken(TOKEN)
+        .withReplication(policy);
     KvNode node = KvNode.startManual(config, clock, peers -> new FaultyPeerClient(id, faults, peers));
     faults.nodeAt(id, node.port());
     live.put(id, node);

@@ -1,0 +1,8 @@
+package kv.node.storage;
+
+class InMemoryStorageEngineTest extends StorageEngineContract {
+  @Override
+  protected StorageEngine open() {
+    return new InMemoryStorageEngine();
+  }
+}
