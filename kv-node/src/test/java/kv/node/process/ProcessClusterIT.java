@@ -56,6 +56,29 @@ class ProcessClusterIT {
     }
   }
 
+  @Test
+  void killingAnyOneNodeLosesNoAcknowledgedWrite() throws Exception {
+    try (ProcessCluster cluster = ProcessCluster.start(3)) {
+      awaitAllSee(cluster, 3);
+      for (int i = 0; i < 1000; i++) {
+        HttpResponse<byte[]> put = client.put(cluster.nodeUrl(i % 3), "key-" + i, value(i));
+        assertThat(put.statusCode()).as("PUT key-%d", i).isEqualTo(204); // acknowledged at W=2
+      }
+
+      cluster.kill(1); // SIGKILL, while it is still in everyone's member list
+
+      for (int i = 0; i < 1000; i++) {
+        HttpResponse<byte[]> got = client.get(cluster.nodeUrl(i % 2 == 0 ? 0 : 2), "key-" + i);
+        assertThat(got.statusCode()).as("GET key-%d", i).isEqualTo(200); // R=2 of the 2 left
+        assertThat(got.body()).as("key-%d", i).isEqualTo(value(i));
+      }
+    }
+  }
+
+  private static byte[] value(int i) {
+    return ("value-" + i).getBytes(StandardCharsets.UTF_8);
+  }
+
   private void awaitAllSee(ProcessCluster cluster, int members) {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
         .until(() -> {
