@@ -3,8 +3,11 @@ package kv.node;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +15,7 @@ import java.util.function.UnaryOperator;
 import kv.common.Json;
 import kv.common.NodeId;
 import kv.common.http.HttpErrors;
+import kv.common.http.HttpMetrics;
 import kv.node.api.ClientRoutes;
 import kv.node.api.ReplicaRoutes;
 import kv.node.membership.MembershipWatcher;
@@ -19,7 +23,9 @@ import kv.node.membership.NodeIdStore;
 import kv.node.membership.SeedClient;
 import kv.node.peer.HttpPeerClient;
 import kv.node.peer.PeerClient;
+import kv.node.peer.ReplicaHeaders;
 import kv.node.replication.Coordinator;
+import kv.node.replication.ReplicationMetrics;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
 import kv.node.storage.InMemoryStorageEngine;
@@ -38,6 +44,10 @@ import org.slf4j.LoggerFactory;
 public final class KvNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KvNode.class);
 
+  private static final Set<String> ROUTES = Set.of("/put", "/get", "/delete", "/locate",
+      "/cluster", "/health", "/metrics", ReplicaHeaders.PATH);
+
+  private final PrometheusMeterRegistry metrics;
   private final StorageEngine storage;
   private final ViewHolder views;
   private final OkHttpClient http;
@@ -50,6 +60,7 @@ public final class KvNode implements AutoCloseable {
   private KvNode(NodeConfig config, Clock clock, UnaryOperator<PeerClient> peerDecorator,
       boolean scheduleBackgroundWork) {
     ObjectMapper mapper = Json.newMapper();
+    this.metrics = HttpMetrics.newRegistry();
     this.views = new ViewHolder(ClusterView.empty(config.vnodes()));
     this.storage = new InMemoryStorageEngine();
     this.http = HttpClients.forPeers(config.peerTimeout());
@@ -61,7 +72,7 @@ public final class KvNode implements AutoCloseable {
     HybridClock hybridClock = new HybridClock(clock);
     Coordinator coordinator = new Coordinator(views, storage, peers,
         () -> watcher[0] == null ? Optional.empty() : watcher[0].id(), hybridClock,
-        config.replication());
+        config.replication(), new ReplicationMetrics(metrics));
     this.purger = new TombstonePurger(storage, clock, config.tombstoneGrace());
     ClientRoutes clientRoutes = new ClientRoutes(coordinator, views,
         () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
@@ -73,6 +84,7 @@ public final class KvNode implements AutoCloseable {
       javalin.jsonMapper(new JavalinJackson(mapper, false));
       javalin.http.maxRequestSize = config.maxValueBytes() + 1L;
       HttpErrors.install(javalin, mapper);
+      HttpMetrics.install(javalin, metrics, ROUTES);
       clientRoutes.registerOn(javalin.routes);
       replicaRoutes.registerOn(javalin.routes);
     });
@@ -83,6 +95,12 @@ public final class KvNode implements AutoCloseable {
     watcher[0] = new MembershipWatcher(seed, views, idStore, config.nodeId(),
         config.advertise(), server.port(), clock, config.heartbeatInterval(), config.vnodes());
     this.membership = watcher[0];
+    Gauge.builder("kv.ring.members", views, v -> v.current().members().size())
+        .description("Nodes in this node's ring").register(metrics);
+    Gauge.builder("kv.membership.version", views, v -> v.current().version())
+        .description("Version of the member list this node's ring was built from").register(metrics);
+    Gauge.builder("kv.storage.records", storage, StorageEngine::size)
+        .description("Records (values and tombstones) this node stores").register(metrics);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "membership"));
     log.info("Node listening on {}:{}", config.bind(), server.port());
     if (scheduleBackgroundWork) {
@@ -147,5 +165,6 @@ public final class KvNode implements AutoCloseable {
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();
     storage.close();
+    metrics.close();
   }
 }

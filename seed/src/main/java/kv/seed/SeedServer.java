@@ -3,7 +3,11 @@ package kv.seed;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -11,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import kv.common.Json;
 import kv.common.NodeId;
 import kv.common.http.HttpErrors;
+import kv.common.http.HttpMetrics;
 import kv.seed.api.MembershipRoutes;
 import kv.seed.membership.MemberRegistry;
 import org.slf4j.Logger;
@@ -20,7 +25,12 @@ import org.slf4j.LoggerFactory;
 public final class SeedServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SeedServer.class);
 
+  private static final Set<String> ROUTES =
+      Set.of("/register", "/heartbeat", "/members", "/health", "/metrics");
+
   private final MemberRegistry registry;
+  private final PrometheusMeterRegistry metrics = HttpMetrics.newRegistry();
+  private final Counter expirations;
   private final Javalin http;
   private final ScheduledExecutorService scheduler;
 
@@ -33,8 +43,15 @@ public final class SeedServer implements AutoCloseable {
       javalin.startup.showJavalinBanner = false;
       javalin.jsonMapper(new JavalinJackson(mapper, false));
       HttpErrors.install(javalin, mapper);
+      HttpMetrics.install(javalin, metrics, ROUTES);
       routes.registerOn(javalin.routes);
     });
+    Gauge.builder("seed.members", registry, r -> r.view().members().size())
+        .description("Registered live nodes").register(metrics);
+    Gauge.builder("seed.membership.version", registry, r -> r.view().version())
+        .description("Version of the member list").register(metrics);
+    this.expirations = Counter.builder("seed.expirations")
+        .description("Nodes dropped after NODE_TTL of silence").register(metrics);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "seed-expiry"));
     if (config.token().isOpen()) {
       log.warn("CLUSTER_TOKEN is not set: any process can register as a node");
@@ -67,7 +84,7 @@ public final class SeedServer implements AutoCloseable {
 
   public void expireStale() {
     try {
-      registry.expireStale();
+      expirations.increment(registry.expireStale().size());
     } catch (RuntimeException e) {
       log.error("Expiry pass failed; will retry on the next tick", e);
     }
@@ -77,5 +94,6 @@ public final class SeedServer implements AutoCloseable {
   public void close() {
     scheduler.shutdownNow();
     http.stop();
+    metrics.close();
   }
 }

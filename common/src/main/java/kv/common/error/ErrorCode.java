@@ -17,6 +17,7 @@ public enum ErrorCode {
   VALUE_TOO_LARGE("value_too_large", 413),
   QUORUM_NOT_MET("quorum_not_met", 503),
   UNAVAILABLE("unavailable", 503),
+  TIMEOUT("timeout", 503),
   INTERNAL("internal", 500);
 
   private final String wireName;

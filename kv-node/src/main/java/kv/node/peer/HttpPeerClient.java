@@ -2,6 +2,7 @@ package kv.node.peer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -80,8 +81,9 @@ public final class HttpPeerClient implements PeerClient {
     client.newCall(request.build()).enqueue(new Callback() {
       @Override
       public void onFailure(Call call, IOException e) {
+        ErrorCode code = e instanceof InterruptedIOException ? ErrorCode.TIMEOUT : ErrorCode.UNAVAILABLE;
         result.completeExceptionally(
-            new KvException(ErrorCode.UNAVAILABLE, "node at " + peer + " did not answer: " + e));
+            new KvException(code, "node at " + peer + " did not answer: " + e));
       }
 
       @Override

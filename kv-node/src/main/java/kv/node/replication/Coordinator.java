@@ -33,7 +33,8 @@ public final class Coordinator {
   private final Supplier<Optional<NodeId>> self;
   private final HybridClock clock;
   private final Policy policy;
-  private final ReadRepair readRepair = new ReadRepair();
+  private final ReplicationMetrics metrics;
+  private final ReadRepair readRepair;
 
   /** N, and the default W and R (each capped at the replicas a key actually has). */
   public record Policy(int replicationFactor, Consistency writeQuorum, Consistency readQuorum) {
@@ -45,20 +46,23 @@ public final class Coordinator {
   }
 
   public Coordinator(ViewHolder views, StorageEngine storage, PeerClient peers,
-      Supplier<Optional<NodeId>> self, HybridClock clock, Policy policy) {
+      Supplier<Optional<NodeId>> self, HybridClock clock, Policy policy,
+      ReplicationMetrics metrics) {
     this.views = views;
     this.storage = storage;
     this.peers = peers;
     this.self = self;
     this.clock = clock;
     this.policy = policy;
+    this.metrics = metrics;
+    this.readRepair = new ReadRepair(metrics);
   }
 
   /** The newest value among R replicas; {@code NOT_FOUND} when absent or deleted. */
   public CompletableFuture<ReadResult> get(Key key, Optional<Consistency> r) {
     List<Replica> replicas = preferenceList(key);
     int required = required("r", r, policy.readQuorum(), replicas.size());
-    List<CompletableFuture<Optional<Versioned>>> reads = Quorum.callAll(replicas, rep -> rep.read(key));
+    List<CompletableFuture<Optional<Versioned>>> reads = Quorum.callAll(replicas, rep -> metrics.track(false, rep, rep.read(key)));
     readRepair.afterAllAnswer(key, replicas, reads);
     return Quorum.await(replicas, reads, required).thenApply(replies -> {
       Quorum.Reply<Optional<Versioned>> newest = replies.get(0);
@@ -90,18 +94,13 @@ public final class Coordinator {
     return policy;
   }
 
-  /** Replica writes read repair has sent since start. */
-  public long readRepairs() {
-    return readRepair.repairs();
-  }
-
   private CompletableFuture<WriteResult> write(
       Key key, Optional<Consistency> w, java.util.function.Function<Version, Versioned> record) {
     List<Replica> replicas = preferenceList(key);
     int required = required("w", w, policy.writeQuorum(), replicas.size());
     NodeId me = self.get().orElseThrow(() -> notReady());
     Versioned written = record.apply(new Version(clock.next(), me));
-    List<CompletableFuture<Void>> writes = Quorum.callAll(replicas, rep -> rep.write(key, written));
+    List<CompletableFuture<Void>> writes = Quorum.callAll(replicas, rep -> metrics.track(true, rep, rep.write(key, written)));
     return Quorum.await(replicas, writes, required).thenApply(acks -> new WriteResult(
         written.version(), ids(replicas), acks.stream().map(a -> a.from().id()).toList()));
   }

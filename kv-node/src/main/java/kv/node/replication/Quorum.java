@@ -10,9 +10,10 @@ import kv.common.error.QuorumNotMetException;
 
 /**
  * Waits for {@code required} of a set of replica calls. Completes with the first {@code required}
- * answers as soon as they arrive, fails as soon as too many calls failed for that to happen, and
- * fails at once with a replica's own error when it rejected the request as invalid (a 4xx that
- * every replica would give). Each call is bounded by its own timeout, so this never hangs.
+ * answers as soon as they arrive. When too many fail, it fails once every call has settled, so
+ * the error says exactly how many replicas answered (each call is bounded by its own timeout, so
+ * this never hangs, and a refused connection settles at once). It fails at once with a replica's
+ * own error when that replica rejected the request as invalid (a 4xx every replica would give).
  */
 final class Quorum<T> {
   private final int required;
@@ -78,7 +79,7 @@ final class Quorum<T> {
     }
     failed++;
     lastFailure = cause;
-    if (total - failed < required) {
+    if (answers.size() + failed == total) { // all have answered: exact counts in the error
       result.completeExceptionally(new QuorumNotMetException(required, answers.size(),
           failed + " replica(s) failed, last: " + lastFailure.getMessage()));
     }

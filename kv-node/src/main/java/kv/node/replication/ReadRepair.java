@@ -3,7 +3,6 @@ package kv.node.replication;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.LongAdder;
 import kv.common.Key;
 import kv.node.version.Versioned;
 import org.slf4j.Logger;
@@ -17,18 +16,17 @@ import org.slf4j.LoggerFactory;
 final class ReadRepair {
   private static final Logger log = LoggerFactory.getLogger(ReadRepair.class);
 
-  private final LongAdder repaired = new LongAdder();
+  private final ReplicationMetrics metrics;
+
+  ReadRepair(ReplicationMetrics metrics) {
+    this.metrics = metrics;
+  }
 
   void afterAllAnswer(Key key, List<Replica> replicas,
       List<CompletableFuture<Optional<Versioned>>> reads) {
     CompletableFuture.allOf(reads.stream().map(read -> read.handle((r, e) -> null))
             .toArray(CompletableFuture[]::new))
         .thenRun(() -> repair(key, replicas, reads));
-  }
-
-  /** Replica writes sent by read repair since start. */
-  long repairs() {
-    return repaired.sum();
   }
 
   private void repair(Key key, List<Replica> replicas,
@@ -47,7 +45,7 @@ final class ReadRepair {
         continue;
       }
       Replica stale = replicas.get(i);
-      repaired.increment();
+      metrics.readRepair();
       log.debug("Read repair of {} on {} to {}", key, stale.id(), newest.get().version());
       stale.write(key, newest.get()).exceptionally(e -> {
         log.debug("Read repair of {} on {} failed: {}", key, stale.id(), e.getMessage());

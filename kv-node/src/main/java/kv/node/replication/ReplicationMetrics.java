@@ -1,0 +1,57 @@
+package kv.node.replication;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
+
+/**
+ * Counters of the coordinator's replica calls, {@code kv_replica_calls_total{op, replica,
+ * outcome}}: {@code replica} is {@code local} or {@code remote} (a forwarded call), {@code
+ * outcome} is {@code ok}, {@code timeout} (no answer in time) or {@code failed}; and read repairs.
+ */
+public final class ReplicationMetrics {
+  private final Counter[][][] calls = new Counter[2][2][3]; // [op][replica][outcome]
+  private final Counter readRepairs;
+
+  public ReplicationMetrics(MeterRegistry registry) {
+    String[] ops = {"read", "write"};
+    String[] replicas = {"local", "remote"};
+    String[] outcomes = {"ok", "timeout", "failed"};
+    for (int o = 0; o < 2; o++) {
+      for (int r = 0; r < 2; r++) {
+        for (int x = 0; x < 3; x++) {
+          calls[o][r][x] = Counter.builder("kv.replica.calls")
+              .description("Replica operations sent by this node as coordinator")
+              .tags("op", ops[o], "replica", replicas[r], "outcome", outcomes[x])
+              .register(registry);
+        }
+      }
+    }
+    this.readRepairs = Counter.builder("kv.read.repairs")
+        .description("Replica writes sent by read repair").register(registry);
+  }
+
+  <T> CompletableFuture<T> track(boolean write, Replica replica, CompletableFuture<T> call) {
+    int op = write ? 1 : 0;
+    int where = replica instanceof LocalReplica ? 0 : 1;
+    call.whenComplete((answer, error) -> calls[op][where][outcome(error)].increment());
+    return call;
+  }
+
+  void readRepair() {
+    readRepairs.increment();
+  }
+
+  private static int outcome(Throwable error) {
+    if (error == null) {
+      return 0;
+    }
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    boolean timedOut = cause instanceof KvException kv && kv.code() == ErrorCode.TIMEOUT;
+    return timedOut ? 1 : 2;
+  }
+}
