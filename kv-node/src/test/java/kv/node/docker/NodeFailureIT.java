@@ -8,14 +8,18 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import kv.common.NodeId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +37,7 @@ class NodeFailureIT {
   private static final Logger log = LoggerFactory.getLogger(NodeFailureIT.class);
   private static final int NODES = 5;
   private static final int KEYS = 1_000;
+  private static final int REQUESTS_IN_FLIGHT = 8;
   /** Seed ttl 15 s, plus its 1 s expiry pass, plus slack. */
   private static final Duration EXPIRY_AFTER_STOP = Duration.ofSeconds(40);
   /** What the issue promises for a SIGKILLed node (ttl 15 s, heartbeats every 5 s). */
@@ -60,30 +65,25 @@ class NodeFailureIT {
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void keysOwnedByOtherNodesStayReadableWhileOneIsStoppedAndAfterItReturns() {
     Map<Integer, NodeId> ids = cluster.awaitConverged(cluster.instances(), CONVERGENCE);
-    Map<String, byte[]> written = writeKeys(cluster.nodes(cluster.instances()));
-    Map<String, Set<NodeId>> owners = locate(written.keySet(), cluster.nodes(cluster.instances()));
+    List<URI> nodes = cluster.nodes(cluster.instances());
+    writeKeys(nodes);
     int victim = 3;
     NodeId victimId = ids.get(victim);
-    Set<String> ownedByOthers = owners.entrySet().stream()
-        .filter(e -> !e.getValue().contains(victimId))
-        .map(Map.Entry::getKey)
-        .collect(Collectors.toCollection(TreeSet::new));
-    log.info("{} of {} keys are owned by {}, which is about to stop",
-        KEYS - ownedByOthers.size(), KEYS, victimId);
+    Set<Integer> ownedByOthers = keysNotOwnedBy(victimId, nodes);
 
     cluster.stop(victim);
     await(victimId + " leaves the seed's member list")
         .atMost(EXPIRY_AFTER_STOP).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
         .until(() -> !cluster.seedMembers().contains(victimId));
     cluster.awaitConverged(cluster.allBut(victim), CONVERGENCE);
-    Set<String> readable = readable(written, cluster.nodes(cluster.allBut(victim)));
+    Set<Integer> readable = readableKeys(cluster.nodes(cluster.allBut(victim)));
     logLoss("while " + victimId + " is stopped", readable);
     assertThat(missing(ownedByOthers, readable)).as("keys not owned by " + victimId).isEmpty();
 
     cluster.start(victim);
     Map<Integer, NodeId> back = cluster.awaitConverged(cluster.instances(), CONVERGENCE);
     assertThat(back.get(victim)).isEqualTo(victimId);
-    readable = readable(written, cluster.nodes(cluster.instances()));
+    readable = readableKeys(cluster.nodes(cluster.instances()));
     logLoss("after " + victimId + " restarted", readable);
     // The keys the stopped node owned are gone for good: with STORAGE=memory they lived in its
     // process, and with one owner per key (replication factor 1) nobody else had a copy. Only
@@ -111,52 +111,72 @@ class NodeFailureIT {
     assertThat(back.get(victim)).as("id kept in the container's /data volume").isEqualTo(victimId);
   }
 
-  /** Writes KEYS keys, each through a node picked at random; returns what was written. */
-  private static Map<String, byte[]> writeKeys(List<URI> nodes) {
-    Random random = new Random(42);
-    Map<String, byte[]> written = new LinkedHashMap<>();
-    for (int i = 0; i < KEYS; i++) {
-      String key = "chaos/" + i + "/ключ 🔑";
-      byte[] value = ("value " + i).getBytes(UTF_8);
-      URI node = nodes.get(random.nextInt(nodes.size()));
-      HttpResponse<byte[]> put = cluster.client().put(node, key, value);
-      assertThat(put.statusCode()).as("PUT %s", key).isEqualTo(204);
-      written.put(key, value);
-    }
-    return written;
+  /** Writes every key through a node picked at random. */
+  private static void writeKeys(List<URI> nodes) {
+    int[] via = new Random(42).ints(KEYS, 0, nodes.size()).toArray();
+    List<Integer> statuses =
+        forEveryKey(i -> kv().put(nodes.get(via[i]), key(i), value(i)).statusCode());
+    assertThat(statuses).as("PUT statuses").containsOnly(204);
   }
 
-  /** Each key's preference list, asked of the nodes in turn. */
-  private static Map<String, Set<NodeId>> locate(Set<String> keys, List<URI> nodes) {
-    Map<String, Set<NodeId>> owners = new LinkedHashMap<>();
-    int i = 0;
-    for (String key : keys) {
-      owners.put(key, cluster.client().locate(nodes.get(i++ % nodes.size()), key).owners());
-    }
-    return owners;
+  /** The keys whose preference list leaves out {@code node}, asking the nodes in turn. */
+  private static Set<Integer> keysNotOwnedBy(NodeId node, List<URI> nodes) {
+    List<Set<NodeId>> owners =
+        forEveryKey(i -> kv().locate(nodes.get(i % nodes.size()), key(i)).owners());
+    Set<Integer> notOwned = IntStream.range(0, KEYS)
+        .filter(i -> !owners.get(i).contains(node))
+        .boxed().collect(Collectors.toSet());
+    log.info("{} of {} keys are owned by {}", KEYS - notOwned.size(), KEYS, node);
+    return notOwned;
   }
 
   /** The keys that read back with the value written, asking the nodes in turn. */
-  private static Set<String> readable(Map<String, byte[]> written, List<URI> nodes) {
-    Set<String> readable = new TreeSet<>();
-    int i = 0;
-    for (Map.Entry<String, byte[]> entry : written.entrySet()) {
-      URI node = nodes.get(i++ % nodes.size());
-      HttpResponse<byte[]> found = cluster.client().get(node, entry.getKey());
-      if (found.statusCode() == 200 && Arrays.equals(found.body(), entry.getValue())) {
-        readable.add(entry.getKey());
-      }
+  private static Set<Integer> readableKeys(List<URI> nodes) {
+    List<Boolean> read = forEveryKey(i -> {
+      HttpResponse<byte[]> found = kv().get(nodes.get(i % nodes.size()), key(i));
+      return found.statusCode() == 200 && Arrays.equals(found.body(), value(i));
+    });
+    return IntStream.range(0, KEYS).filter(read::get).boxed().collect(Collectors.toSet());
+  }
+
+  /**
+   * Calls {@code call} for every key number, with a few requests in flight at a time. The order
+   * does not matter, and on a busy two-core machine one request at a time took 40 s or more per
+   * pass over the keys.
+   */
+  private static <T> List<T> forEveryKey(IntFunction<T> call) {
+    ExecutorService pool = Executors.newFixedThreadPool(REQUESTS_IN_FLIGHT);
+    try {
+      List<CompletableFuture<T>> calls = IntStream.range(0, KEYS)
+          .mapToObj(i -> CompletableFuture.supplyAsync(() -> call.apply(i), pool))
+          .toList();
+      return calls.stream().map(CompletableFuture::join).toList();
+    } finally {
+      pool.shutdownNow();
     }
-    return readable;
   }
 
-  private static Set<String> missing(Set<String> expected, Set<String> readable) {
-    Set<String> missing = new TreeSet<>(expected);
-    missing.removeAll(readable);
-    return missing;
+  private static String key(int i) {
+    return "chaos/" + i + "/ключ 🔑";
   }
 
-  private static void logLoss(String when, Set<String> readable) {
+  private static byte[] value(int i) {
+    return ("value " + i).getBytes(UTF_8);
+  }
+
+  private static KvClient kv() {
+    return cluster.client();
+  }
+
+  /** The keys in {@code expected} that are not readable, by name. */
+  private static Set<String> missing(Set<Integer> expected, Set<Integer> readable) {
+    return expected.stream()
+        .filter(i -> !readable.contains(i))
+        .map(NodeFailureIT::key)
+        .collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  private static void logLoss(String when, Set<Integer> readable) {
     int lost = KEYS - readable.size();
     log.info("Loss {}: {} of {} keys unreadable ({} %)", when, lost, KEYS,
         String.format("%.1f", 100.0 * lost / KEYS));
