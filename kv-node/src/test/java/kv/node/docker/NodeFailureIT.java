@@ -29,8 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Five nodes from the compose file, one of which is stopped, killed and started again with the
- * docker CLI's verbs. Each test leaves all five running, so they share one cluster.
+ * Five nodes from the compose file. One is stopped, killed and started again, through the Docker
+ * API calls behind {@code docker stop}, {@code docker kill} and {@code docker start}. Each test
+ * leaves all five running, so the tests share one cluster.
  */
 @DockerTest
 class NodeFailureIT {
@@ -40,7 +41,7 @@ class NodeFailureIT {
   private static final int REQUESTS_IN_FLIGHT = 8;
   /** Seed ttl 15 s, plus its 1 s expiry pass, plus slack. */
   private static final Duration EXPIRY_AFTER_STOP = Duration.ofSeconds(40);
-  /** What the issue promises for a SIGKILLed node (ttl 15 s, heartbeats every 5 s). */
+  /** The bound required for a SIGKILLed node: ttl 15 s after a heartbeat at most 5 s old. */
   private static final Duration EXPIRY_AFTER_KILL = Duration.ofSeconds(20);
   /** A JVM start, a registration, and a 5 s heartbeat for every other node to hear of it. */
   private static final Duration CONVERGENCE = Duration.ofSeconds(60);
