@@ -22,7 +22,6 @@ import kv.node.peer.PeerClient;
 import kv.node.replication.Coordinator;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
-import kv.node.storage.InMemoryStorageEngine;
 import kv.node.storage.StorageEngine;
 import kv.node.storage.TombstonePurger;
 import kv.node.version.HybridClock;
@@ -51,7 +50,7 @@ public final class KvNode implements AutoCloseable {
       boolean scheduleBackgroundWork) {
     ObjectMapper mapper = Json.newMapper();
     this.views = new ViewHolder(ClusterView.empty(config.vnodes()));
-    this.storage = new InMemoryStorageEngine();
+    this.storage = config.storage().open();
     this.http = HttpClients.forPeers(config.peerTimeout());
     this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper));
     SeedClient seed = new SeedClient(
@@ -142,10 +141,21 @@ public final class KvNode implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
+    awaitBackgroundWork(); // a purge still scanning must finish before storage closes
     server.stop();
     peers.close();
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();
     storage.close();
+  }
+
+  private void awaitBackgroundWork() {
+    try {
+      if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+        log.warn("Background work did not stop within 10 s; closing storage anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
