@@ -19,6 +19,7 @@ import org.rocksdb.Cache;
 import org.rocksdb.Filter;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
+import org.rocksdb.NativeLibraryLoader;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -102,18 +103,32 @@ public final class RocksDbStorageEngine implements StorageEngine {
    * dies, however it dies.
    */
   public static RocksDbStorageEngine open(Path directory, boolean syncWrites) {
-    RocksDB.loadLibrary();
     try {
+      loadNativeLibrary(directory.resolveSibling(directory.getFileName() + "-jni"));
       Files.createDirectories(directory);
       RocksDbStorageEngine engine = new RocksDbStorageEngine(directory, syncWrites);
       log.info("RocksDB storage open in {} (sync writes: {}, about {} records)",
           directory, syncWrites, engine.size());
       return engine;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + directory, e);
+      throw new UncheckedIOException("cannot prepare " + directory + ": " + e.getMessage(), e);
     } catch (RocksDBException e) {
       throw failure("cannot open RocksDB in " + directory, e);
     }
+  }
+
+  /**
+   * Loads RocksDB's native library, once per JVM. RocksJava would copy it (17 MB) to a new
+   * randomly named file in java.io.tmpdir at every start and delete it only at a clean exit, so
+   * each {@code kill -9} would leave one behind; a fixed file next to the database is overwritten
+   * instead. {@code ROCKSDB_SHAREDLIB_DIR}, when set, still chooses the directory.
+   */
+  private static void loadNativeLibrary(Path libraryDirectory) throws IOException {
+    if (System.getenv("ROCKSDB_SHAREDLIB_DIR") == null) {
+      Files.createDirectories(libraryDirectory);
+      NativeLibraryLoader.getInstance().loadLibrary(libraryDirectory.toString()); // once per JVM
+    }
+    RocksDB.loadLibrary();
   }
 
   @Override

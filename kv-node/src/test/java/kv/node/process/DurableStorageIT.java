@@ -58,6 +58,8 @@ class DurableStorageIT {
       cluster.kill(1); // the other replicas go too, so only node 0's disk can answer below
       cluster.kill(2);
       assertThat(cluster.dataDir(0).resolve("rocksdb").resolve("CURRENT")).isRegularFile();
+      assertThat(cluster.dataDir(0).resolve("rocksdb-jni")) // not a new file in /tmp per start
+          .isDirectoryContaining("glob:**librocksdbjni*");
       cluster.startNode(0);
 
       await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
