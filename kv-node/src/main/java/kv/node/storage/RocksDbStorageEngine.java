@@ -38,11 +38,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Durability.</b> Every write goes to the write-ahead log before {@link #apply} returns.
  * With {@code syncWrites = false} (the default, {@code ROCKSDB_SYNC=false}) the log is written to
  * the operating system but not fsynced: a write survives the process dying in any way, {@code
- * kill -9} included, because the kernel still holds it, but the last writes (up to the kernel's
- * writeback delay, typically seconds) can be lost if the machine loses power or the kernel
- * crashes. With {@code syncWrites = true} each write is fsynced before it is acknowledged
- * (concurrent writes share one fsync, RocksDB's group commit), so it survives power loss too, at
- * the price measured in docs/STORAGE.md. A clean {@link #close} syncs the log either way. A
+ * kill -9} included, because the kernel still holds it, but the writes the kernel has not yet
+ * written back (with Linux defaults up to about the last 30 s) can be lost if the machine loses
+ * power or the kernel crashes. With {@code syncWrites = true} each write is fsynced before it is
+ * acknowledged (concurrent writes share one fsync, RocksDB's group commit), so it survives power
+ * loss too, at the price measured in docs/STORAGE.md. A clean {@link #close} syncs the log either way. A
  * replicated write is on W nodes before it is acknowledged, so losing the newest unsynced writes
  * of one node is repaired from the others; losing power to every replica at once is what {@code
  * ROCKSDB_SYNC=true} is for.
