@@ -55,8 +55,9 @@ public record NodeConfig(
   public static NodeConfig forTests(String seedUrl) {
     return new NodeConfig("127.0.0.1", 0, Optional.empty(), seedUrl, Optional.empty(),
         Optional.empty(), StorageConfig.memory(), Duration.ofSeconds(5), 128, 1 << 20,
-        Duration.ofSeconds(2), ClusterToken.open(), new Coordinator.Policy(3, Consistency.exactly(2),
-            Consistency.exactly(2)), Duration.ofMinutes(10));
+        Duration.ofSeconds(2), ClusterToken.open(),
+        new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
+        Duration.ofMinutes(10));
   }
 
   public NodeConfig withNodeId(NodeId id) {

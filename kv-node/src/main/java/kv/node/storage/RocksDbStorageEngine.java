@@ -42,10 +42,10 @@ import org.slf4j.LoggerFactory;
  * written back (with Linux defaults up to about the last 30 s) can be lost if the machine loses
  * power or the kernel crashes. With {@code syncWrites = true} each write is fsynced before it is
  * acknowledged (concurrent writes share one fsync, RocksDB's group commit), so it survives power
- * loss too, at the price measured in docs/STORAGE.md. A clean {@link #close} syncs the log either way. A
- * replicated write is on W nodes before it is acknowledged, so losing the newest unsynced writes
- * of one node is repaired from the others; losing power to every replica at once is what {@code
- * ROCKSDB_SYNC=true} is for.
+ * loss too, at the price measured in docs/STORAGE.md. A clean {@link #close} syncs the log either
+ * way. A replicated write is on W nodes before it is acknowledged, so losing the newest unsynced
+ * writes of one node is repaired from the others; losing power to every replica at once is what
+ * {@code ROCKSDB_SYNC=true} is for.
  *
  * <p><b>Concurrency.</b> Reads go straight to RocksDB. {@link #apply} and {@link #remove} are
  * read-compare-write sequences, made atomic per key by one of {@value #LOCK_STRIPES} locks chosen
