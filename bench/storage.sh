@@ -6,18 +6,20 @@
 #   rocksdb       STORAGE=rocksdb, ROCKSDB_SYNC=false (the default: WAL written, not fsynced)
 #   rocksdb-sync  STORAGE=rocksdb, ROCKSDB_SYNC=true (WAL fsynced before each acknowledgement)
 #
-# it starts a fresh seed and node, warms the JIT up (WARMUP seconds of PUTs on 1,000 keys), then
+# it starts a fresh seed and node, warms the JIT up (WARMUP seconds of GETs and PUTs on 1,000
+# keys), then
 #
 #   load  PUTs KEYS (1,000,000) new keys of VALUE_BYTES (100) bytes, each once: rate and latency
 #   get   GETs random loaded keys for DURATION seconds
 #   put   PUTs random loaded keys (overwrites) for DURATION seconds
 #   mem   the node's resident memory (VmRSS, /proc/<pid>/status) and Java heap in use, idle before
 #         the load and again at the end, each right after a full GC (jcmd GC.run), so the
-#         difference is what the keys cost; and the size of DATA_DIR/rocksdb on disk
+#         difference is what the keys cost; the size of DATA_DIR/rocksdb on disk (apparent size:
+#         RocksDB preallocates its log); and the GC pauses of the whole run (-Xlog:gc)
 #
-# rocksdb-sync runs only "put", on its fresh database for DURATION seconds (new keys, mostly): the
-# fsync per write is the one thing it changes. Results: a Markdown table on stdout; wrk output
-# and the node logs stay in the work directory printed at the start.
+# Values are random letters (see storage.lua), so compression does not flatter the disk size.
+# Results: two Markdown tables on stdout; wrk output, GC and node logs stay in the work directory
+# printed at the start.
 #
 # Settings (environment): ENGINES ("memory rocksdb rocksdb-sync"), KEYS (1000000), VALUE_BYTES
 # (100), DURATION (20), WARMUP (10), CONNECTIONS (32), THREADS (2, wrk threads), JAVA_OPTS for the
@@ -105,7 +107,8 @@ start_services() { # engine
     SEED_URL=http://127.0.0.1:$SEED_PORT CLUSTER_TOKEN=bench HEARTBEAT_INTERVAL=1s \
     REPLICATION_FACTOR=1 WRITE_QUORUM=1 READ_QUORUM=1 \
     STORAGE=$storage ROCKSDB_SYNC=$sync DATA_DIR="$work/$engine/data" \
-    java $JAVA_OPTS -jar "$top/kv-node/target/kv-node.jar" >"$work/$engine/node.log" 2>&1 &
+    java $JAVA_OPTS "-Xlog:gc:file=$work/$engine/gc.log" -jar "$top/kv-node/target/kv-node.jar" \
+    >"$work/$engine/node.log" 2>&1 &
   node_pid=$!
   local deadline=$((SECONDS + 60))
   until [ "$(curl -fsS "$url/cluster" 2>/dev/null | jq '.members | length' 2>/dev/null)" = 1 ]; do
@@ -142,7 +145,7 @@ run_wrk() { # engine mode seconds -> appends one JSON line to results.jsonl
   [ "$mode" = warm ] || wait_until_quiet
   busy0=$(machine_busy_ticks); node0=$(node_ticks); children_ticks; wrk0=$(cat "$work/children")
   rm -f "$work/done"
-  wrk -t "$THREADS" -c "$CONNECTIONS" -d "${seconds}s" --timeout 10s -s "$here/storage.lua" "$url" \
+  LOAD_MODE=$([ "$mode" = load ] && echo 1 || echo 0) wrk -t "$THREADS" -c "$CONNECTIONS" -d "${seconds}s" --timeout 10s -s "$here/storage.lua" "$url" \
     -- "$mode" "$KEYS" "$VALUE_BYTES" "$THREADS" "$work/done" >"$out" 2>&1 &
   wpid=$!
   if [ "$mode" = load ]; then # stop wrk (SIGINT: it still reports) once every thread is done
@@ -172,16 +175,19 @@ run_wrk() { # engine mode seconds -> appends one JSON line to results.jsonl
 }
 
 memory_now() { # engine phase -> appends one JSON line to memory.jsonl, after a full GC
-  local engine=$1 phase=$2 rss heap disk=0
+  local engine=$1 phase=$2 rss heap disk=0 pauses
   jcmd "$node_pid" GC.run >/dev/null
   sleep 2
   rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$node_pid/status")
   heap=$(jcmd "$node_pid" GC.heap_info | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") {
       v = $(i + 1); sub(/K,?$/, "", v); print v; exit } }')
   [ -d "$work/$engine/data/rocksdb" ] && disk=$(du -sk --apparent-size "$work/$engine/data/rocksdb" | cut -f1)
+  # every "Pause" line of -Xlog:gc ends in its duration: "... 123M->45M(1024M) 12.345ms"
+  pauses=$(grep -h 'Pause' "$work/$engine/gc.log" | grep -v 'System.gc' | grep -o '[0-9.]*ms$' |
+    tr -d 'ms' | jq -s -c '{count: length, total_ms: (add // 0), max_ms: (max // 0)}')
   jq -n -c --arg engine "$engine" --arg phase "$phase" --argjson rss "$rss" --argjson heap "$heap" \
-    --argjson disk "$disk" '{engine: $engine, phase: $phase, rss_kib: $rss, heap_kib: $heap,
-      disk_kib: $disk}' >>"$work/memory.jsonl"
+    --argjson disk "$disk" --argjson pauses "$pauses" '{engine: $engine, phase: $phase,
+      rss_kib: $rss, heap_kib: $heap, disk_kib: $disk, gc: $pauses}' >>"$work/memory.jsonl"
   log "$engine $phase: RSS $((rss / 1024)) MiB, heap used $((heap / 1024)) MiB, disk $((disk / 1024)) MiB"
 }
 
@@ -190,16 +196,12 @@ bench_engine() {
   log "== $engine"
   start_services "$engine"
   run_wrk "$engine" warm "$WARMUP"
-  if [ "$engine" = rocksdb-sync ]; then
-    run_wrk "$engine" put "$DURATION"
-  else
-    memory_now "$engine" idle
-    log "$engine: loading $KEYS keys of $VALUE_BYTES bytes"
-    run_wrk "$engine" load "$LOAD_TIMEOUT"
-    run_wrk "$engine" get "$DURATION"
-    run_wrk "$engine" put "$DURATION"
-    memory_now "$engine" loaded
-  fi
+  memory_now "$engine" idle
+  log "$engine: loading $KEYS keys of $VALUE_BYTES bytes"
+  run_wrk "$engine" load "$LOAD_TIMEOUT"
+  run_wrk "$engine" get "$DURATION"
+  run_wrk "$engine" put "$DURATION"
+  memory_now "$engine" loaded
   stop_services
 }
 
@@ -211,11 +213,11 @@ report() {
     "$work/results.jsonl"
   [ -f "$work/memory.jsonl" ] || return 0
   echo
-  echo "| engine | RSS idle MiB | RSS loaded MiB | RSS per 1 M keys MiB | heap per 1 M keys MiB | disk MiB |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  echo "| engine | RSS idle MiB | RSS loaded MiB | RSS per 1 M keys MiB | heap per 1 M keys MiB | disk MiB | GC pauses (count, total ms, max ms) |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   jq -s -r --argjson keys "$KEYS" 'group_by(.engine)[] |
       (map(select(.phase == "idle"))[0]) as $idle | (map(select(.phase == "loaded"))[0]) as $full |
-      "| \($idle.engine) | \($idle.rss_kib / 1024 | round) | \($full.rss_kib / 1024 | round) | \(($full.rss_kib - $idle.rss_kib) / 1024 * 1000000 / $keys | round) | \(($full.heap_kib - $idle.heap_kib) / 1024 * 1000000 / $keys | round) | \($full.disk_kib / 1024 | round) |"' \
+      "| \($idle.engine) | \($idle.rss_kib / 1024 | round) | \($full.rss_kib / 1024 | round) | \(($full.rss_kib - $idle.rss_kib) / 1024 * 1000000 / $keys | round) | \(($full.heap_kib - $idle.heap_kib) / 1024 * 1000000 / $keys | round) | \($full.disk_kib / 1024 | round) | \($full.gc.count), \($full.gc.total_ms | round), \($full.gc.max_ms | round) |"' \
     "$work/memory.jsonl"
 }
 
