@@ -55,6 +55,22 @@ public final class Settings {
     }
   }
 
+  /** {@code true} or {@code false} (any case); anything else fails, naming the setting. */
+  public boolean bool(String name, boolean fallback) {
+    Optional<String> raw = optional(name);
+    if (raw.isEmpty()) {
+      return fallback;
+    }
+    switch (raw.get().toLowerCase(Locale.ROOT)) {
+      case "true":
+        return true;
+      case "false":
+        return false;
+      default:
+        throw new IllegalArgumentException(name + " must be true or false: " + raw.get());
+    }
+  }
+
   public Duration duration(String name, Duration fallback) {
     Optional<String> raw = optional(name);
     if (raw.isEmpty()) {

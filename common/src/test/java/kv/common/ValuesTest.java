@@ -61,6 +61,15 @@ class ValuesTest {
   }
 
   @Test
+  void booleanSettingsAreTrueOrFalseAndNothingElse() {
+    Settings settings = Settings.from(Map.of("A", "true", "B", "FALSE", "C", "yes"));
+    assertThat(settings.bool("A", false)).isTrue();
+    assertThat(settings.bool("B", true)).isFalse();
+    assertThat(settings.bool("MISSING", true)).isTrue();
+    assertThatThrownBy(() -> settings.bool("C", false)).hasMessageContaining("C must be true or false");
+  }
+
+  @Test
   void tokenComparisonAdmitsOnlyTheSecret() {
     ClusterToken token = ClusterToken.of(java.util.Optional.of("abc"));
     assertThat(token.admits("abc")).isTrue();

@@ -28,7 +28,6 @@ import kv.node.replication.Coordinator;
 import kv.node.replication.ReplicationMetrics;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
-import kv.node.storage.InMemoryStorageEngine;
 import kv.node.storage.StorageEngine;
 import kv.node.storage.TombstonePurger;
 import kv.node.version.HybridClock;
@@ -62,7 +61,7 @@ public final class KvNode implements AutoCloseable {
     ObjectMapper mapper = Json.newMapper();
     this.metrics = HttpMetrics.newRegistry();
     this.views = new ViewHolder(ClusterView.empty(config.vnodes()));
-    this.storage = new InMemoryStorageEngine();
+    this.storage = config.storage().open();
     this.http = HttpClients.forPeers(config.peerTimeout());
     this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper));
     SeedClient seed = new SeedClient(
@@ -160,11 +159,22 @@ public final class KvNode implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
+    awaitBackgroundWork(); // a purge still scanning must finish before storage closes
     server.stop();
     peers.close();
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();
     storage.close();
     metrics.close();
+  }
+
+  private void awaitBackgroundWork() {
+    try {
+      if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+        log.warn("Background work did not stop within 10 s; closing storage anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -2,6 +2,7 @@ package kv.node;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import kv.common.ClusterToken;
 import kv.common.Endpoint;
@@ -9,6 +10,7 @@ import kv.common.NodeId;
 import kv.common.Settings;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
+import kv.node.storage.StorageConfig;
 
 /** A node's settings; {@link #from} reads the variables listed in the README. */
 public record NodeConfig(
@@ -18,6 +20,7 @@ public record NodeConfig(
     String seedUrl,
     Optional<NodeId> nodeId,
     Optional<Path> dataDir,
+    StorageConfig storage,
     Duration heartbeatInterval,
     int vnodes,
     int maxValueBytes,
@@ -27,18 +30,15 @@ public record NodeConfig(
     Duration tombstoneGrace) {
 
   public static NodeConfig from(Settings s) {
-    String storage = s.string("STORAGE", "memory");
-    if (!storage.equals("memory")) {
-      throw new IllegalArgumentException(
-          "STORAGE must be 'memory' (the RocksDB engine is not built yet): " + storage);
-    }
+    Optional<Path> dataDir = s.optional("DATA_DIR").map(Path::of);
     return new NodeConfig(
         s.string("NODE_BIND", "0.0.0.0"),
         s.integer("NODE_PORT", 8080, 0, 65_535),
         s.optional("ADVERTISE_ADDR").map(NodeConfig::advertiseAddress),
         s.string("SEED_URL", "http://seed:9000"),
         s.optional("NODE_ID").map(NodeConfig::nodeId),
-        s.optional("DATA_DIR").map(Path::of),
+        dataDir,
+        storage(s, dataDir),
         s.duration("HEARTBEAT_INTERVAL", Duration.ofSeconds(5)),
         s.integer("VNODES", 128, 1, 4096),
         s.integer("MAX_VALUE_BYTES", 1 << 20, 0, 64 << 20),
@@ -54,24 +54,42 @@ public record NodeConfig(
   /** A node for the in-process harness: loopback, any port, in memory. */
   public static NodeConfig forTests(String seedUrl) {
     return new NodeConfig("127.0.0.1", 0, Optional.empty(), seedUrl, Optional.empty(),
-        Optional.empty(), Duration.ofSeconds(5), 128, 1 << 20, Duration.ofSeconds(2),
-        ClusterToken.open(), new Coordinator.Policy(3, Consistency.exactly(2),
-            Consistency.exactly(2)), Duration.ofMinutes(10));
+        Optional.empty(), StorageConfig.memory(), Duration.ofSeconds(5), 128, 1 << 20,
+        Duration.ofSeconds(2), ClusterToken.open(),
+        new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
+        Duration.ofMinutes(10));
   }
 
   public NodeConfig withNodeId(NodeId id) {
-    return new NodeConfig(bind, port, advertise, seedUrl, Optional.of(id), dataDir,
+    return new NodeConfig(bind, port, advertise, seedUrl, Optional.of(id), dataDir, storage,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace);
   }
 
   public NodeConfig withToken(ClusterToken newToken) {
-    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, heartbeatInterval,
-        vnodes, maxValueBytes, peerTimeout, newToken, replication, tombstoneGrace);
+    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, newToken, replication,
+        tombstoneGrace);
   }
 
   public NodeConfig withReplication(Coordinator.Policy policy) {
-    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, heartbeatInterval,
-        vnodes, maxValueBytes, peerTimeout, token, policy, tombstoneGrace);
+    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, policy, tombstoneGrace);
+  }
+
+  /** {@code STORAGE=memory|rocksdb}; RocksDB keeps its files in {@code DATA_DIR/rocksdb}. */
+  private static StorageConfig storage(Settings s, Optional<Path> dataDir) {
+    String engine = s.string("STORAGE", "memory").toLowerCase(Locale.ROOT);
+    boolean sync = s.bool("ROCKSDB_SYNC", false);
+    switch (engine) {
+      case "memory":
+        return StorageConfig.memory();
+      case "rocksdb":
+        Path dir = dataDir.orElseThrow(() -> new IllegalArgumentException(
+            "STORAGE=rocksdb needs DATA_DIR: the RocksDB files go to DATA_DIR/rocksdb"));
+        return StorageConfig.rocksDb(dir.resolve("rocksdb"), sync);
+      default:
+        throw new IllegalArgumentException("STORAGE must be 'memory' or 'rocksdb': " + engine);
+    }
   }
 
   private static Consistency quorum(Settings s, String name, String fallback) {

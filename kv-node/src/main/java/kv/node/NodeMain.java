@@ -1,5 +1,6 @@
 package kv.node;
 
+import java.io.UncheckedIOException;
 import java.util.concurrent.CountDownLatch;
 import kv.common.Settings;
 import org.slf4j.Logger;
@@ -20,7 +21,14 @@ public final class NodeMain {
       System.exit(2);
       return;
     }
-    KvNode node = KvNode.start(config);
+    KvNode node;
+    try {
+      node = KvNode.start(config);
+    } catch (UncheckedIOException e) { // storage that cannot be opened: locked, unreadable, full
+      log.error("Cannot start: {}", e.getCause().getMessage());
+      System.exit(1);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("Node shutting down");

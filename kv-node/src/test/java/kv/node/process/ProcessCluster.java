@@ -13,19 +13,22 @@ import java.util.Map;
 /**
  * The real jars as separate JVMs on 127.0.0.1: a seed and N nodes, each with its own data
  * directory, logs in {@code target/process-cluster/}. Nodes can be killed with SIGKILL and
- * started again on the same port and data directory.
+ * started again on the same port and data directory. Extra node settings (for example {@code
+ * STORAGE=rocksdb}) apply to every node, restarts included.
  */
 final class ProcessCluster implements AutoCloseable {
   static final String TOKEN = "process-test-token";
 
   private final Path work;
+  private final Map<String, String> nodeSettings;
   private final int seedPort;
   private final int[] nodePorts;
   private final Process seed;
   private final Process[] nodes;
 
-  private ProcessCluster(Path work, int nodeCount) {
+  private ProcessCluster(Path work, int nodeCount, Map<String, String> nodeSettings) {
     this.work = work;
+    this.nodeSettings = Map.copyOf(nodeSettings);
     this.seedPort = freePort();
     this.nodePorts = new int[nodeCount];
     this.nodes = new Process[nodeCount];
@@ -38,9 +41,14 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   static ProcessCluster start(int nodes) throws IOException {
+    return start(nodes, Map.of());
+  }
+
+  /** Nodes started with {@code nodeSettings} added to (or overriding) their usual environment. */
+  static ProcessCluster start(int nodes, Map<String, String> nodeSettings) throws IOException {
     Path work = Path.of("target", "process-cluster", String.valueOf(System.nanoTime()));
     Files.createDirectories(work);
-    return new ProcessCluster(work, nodes);
+    return new ProcessCluster(work, nodes, nodeSettings);
   }
 
   String seedUrl() {
@@ -49,6 +57,10 @@ final class ProcessCluster implements AutoCloseable {
 
   String nodeUrl(int index) {
     return "http://127.0.0.1:" + nodePorts[index];
+  }
+
+  Path dataDir(int index) {
+    return work.resolve("node-" + index).toAbsolutePath();
   }
 
   int size() {
@@ -66,9 +78,10 @@ final class ProcessCluster implements AutoCloseable {
     env.put("NODE_BIND", "127.0.0.1");
     env.put("ADVERTISE_ADDR", "127.0.0.1:" + nodePorts[index]);
     env.put("SEED_URL", seedUrl());
-    env.put("DATA_DIR", work.resolve("node-" + index).toAbsolutePath().toString());
+    env.put("DATA_DIR", dataDir(index).toString());
     env.put("HEARTBEAT_INTERVAL", "500ms");
     env.put("CLUSTER_TOKEN", TOKEN);
+    env.putAll(nodeSettings);
     nodes[index] = start("node-" + index, jar("kv-node"), env);
   }
 

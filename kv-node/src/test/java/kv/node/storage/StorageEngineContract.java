@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import kv.common.Key;
 import kv.common.NodeId;
@@ -112,6 +118,50 @@ public abstract class StorageEngineContract {
         + scan(new TokenRange(Long.MIN_VALUE + 1, Long.MAX_VALUE)).size()).isEqualTo(1);
     assertThat(scan(new TokenRange(key.token() - 1, key.token()))).containsExactly(key);
     assertThat(scan(new TokenRange(key.token(), key.token() + 1))).isEmpty();
+  }
+
+  @Test
+  void applyIsAtomicPerKeyUnderConcurrentWriters() throws Exception {
+    int writers = 4;
+    int rounds = 2000;
+    CyclicBarrier together = new CyclicBarrier(writers);
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      List<Future<List<Version>>> written = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        NodeId writer = NodeId.of("writer-" + w);
+        Random random = new Random(w);
+        written.add(pool.submit(() -> race(rounds, writer, random, together)));
+      }
+      List<List<Version>> byWriter = new ArrayList<>();
+      for (Future<List<Version>> f : written) {
+        byWriter.add(f.get(25, TimeUnit.SECONDS));
+      }
+      List<Integer> lost = new ArrayList<>(); // rounds whose newest write was overwritten
+      for (int round = 0; round < rounds; round++) {
+        int r = round;
+        Version newest = byWriter.stream().map(v -> v.get(r)).max(Version::compareTo).orElseThrow();
+        if (!engine.get(Key.of("race-" + round)).orElseThrow().version().equals(newest)) {
+          lost.add(round);
+        }
+      }
+      assertThat(lost).as("rounds where a concurrent older write replaced the newest").isEmpty();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Each round, all writers apply a random version to the same fresh key at the same moment. */
+  private List<Version> race(int rounds, NodeId writer, Random random, CyclicBarrier together)
+      throws Exception {
+    List<Version> versions = new ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      Version version = new Version(random.nextInt(1000), writer);
+      together.await(10, TimeUnit.SECONDS);
+      engine.apply(Key.of("race-" + round), Versioned.live(version, Value.of("v")));
+      versions.add(version);
+    }
+    return versions;
   }
 
   protected List<Key> scan(TokenRange range) {

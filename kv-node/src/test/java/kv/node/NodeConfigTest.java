@@ -1,0 +1,64 @@
+package kv.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import kv.common.Settings;
+import kv.node.storage.InMemoryStorageEngine;
+import kv.node.storage.RocksDbStorageEngine;
+import kv.node.storage.StorageConfig;
+import kv.node.storage.StorageEngine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeConfigTest {
+  @Test
+  void storageIsInMemoryByDefaultWithOrWithoutADataDirectory() {
+    assertThat(config(Map.of()).storage()).isEqualTo(StorageConfig.memory());
+    assertThat(config(Map.of("DATA_DIR", "/var/kv")).storage()).isEqualTo(StorageConfig.memory());
+  }
+
+  @Test
+  void rocksDbKeepsItsFilesUnderDataDirAndSyncIsOptIn() {
+    StorageConfig storage = config(Map.of("STORAGE", "rocksdb", "DATA_DIR", "/data")).storage();
+    assertThat(storage.kind()).isEqualTo(StorageConfig.Kind.ROCKSDB);
+    assertThat(storage.directory()).contains(Path.of("/data", "rocksdb"));
+    assertThat(storage.syncWrites()).isFalse();
+    assertThat(config(Map.of("STORAGE", "RocksDB", "DATA_DIR", "/data", "ROCKSDB_SYNC", "true"))
+        .storage().syncWrites()).isTrue();
+  }
+
+  @Test
+  void rocksDbWithoutADataDirectoryIsAClearError() {
+    assertThatThrownBy(() -> config(Map.of("STORAGE", "rocksdb")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("STORAGE=rocksdb needs DATA_DIR");
+  }
+
+  @Test
+  void unknownEnginesAndBadSyncValuesAreRejectedByName() {
+    assertThatThrownBy(() -> config(Map.of("STORAGE", "leveldb")))
+        .hasMessageContaining("STORAGE must be 'memory' or 'rocksdb': leveldb");
+    assertThatThrownBy(() -> config(Map.of("STORAGE", "rocksdb", "DATA_DIR", "/d",
+        "ROCKSDB_SYNC", "always"))).hasMessageContaining("ROCKSDB_SYNC");
+  }
+
+  @Test
+  void storageConfigOpensTheEngineItNames(@TempDir Path dir) {
+    try (StorageEngine memory = StorageConfig.memory().open();
+        StorageEngine disk = StorageConfig.rocksDb(dir.resolve("rocksdb"), false).open()) {
+      assertThat(memory).isInstanceOf(InMemoryStorageEngine.class);
+      assertThat(disk).isInstanceOf(RocksDbStorageEngine.class);
+    }
+    assertThat(dir.resolve("rocksdb")).isDirectory();
+    assertThatThrownBy(() -> new StorageConfig(StorageConfig.Kind.ROCKSDB, Optional.empty(), false))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static NodeConfig config(Map<String, String> env) {
+    return NodeConfig.from(Settings.from(env));
+  }
+}
