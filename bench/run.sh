@@ -207,19 +207,22 @@ peak_rate() { # label case round
 
 report() {
   jq -rs --argjson pace "$PACE" '
-    def ms: . / 1000 | . * 100 | round / 100;
-    def median: sort | .[length / 2 | floor];
+    def ms: if . == null then "-" else . / 1000 * 100 | round / 100 end;
+    def median: if length == 0 then null
+      else sort | if length % 2 == 1 then .[length / 2 | floor]
+                  else (.[length / 2 - 1] + .[length / 2]) / 2 end end;
+    def int: if . == null then "-" else round end;
     def errors: .errors_connect + .errors_read + .errors_write + .errors_status + .errors_timeout;
     group_by([.build, .case]) | map(
       (map(select(.kind == "peak"))) as $peak | (map(select(.kind == "paced"))) as $paced |
       [ .[0].build, .[0].case,
-        ($peak | map(.rate) | median | round),
+        ($peak | map(.rate) | median | int),
         ($peak | map(.p50_us) | median | ms), ($peak | map(.p99_us) | median | ms),
-        ($paced | map(.p99_us) | median | ms), ($paced | map(.rate) | median | round),
-        ($peak | map(.node_cpu_s * 1e6 / .requests) | median | round),
-        ($peak | map(.wrk_cpu_s / .seconds * 100) | median | round),
+        ($paced | map(.p99_us) | median | ms), ($paced | map(.rate) | median | int),
+        ($peak | map(.node_cpu_s * 1e6 / .requests) | median | int),
+        ($peak | map(.wrk_cpu_s / .seconds * 100) | median | int),
         ($peak | map((.machine_busy_s - .node_cpu_s - .wrk_cpu_s) / .seconds / .cpus * 100) |
-          median | round),
+          median | int),
         (map(errors) | add) ]) |
     (["build", "case", "req/s", "p50 ms", "p99 ms", "p99@\($pace)% ms", "(at req/s)",
       "node CPU us/req", "wrk CPU %", "others CPU %", "errors"] | @tsv), (.[] | @tsv)' \
