@@ -68,18 +68,20 @@ final class Quorum<T> {
       answers.add(new Reply<>(from, answer));
       if (answers.size() == required) {
         result.complete(List.copyOf(answers));
+        return;
       }
-      return;
+    } else {
+      Throwable cause = error instanceof CompletionException && error.getCause() != null
+          ? error.getCause() : error;
+      if (cause instanceof KvException kv && isInvalidRequest(kv.code())) {
+        result.completeExceptionally(kv);
+        return;
+      }
+      failed++;
+      lastFailure = cause;
     }
-    Throwable cause = error instanceof CompletionException && error.getCause() != null
-        ? error.getCause() : error;
-    if (cause instanceof KvException kv && isInvalidRequest(kv.code())) {
-      result.completeExceptionally(kv);
-      return;
-    }
-    failed++;
-    lastFailure = cause;
-    if (answers.size() + failed == total) { // all have answered: exact counts in the error
+    // the last call to settle may be a success or a failure: either way the counts are final
+    if (answers.size() + failed == total) {
       result.completeExceptionally(new QuorumNotMetException(required, answers.size(),
           failed + " replica(s) failed, last: " + lastFailure.getMessage()));
     }
