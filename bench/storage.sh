@@ -182,8 +182,9 @@ memory_now() { # engine phase -> appends one JSON line to memory.jsonl, after a 
   heap=$(jcmd "$node_pid" GC.heap_info | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") {
       v = $(i + 1); sub(/K,?$/, "", v); print v; exit } }')
   [ -d "$work/$engine/data/rocksdb" ] && disk=$(du -sk --apparent-size "$work/$engine/data/rocksdb" | cut -f1)
-  # every "Pause" line of -Xlog:gc ends in its duration: "... 123M->45M(1024M) 12.345ms"
-  pauses=$(grep -h 'Pause' "$work/$engine/gc.log" | grep -v 'System.gc' | grep -o '[0-9.]*ms$' |
+  # every "Pause" line of -Xlog:gc ends in its duration: "... 123M->45M(1024M) 12.345ms";
+  # the full GCs this script asks for (jcmd GC.run: "Diagnostic Command") are left out
+  pauses=$(grep -h 'Pause' "$work/$engine/gc.log" | grep -v -e 'System.gc' -e 'Diagnostic Command' | grep -o '[0-9.]*ms$' |
     tr -d 'ms' | jq -s -c '{count: length, total_ms: (add // 0), max_ms: (max // 0)}')
   jq -n -c --arg engine "$engine" --arg phase "$phase" --argjson rss "$rss" --argjson heap "$heap" \
     --argjson disk "$disk" --argjson pauses "$pauses" '{engine: $engine, phase: $phase,
