@@ -33,6 +33,13 @@ final class HttpClients {
         .build();
   }
 
+  /** Shares the pool and dispatcher; a range transfer carries many records, so it may take longer. */
+  static OkHttpClient forSync(OkHttpClient peers, Duration peerTimeout) {
+    Duration timeout = peerTimeout.multipliedBy(10);
+    return peers.newBuilder().readTimeout(timeout).writeTimeout(timeout).callTimeout(timeout)
+        .build();
+  }
+
   /** Shares the pool and dispatcher; the seed may be slower to answer than a peer. */
   static OkHttpClient forSeed(OkHttpClient peers) {
     Duration timeout = Duration.ofSeconds(3);

@@ -6,22 +6,28 @@ import io.javalin.json.JavalinJackson;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import kv.common.Json;
+import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.http.HttpErrors;
 import kv.common.http.HttpMetrics;
 import kv.node.api.ClientRoutes;
 import kv.node.api.ReplicaRoutes;
+import kv.node.api.SyncRoutes;
 import kv.node.membership.MembershipWatcher;
 import kv.node.membership.NodeIdStore;
 import kv.node.membership.SeedClient;
 import kv.node.peer.HttpPeerClient;
+import kv.node.peer.HttpSyncPeerClient;
+import kv.node.peer.SyncProtocol;
 import kv.node.peer.PeerClient;
 import kv.node.peer.ReplicaHeaders;
 import kv.node.replication.Coordinator;
@@ -30,6 +36,15 @@ import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
 import kv.node.storage.StorageEngine;
 import kv.node.storage.TombstonePurger;
+import kv.node.sync.AntiEntropy;
+import kv.node.sync.MerkleTree;
+import kv.node.sync.PendingRanges;
+import kv.node.sync.RangeSync;
+import kv.node.sync.ReadGatedStorage;
+import kv.node.sync.Rebalancer;
+import kv.node.sync.SyncMetrics;
+import kv.node.sync.SyncPeerClient;
+import kv.node.sync.TransferBudget;
 import kv.node.version.HybridClock;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -44,7 +59,8 @@ public final class KvNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KvNode.class);
 
   private static final Set<String> ROUTES = Set.of("/put", "/get", "/delete", "/locate",
-      "/cluster", "/health", "/metrics", ReplicaHeaders.PATH);
+      "/cluster", "/health", "/metrics", ReplicaHeaders.PATH, SyncProtocol.MERKLE,
+      SyncProtocol.RANGE, SyncProtocol.RECORDS);
 
   private final PrometheusMeterRegistry metrics;
   private final StorageEngine storage;
@@ -53,11 +69,15 @@ public final class KvNode implements AutoCloseable {
   private final PeerClient peers;
   private final MembershipWatcher membership;
   private final TombstonePurger purger;
+  private final Rebalancer rebalancer;
+  private final AntiEntropy antiEntropy;
   private final Javalin server;
   private final ScheduledExecutorService scheduler;
+  private final ScheduledExecutorService syncScheduler;
+  private final int replicationFactor;
 
   private KvNode(NodeConfig config, Clock clock, UnaryOperator<PeerClient> peerDecorator,
-      boolean scheduleBackgroundWork) {
+      UnaryOperator<SyncPeerClient> syncDecorator, boolean scheduleBackgroundWork) {
     ObjectMapper mapper = Json.newMapper();
     this.metrics = HttpMetrics.newRegistry();
     this.views = new ViewHolder(ClusterView.empty(config.vnodes()));
@@ -69,15 +89,32 @@ public final class KvNode implements AutoCloseable {
     NodeIdStore idStore = new NodeIdStore(config.dataDir());
     MembershipWatcher[] watcher = new MembershipWatcher[1]; // built once the port is known
     HybridClock hybridClock = new HybridClock(clock);
-    Coordinator coordinator = new Coordinator(views, storage, peers,
-        () -> watcher[0] == null ? Optional.empty() : watcher[0].id(), hybridClock,
-        config.replication(), new ReplicationMetrics(metrics));
+    Supplier<Optional<NodeId>> self = () -> watcher[0] == null ? Optional.empty() : watcher[0].id();
+    PendingRanges pending = new PendingRanges();
+    StorageEngine replicaStorage = new ReadGatedStorage(storage, pending);
+    SyncPeerClient syncPeers = syncDecorator.apply(new HttpSyncPeerClient(
+        HttpClients.forSync(http, config.peerTimeout()), config.token(), mapper));
+    RangeSync rangeSync = new RangeSync(storage, syncPeers, hybridClock,
+        config.peerTimeout().multipliedBy(10), MerkleTree.DEFAULT_DEPTH);
+    TransferBudget budget = new TransferBudget(clock, config.sync().streamRate());
+    SyncMetrics syncMetrics = new SyncMetrics(metrics, pending);
+    int n = config.replication().replicationFactor();
+    this.replicationFactor = n;
+    this.rebalancer = new Rebalancer(
+        views, self, n, storage, rangeSync, pending, budget, syncMetrics);
+    views.addListener(rebalancer::viewChanged);
+    this.antiEntropy = new AntiEntropy(views, self, n, rangeSync, rebalancer, budget, syncMetrics,
+        clock, config.sync().antiEntropyInterval());
+    Coordinator coordinator = new Coordinator(views, replicaStorage, peers,
+        self, hybridClock, config.replication(), new ReplicationMetrics(metrics));
     this.purger = new TombstonePurger(storage, clock, config.tombstoneGrace());
     ClientRoutes clientRoutes = new ClientRoutes(coordinator, views,
         () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
         config.maxValueBytes());
     ReplicaRoutes replicaRoutes =
-        new ReplicaRoutes(storage, hybridClock, config.token(), config.maxValueBytes());
+        new ReplicaRoutes(replicaStorage, hybridClock, config.token(), config.maxValueBytes());
+    SyncRoutes syncRoutes = new SyncRoutes(storage, pending, hybridClock,
+        RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
     this.server = Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;
       javalin.jsonMapper(new JavalinJackson(mapper, false));
@@ -86,6 +123,7 @@ public final class KvNode implements AutoCloseable {
       HttpMetrics.install(javalin, metrics, ROUTES);
       clientRoutes.registerOn(javalin.routes);
       replicaRoutes.registerOn(javalin.routes);
+      syncRoutes.registerOn(javalin.routes);
     });
     if (config.token().isOpen()) {
       log.warn("CLUSTER_TOKEN is not set: /internal/* accepts any caller");
@@ -101,6 +139,7 @@ public final class KvNode implements AutoCloseable {
     Gauge.builder("kv.storage.records", storage, StorageEngine::size)
         .description("Records (values and tombstones) this node stores").register(metrics);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "membership"));
+    this.syncScheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "sync"));
     log.info("Node listening on {}:{}", config.bind(), server.port());
     if (scheduleBackgroundWork) {
       long period = Math.min(1000, config.heartbeatInterval().toMillis());
@@ -108,21 +147,23 @@ public final class KvNode implements AutoCloseable {
       long purgeEvery = Math.max(1000, config.tombstoneGrace().toMillis() / 10);
       scheduler.scheduleWithFixedDelay(
           this::purgeTombstones, purgeEvery, purgeEvery, TimeUnit.MILLISECONDS);
+      syncScheduler.scheduleWithFixedDelay(this::sync, 1, 1, TimeUnit.SECONDS);
     }
   }
 
   /** Starts a node with the system clock and its background work scheduled. */
   public static KvNode start(NodeConfig config) {
-    return new KvNode(config, Clock.systemUTC(), UnaryOperator.identity(), true);
+    return new KvNode(config, Clock.systemUTC(), UnaryOperator.identity(),
+        UnaryOperator.identity(), true);
   }
 
   /**
    * Starts a node whose background work runs only when {@link #tick()} is called, with its peer
    * client wrapped by {@code peerDecorator} (the in-process harness injects faults this way).
    */
-  public static KvNode startManual(
-      NodeConfig config, Clock clock, UnaryOperator<PeerClient> peerDecorator) {
-    return new KvNode(config, clock, peerDecorator, false);
+  public static KvNode startManual(NodeConfig config, Clock clock,
+      UnaryOperator<PeerClient> peerDecorator, UnaryOperator<SyncPeerClient> syncDecorator) {
+    return new KvNode(config, clock, peerDecorator, syncDecorator, false);
   }
 
   public int port() {
@@ -142,10 +183,35 @@ public final class KvNode implements AutoCloseable {
     return views.current().version();
   }
 
+  /** The nodes that replicate {@code key} on this node's current ring, in preference order. */
+  public List<NodeId> owners(Key key) {
+    return views.current().ring().preferenceList(key.token(), replicationFactor);
+  }
+
+  /** Queues a hand-off of records this node holds but no longer replicates (tests run it). */
+  public void sweep() {
+    rebalancer.sweep();
+  }
+
+  /** Whether every transfer planned after a membership change has finished. */
+  public boolean isRebalanced() {
+    return rebalancer.isIdle();
+  }
+
   /** Runs every background task once. */
   public void tick() {
     membership.tick();
+    sync();
     purgeTombstones();
+  }
+
+  private void sync() {
+    try {
+      rebalancer.tick();
+      antiEntropy.tick();
+    } catch (RuntimeException e) {
+      log.error("Rebalancing or anti-entropy failed; retrying on the next pass", e);
+    }
   }
 
   private void purgeTombstones() {
@@ -159,7 +225,8 @@ public final class KvNode implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
-    awaitBackgroundWork(); // a purge still scanning must finish before storage closes
+    syncScheduler.shutdownNow();
+    awaitBackgroundWork(); // a purge or a transfer still scanning must finish before storage closes
     server.stop();
     peers.close();
     http.dispatcher().executorService().shutdown();
@@ -170,7 +237,8 @@ public final class KvNode implements AutoCloseable {
 
   private void awaitBackgroundWork() {
     try {
-      if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+      if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)
+          || !syncScheduler.awaitTermination(10, TimeUnit.SECONDS)) {
         log.warn("Background work did not stop within 10 s; closing storage anyway");
       }
     } catch (InterruptedException e) {

@@ -11,6 +11,7 @@ import kv.common.Settings;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
 import kv.node.storage.StorageConfig;
+import kv.node.sync.SyncConfig;
 
 /** A node's settings; {@link #from} reads the variables listed in the README. */
 public record NodeConfig(
@@ -27,7 +28,8 @@ public record NodeConfig(
     Duration peerTimeout,
     ClusterToken token,
     Coordinator.Policy replication,
-    Duration tombstoneGrace) {
+    Duration tombstoneGrace,
+    SyncConfig sync) {
 
   public static NodeConfig from(Settings s) {
     Optional<Path> dataDir = s.optional("DATA_DIR").map(Path::of);
@@ -48,7 +50,10 @@ public record NodeConfig(
             s.integer("REPLICATION_FACTOR", 3, 1, 16),
             quorum(s, "WRITE_QUORUM", "2"),
             quorum(s, "READ_QUORUM", "2")),
-        s.duration("TOMBSTONE_GRACE", Duration.ofMinutes(10)));
+        s.duration("TOMBSTONE_GRACE", Duration.ofMinutes(10)),
+        new SyncConfig(
+            s.duration("ANTI_ENTROPY_INTERVAL", SyncConfig.defaults().antiEntropyInterval()),
+            s.integer("STREAM_RATE", SyncConfig.defaults().streamRate(), 1, 10_000_000)));
   }
 
   /** A node for the in-process harness: loopback, any port, in memory. */
@@ -57,23 +62,31 @@ public record NodeConfig(
         Optional.empty(), StorageConfig.memory(), Duration.ofSeconds(5), 128, 1 << 20,
         Duration.ofSeconds(2), ClusterToken.open(),
         new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
-        Duration.ofMinutes(10));
+        Duration.ofMinutes(10), new SyncConfig(Duration.ofMinutes(1), 10_000_000));
   }
 
   public NodeConfig withNodeId(NodeId id) {
     return new NodeConfig(bind, port, advertise, seedUrl, Optional.of(id), dataDir, storage,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace);
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
+        sync);
   }
 
   public NodeConfig withToken(ClusterToken newToken) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, newToken, replication,
-        tombstoneGrace);
+        tombstoneGrace, sync);
   }
 
   public NodeConfig withReplication(Coordinator.Policy policy) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, policy, tombstoneGrace);
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, policy, tombstoneGrace,
+        sync);
+  }
+
+  public NodeConfig withSync(SyncConfig newSync) {
+    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
+        newSync);
   }
 
   /** {@code STORAGE=memory|rocksdb}; RocksDB keeps its files in {@code DATA_DIR/rocksdb}. */

@@ -10,8 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import kv.common.Murmur3;
 import kv.common.NodeId;
+import kv.node.storage.TokenRange;
 
 /**
  * Immutable consistent-hash ring. Each node owns {@code vnodes} tokens, token {@code i} being
@@ -67,6 +69,51 @@ public final class HashRing {
     }
     return List.copyOf(found);
   }
+
+  /**
+   * The ring cut into the ranges its tokens own, each with its preference list of {@code n}
+   * nodes: range {@code i} runs from token {@code i-1} (exclusive) to token {@code i}
+   * (inclusive), wrapping. A one-token ring is one range covering the whole ring.
+   */
+  public List<Segment> segments(int n) {
+    List<Segment> segments = new ArrayList<>(tokens.length);
+    for (int i = 0; i < tokens.length; i++) {
+      long previous = tokens[(i - 1 + tokens.length) % tokens.length];
+      segments.add(new Segment(new TokenRange(previous, tokens[i]), preferenceList(tokens[i], n)));
+    }
+    return segments;
+  }
+
+  /**
+   * The ranges whose preference lists differ between two rings, cut at the tokens of both so that
+   * each range has one preference list in each. Empty when the rings place every key alike.
+   */
+  public static List<Change> changes(HashRing before, HashRing after, int n) {
+    TreeSet<Long> cuts = new TreeSet<>();
+    for (long t : before.tokens) {
+      cuts.add(t);
+    }
+    for (long t : after.tokens) {
+      cuts.add(t);
+    }
+    List<Change> changes = new ArrayList<>();
+    Long previous = cuts.isEmpty() ? null : cuts.last();
+    for (long cut : cuts) {
+      List<NodeId> was = before.isEmpty() ? List.of() : before.preferenceList(cut, n);
+      List<NodeId> is = after.isEmpty() ? List.of() : after.preferenceList(cut, n);
+      if (!Set.copyOf(was).equals(Set.copyOf(is))) {
+        changes.add(new Change(new TokenRange(previous, cut), was, is));
+      }
+      previous = cut;
+    }
+    return changes;
+  }
+
+  /** A range of the ring and the nodes that replicate it. */
+  public record Segment(TokenRange range, List<NodeId> owners) {}
+
+  /** A range whose replicas were {@code before} and are {@code after}. */
+  public record Change(TokenRange range, List<NodeId> before, List<NodeId> after) {}
 
   /** The fraction of the token space each node owns as primary (sums to 1). */
   public Map<NodeId, Double> ownership() {

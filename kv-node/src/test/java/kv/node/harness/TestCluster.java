@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import kv.common.ClusterToken;
 import kv.common.MutableClock;
 import kv.common.NodeId;
@@ -31,11 +32,13 @@ public final class TestCluster implements AutoCloseable {
   private final List<NodeId> all = new ArrayList<>();
   private final HttpTestClient client = new HttpTestClient();
   private final Coordinator.Policy policy;
+  private final UnaryOperator<NodeConfig> configure;
   private SeedServer seed;
   private int seedPort;
 
-  private TestCluster(Coordinator.Policy policy) {
+  private TestCluster(Coordinator.Policy policy, UnaryOperator<NodeConfig> configure) {
     this.policy = policy;
+    this.configure = configure;
     this.seed = SeedServer.startManual(SeedConfig.forTests().withToken(TOKEN), clock);
     this.seedPort = seed.port();
   }
@@ -46,7 +49,13 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public static TestCluster start(int n, Coordinator.Policy policy) {
-    TestCluster cluster = new TestCluster(policy);
+    return start(n, policy, UnaryOperator.identity());
+  }
+
+  /** As {@link #start(int, Coordinator.Policy)}, each node's settings passed through {@code configure}. */
+  public static TestCluster start(
+      int n, Coordinator.Policy policy, UnaryOperator<NodeConfig> configure) {
+    TestCluster cluster = new TestCluster(policy, configure);
     try {
       for (int i = 1; i <= n; i++) {
         cluster.startNode(NodeId.of("node-" + i));
@@ -92,9 +101,10 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public KvNode startNode(NodeId id) {
-    NodeConfig config = NodeConfig.forTests("http://127.0.0.1:" + seedPort).withNodeId(id).withToken(TOKEN)
-        .withReplication(policy);
-    KvNode node = KvNode.startManual(config, clock, peers -> new FaultyPeerClient(id, faults, peers));
+    NodeConfig config = configure.apply(NodeConfig.forTests("http://127.0.0.1:" + seedPort)
+        .withNodeId(id).withToken(TOKEN).withReplication(policy));
+    KvNode node = KvNode.startManual(config, clock, peers -> new FaultyPeerClient(id, faults, peers),
+        sync -> new FaultySyncPeerClient(id, faults, sync));
     faults.nodeAt(id, node.port());
     live.put(id, node);
     if (!all.contains(id)) {
@@ -114,6 +124,34 @@ public final class TestCluster implements AutoCloseable {
   public void restart(NodeId id) {
     startNode(id);
     settle();
+  }
+
+  /** Starts a new node, lets every node learn of it, and returns its id. */
+  public NodeId addNode(String name) {
+    NodeId id = NodeId.of(name);
+    startNode(id);
+    settle();
+    return id;
+  }
+
+  /** Kills a node and lets time pass until the seed has dropped it and every node knows. */
+  public void expire(NodeId id) {
+    crash(id);
+    for (int i = 0; i < 5 && seed.registry().view().members().stream()
+        .anyMatch(m -> m.id().equals(id)); i++) {
+      tick();
+    }
+    settle();
+  }
+
+  /** Ticks until no node has a transfer left from membership changes (at most {@code maxTicks}). */
+  public void rebalance(int maxTicks) {
+    for (int i = 0; i < maxTicks && !live.values().stream().allMatch(KvNode::isRebalanced); i++) {
+      tick();
+    }
+    if (!live.values().stream().allMatch(KvNode::isRebalanced)) {
+      throw new IllegalStateException("rebalancing did not finish within " + maxTicks + " ticks");
+    }
   }
 
   public void partition(NodeId a, NodeId b) {

@@ -1,0 +1,95 @@
+package kv.node.api;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.ContentType;
+import io.javalin.http.Context;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
+import kv.node.peer.SyncProtocol;
+import kv.node.storage.StorageEngine;
+import kv.node.storage.TokenRange;
+import kv.node.sync.MerkleTree;
+import kv.node.sync.PendingRanges;
+import kv.node.sync.RecordCodec;
+import kv.node.sync.SyncRecord;
+import kv.node.version.HybridClock;
+
+/**
+ * The range operations other replicas call for rebalancing and anti-entropy: a range's Merkle
+ * leaves, its records, and a batch of records to keep if newer. Like every {@code /internal/*}
+ * route they require the cluster token (checked by {@link ReplicaRoutes}).
+ */
+public final class SyncRoutes {
+  private final StorageEngine storage;
+  private final PendingRanges pending;
+  private final HybridClock clock;
+  private final int maxBatchBytes;
+
+  public SyncRoutes(StorageEngine storage, PendingRanges pending, HybridClock clock,
+      int maxBatchBytes) {
+    this.storage = storage;
+    this.pending = pending;
+    this.clock = clock;
+    this.maxBatchBytes = maxBatchBytes;
+  }
+
+  public void registerOn(RoutesConfig routes) {
+    routes.get(SyncProtocol.MERKLE, this::merkle);
+    routes.get(SyncProtocol.RANGE, this::records);
+    routes.post(SyncProtocol.RECORDS, this::apply);
+  }
+
+  private void merkle(Context ctx) {
+    TokenRange range = range(ctx);
+    int depth = depth(ctx);
+    long[] leaves = MerkleTree.build(storage, range, depth).leaves();
+    ByteBuffer bytes = ByteBuffer.allocate(leaves.length * Long.BYTES);
+    bytes.asLongBuffer().put(leaves);
+    ctx.header(SyncProtocol.PENDING, Boolean.toString(!pending.isEmpty()));
+    ctx.contentType(ContentType.APPLICATION_OCTET_STREAM).result(bytes.array());
+  }
+
+  private void records(Context ctx) {
+    List<SyncRecord> records = new ArrayList<>();
+    storage.scan(range(ctx), (key, record) -> records.add(new SyncRecord(key, record)));
+    ctx.contentType(ContentType.APPLICATION_OCTET_STREAM).result(RecordCodec.encode(records));
+  }
+
+  private void apply(Context ctx) {
+    List<SyncRecord> records = RecordCodec.decode(RequestBodies.read(ctx, maxBatchBytes));
+    for (SyncRecord r : records) { // all decoded before any applies: a bad batch changes nothing
+      clock.observe(r.record().version().timestamp());
+      storage.apply(r.key(), r.record());
+    }
+    ctx.status(204);
+  }
+
+  private static TokenRange range(Context ctx) {
+    return new TokenRange(token(ctx, "start"), token(ctx, "end"));
+  }
+
+  private static long token(Context ctx, String name) {
+    String text = QueryString.param(ctx.queryString(), name).orElseThrow(
+        () -> new KvException(ErrorCode.BAD_REQUEST, "missing query parameter '" + name + "'"));
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new KvException(ErrorCode.BAD_REQUEST,
+          "query parameter '" + name + "' must be a signed 64-bit token, got: " + text);
+    }
+  }
+
+  private static int depth(Context ctx) {
+    String text = QueryString.param(ctx.queryString(), "depth")
+        .orElse(Integer.toString(MerkleTree.DEFAULT_DEPTH));
+    try {
+      return MerkleTree.checkDepth(Integer.parseInt(text));
+    } catch (IllegalArgumentException e) { // NumberFormatException is one
+      throw new KvException(ErrorCode.BAD_REQUEST,
+          "query parameter 'depth' must be 0.." + MerkleTree.MAX_DEPTH + ", got: " + text);
+    }
+  }
+}

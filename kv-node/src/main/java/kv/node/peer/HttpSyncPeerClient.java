@@ -1,0 +1,134 @@
+package kv.node.peer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import kv.common.ClusterToken;
+import kv.common.Endpoint;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
+import kv.common.wire.ErrorBody;
+import kv.node.storage.TokenRange;
+import kv.node.sync.MerkleTree;
+import kv.node.sync.RecordCodec;
+import kv.node.sync.SyncPeerClient;
+import kv.node.sync.SyncRecord;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * {@link SyncPeerClient} over HTTP with OkHttp: tree leaves and records travel as raw bytes, the
+ * range in the query string, the cluster token in a header. Give it a client whose call timeout
+ * suits range transfers, which carry more than one value.
+ */
+public final class HttpSyncPeerClient implements SyncPeerClient {
+  private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
+
+  private final OkHttpClient client;
+  private final ClusterToken token;
+  private final ObjectMapper mapper;
+
+  public HttpSyncPeerClient(OkHttpClient client, ClusterToken token, ObjectMapper mapper) {
+    this.client = client;
+    this.token = token;
+    this.mapper = mapper;
+  }
+
+  @Override
+  public CompletableFuture<TreeReply> merkle(Endpoint peer, TokenRange range, int depth) {
+    HttpUrl url = url(peer, SyncProtocol.MERKLE, range).newBuilder()
+        .addQueryParameter("depth", Integer.toString(depth)).build();
+    return send(peer, request(url).get(), response -> {
+      ByteBuffer bytes = ByteBuffer.wrap(body(response));
+      long[] leaves = new long[bytes.remaining() / Long.BYTES];
+      bytes.asLongBuffer().get(leaves);
+      return new TreeReply(MerkleTree.ofLeaves(range, leaves),
+          "true".equals(response.header(SyncProtocol.PENDING)));
+    });
+  }
+
+  @Override
+  public CompletableFuture<List<SyncRecord>> fetch(Endpoint peer, TokenRange range) {
+    return send(peer, request(url(peer, SyncProtocol.RANGE, range)).get(),
+        response -> RecordCodec.decode(body(response)));
+  }
+
+  @Override
+  public CompletableFuture<Void> push(Endpoint peer, List<SyncRecord> records) {
+    HttpUrl url = base(peer).addPathSegments(SyncProtocol.RECORDS.substring(1)).build();
+    return send(peer, request(url).post(RequestBody.create(RecordCodec.encode(records), OCTET_STREAM)),
+        response -> null);
+  }
+
+  private static HttpUrl url(Endpoint peer, String path, TokenRange range) {
+    return base(peer).addPathSegments(path.substring(1))
+        .addQueryParameter("start", Long.toString(range.start()))
+        .addQueryParameter("end", Long.toString(range.end()))
+        .build();
+  }
+
+  private static HttpUrl.Builder base(Endpoint peer) {
+    return new HttpUrl.Builder().scheme("http").host(peer.host()).port(peer.port());
+  }
+
+  private Request.Builder request(HttpUrl url) {
+    Request.Builder builder = new Request.Builder().url(url);
+    token.headerValue().ifPresent(secret -> builder.header(ClusterToken.HEADER, secret));
+    return builder;
+  }
+
+  private <T> CompletableFuture<T> send(
+      Endpoint peer, Request.Builder request, Function<Response, T> onSuccess) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    client.newCall(request.build()).enqueue(new Callback() {
+      @Override
+      public void onFailure(Call call, IOException e) {
+        ErrorCode code = e instanceof InterruptedIOException ? ErrorCode.TIMEOUT : ErrorCode.UNAVAILABLE;
+        result.completeExceptionally(new KvException(code, "node at " + peer + " did not answer: " + e));
+      }
+
+      @Override
+      public void onResponse(Call call, Response response) {
+        try (response) {
+          if (response.isSuccessful()) {
+            result.complete(onSuccess.apply(response));
+          } else {
+            result.completeExceptionally(failure(peer, response));
+          }
+        } catch (RuntimeException e) {
+          result.completeExceptionally(e);
+        }
+      }
+    });
+    return result;
+  }
+
+  private KvException failure(Endpoint peer, Response response) {
+    try {
+      ErrorBody body = mapper.readValue(body(response), ErrorBody.class);
+      ErrorCode code = ErrorCode.fromWire(body.error()).orElse(ErrorCode.UNAVAILABLE);
+      return new KvException(code, "node at " + peer + ": " + body.message());
+    } catch (IOException | RuntimeException e) {
+      return new KvException(ErrorCode.UNAVAILABLE,
+          "node at " + peer + " answered " + response.code() + " without an error body");
+    }
+  }
+
+  private static byte[] body(Response response) {
+    try {
+      return response.body().bytes();
+    } catch (IOException e) {
+      throw new KvException(ErrorCode.UNAVAILABLE, "reading a peer's answer failed: " + e);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package kv.node.sync;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import kv.common.Endpoint;
+import kv.common.Key;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
+import kv.node.storage.StorageEngine;
+import kv.node.storage.TokenRange;
+import kv.node.version.HybridClock;
+import kv.node.version.Version;
+
+/**
+ * Brings one token range into agreement between this node and one other replica, moving only what
+ * differs: both sides hash the range into a {@link MerkleTree}; for each run of differing leaves
+ * this node fetches the peer's records (keeping each one newer than its own) and pushes back the
+ * records of its own that the peer lacks or holds older. Versions decide; tombstones travel like
+ * values. Calls block the (background) caller, each bounded by a timeout.
+ */
+public final class RangeSync {
+  /** Runs of differing leaves fetched in one request: bounds a response to a slice of the range. */
+  static final int LEAVES_PER_FETCH = 8;
+  /** Bytes of keys and values per push request (one larger record goes alone). */
+  public static final int PUSH_BATCH_BYTES = 4 << 20;
+
+  private final StorageEngine storage;
+  private final SyncPeerClient peers;
+  private final HybridClock clock;
+  private final Duration timeout;
+  private final int depth;
+
+  public RangeSync(StorageEngine storage, SyncPeerClient peers, HybridClock clock, Duration timeout,
+      int depth) {
+    this.storage = storage;
+    this.peers = peers;
+    this.clock = clock;
+    this.timeout = timeout;
+    this.depth = MerkleTree.checkDepth(depth);
+  }
+
+  /** What one exchange did; {@code complete} is false when the budget ran out part way. */
+  public record Outcome(boolean complete, boolean peerPending, int differingRanges, int pulled,
+      int pushed) {}
+
+  /**
+   * Compares {@code range} with {@code peer} and exchanges the differing records both ways, while
+   * {@code budget} lasts. Throws {@link KvException} when the peer cannot be reached.
+   */
+  public Outcome exchange(TokenRange range, Endpoint peer, TransferBudget budget) {
+    MerkleTree mine = MerkleTree.build(storage, range, depth);
+    SyncPeerClient.TreeReply theirs = await(peers.merkle(peer, range, depth));
+    List<TokenRange> differing = mine.differences(theirs.tree(), LEAVES_PER_FETCH);
+    int pulled = 0;
+    int pushed = 0;
+    for (TokenRange slice : differing) {
+      if (!budget.available()) {
+        return new Outcome(false, theirs.pending(), differing.size(), pulled, pushed);
+      }
+      List<SyncRecord> remote = await(peers.fetch(peer, slice));
+      Map<Key, Version> remoteVersions = new HashMap<>();
+      for (SyncRecord r : remote) {
+        remoteVersions.put(r.key(), r.record().version());
+        clock.observe(r.record().version().timestamp());
+        if (storage.apply(r.key(), r.record())) {
+          pulled++;
+        }
+      }
+      List<SyncRecord> missing = new ArrayList<>();
+      storage.scan(slice, (key, record) -> {
+        Version theirVersion = remoteVersions.get(key);
+        if (theirVersion == null || record.version().isNewerThan(theirVersion)) {
+          missing.add(new SyncRecord(key, record));
+        }
+      });
+      push(peer, missing);
+      pushed += missing.size();
+      budget.spend(remote.size() + missing.size());
+    }
+    return new Outcome(true, theirs.pending(), differing.size(), pulled, pushed);
+  }
+
+  /** Sends {@code records} to {@code peer} in batches; returns once the peer has them all. */
+  public void push(Endpoint peer, List<SyncRecord> records) {
+    int from = 0;
+    long bytes = 0;
+    for (int i = 0; i < records.size(); i++) {
+      SyncRecord r = records.get(i);
+      bytes += r.key().value().length() + r.record().value().size();
+      if (bytes >= PUSH_BATCH_BYTES || i == records.size() - 1) {
+        await(peers.push(peer, records.subList(from, i + 1)));
+        from = i + 1;
+        bytes = 0;
+      }
+    }
+  }
+
+  private <T> T await(CompletableFuture<T> call) {
+    try {
+      return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof KvException kv ? kv
+          : new KvException(ErrorCode.UNAVAILABLE, "range transfer failed: " + e.getCause());
+    } catch (TimeoutException e) {
+      call.cancel(true);
+      throw new KvException(ErrorCode.TIMEOUT, "range transfer took longer than " + timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KvException(ErrorCode.UNAVAILABLE, "interrupted during a range transfer");
+    }
+  }
+}

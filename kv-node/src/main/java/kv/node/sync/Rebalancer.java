@@ -1,0 +1,257 @@
+package kv.node.sync;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import kv.common.Endpoint;
+import kv.common.NodeId;
+import kv.common.error.KvException;
+import kv.node.ring.ClusterView;
+import kv.node.ring.HashRing;
+import kv.node.ring.ViewHolder;
+import kv.node.storage.StorageEngine;
+import kv.node.storage.TokenRange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves data when membership changes, touching only the ranges whose replicas changed (never a
+ * rescan of every key). On each new view ({@link #viewChanged}, called as it is installed) this
+ * node diffs the old and new rings:
+ *
+ * <ul>
+ *   <li>a range it now replicates and did not before is <b>gained</b>: it is marked pending (reads
+ *       of it fail over to the other replicas instead of answering "not found") and pulled from the
+ *       range's previous replicas that are still members, with a Merkle exchange, so a replica that
+ *       already holds most of it (a restarted node) moves only the difference;
+ *   <li>a range it no longer replicates is <b>handed off</b>: its records are pushed to the key's
+ *       current replicas and dropped here only once they have acknowledged them.
+ * </ul>
+ *
+ * A node that leaves or expires cannot hand anything off; the survivors that gain its ranges pull
+ * them from the other previous replicas. The transfers run in {@link #tick()} on the background
+ * sync thread, within the shared {@link TransferBudget}; a failed transfer is retried on later
+ * ticks.
+ */
+public final class Rebalancer {
+  private static final Logger log = LoggerFactory.getLogger(Rebalancer.class);
+  /** Ticks a gained range is retried when no previous replica answers, before giving up on it. */
+  static final int GAIN_ATTEMPTS = 5;
+
+  private final ViewHolder views;
+  private final Supplier<Optional<NodeId>> self;
+  private final int replicationFactor;
+  private final StorageEngine storage;
+  private final RangeSync sync;
+  private final PendingRanges pending;
+  private final TransferBudget budget;
+  private final SyncMetrics metrics;
+  private final boolean startedEmpty;
+  private final Deque<Gain> gains = new ArrayDeque<>(); // guarded by this
+  private final Deque<TokenRange> handoffs = new ArrayDeque<>(); // guarded by this
+
+  private record Gain(TokenRange range, List<NodeId> sources, int attempts) {}
+
+  public Rebalancer(ViewHolder views, Supplier<Optional<NodeId>> self, int replicationFactor,
+      StorageEngine storage, RangeSync sync, PendingRanges pending, TransferBudget budget,
+      SyncMetrics metrics) {
+    this.views = views;
+    this.self = self;
+    this.replicationFactor = replicationFactor;
+    this.storage = storage;
+    this.sync = sync;
+    this.pending = pending;
+    this.budget = budget;
+    this.metrics = metrics;
+    this.startedEmpty = storage.size() == 0;
+    if (startedEmpty) {
+      pending.add(TokenRange.fullRing()); // nothing here yet: until the first view says otherwise
+    }
+  }
+
+  /**
+   * Plans the transfers a membership change calls for. Runs on the thread that installs the view,
+   * before the node serves with it, so a gained range is pending before any read of it arrives.
+   */
+  public void viewChanged(ClusterView before, ClusterView after) {
+    Optional<NodeId> me = self.get();
+    if (me.isEmpty() || !after.members().containsKey(me.get())) {
+      return;
+    }
+    boolean first = before.members().isEmpty();
+    List<HashRing.Change> changes = HashRing.changes(before.ring(), after.ring(), replicationFactor);
+    int gained = 0;
+    int lost = 0;
+    synchronized (this) {
+      if (first) {
+        pending.clear();
+      }
+      for (HashRing.Change change : changes) {
+        boolean was = change.before().contains(me.get());
+        boolean is = change.after().contains(me.get());
+        if (is && !was) {
+          List<NodeId> sources = sources(first ? change.after() : change.before(), after, me.get());
+          if (!sources.isEmpty()) {
+            if (!first || startedEmpty) {
+              pending.add(change.range());
+            }
+            gains.add(new Gain(change.range(), sources, 0));
+            gained++;
+          }
+        } else if (was && !is) {
+          handoffs.add(change.range());
+          lost++;
+        }
+      }
+    }
+    if (gained + lost > 0) {
+      log.info("Membership version {}: pulling {} range(s) this node now replicates, handing off {}",
+          after.version(), gained, lost);
+    }
+  }
+
+  /**
+   * Queues a hand-off of every range this node does not replicate on the current ring, for records
+   * that arrived through a coordinator with an older view. Usually they are empty: one seek each.
+   */
+  public void sweep() {
+    Optional<NodeId> me = self.get();
+    ClusterView view = views.current();
+    if (me.isEmpty() || !view.members().containsKey(me.get())) {
+      return;
+    }
+    List<TokenRange> foreign = view.ring().segments(replicationFactor).stream()
+        .filter(segment -> !segment.owners().contains(me.get()))
+        .map(HashRing.Segment::range)
+        .toList();
+    synchronized (this) {
+      handoffs.addAll(foreign);
+    }
+  }
+
+  /** Whether every planned transfer has finished. */
+  public synchronized boolean isIdle() {
+    return gains.isEmpty() && handoffs.isEmpty();
+  }
+
+  /** Runs queued transfers, gains first, until the queue or the budget runs out. */
+  public void tick() {
+    int queued = queuedGains(); // what a tick re-queues waits for the next tick
+    Gain gain;
+    for (int i = 0; i < queued && budget.available() && (gain = nextGain()) != null; i++) {
+      pull(gain);
+    }
+    queued = queuedHandoffs();
+    TokenRange range;
+    for (int i = 0; i < queued && budget.available() && (range = nextHandoff()) != null; i++) {
+      handOffNow(range);
+    }
+  }
+
+  private synchronized int queuedGains() {
+    return gains.size();
+  }
+
+  private synchronized int queuedHandoffs() {
+    return handoffs.size();
+  }
+
+  private synchronized Gain nextGain() {
+    return gains.pollFirst();
+  }
+
+  private synchronized TokenRange nextHandoff() {
+    return handoffs.pollFirst();
+  }
+
+  private void pull(Gain gain) {
+    ClusterView view = views.current();
+    for (NodeId source : gain.sources()) {
+      Optional<Endpoint> at = view.endpoint(source);
+      if (at.isEmpty()) {
+        continue; // left since: its copy is gone, try the next
+      }
+      try {
+        RangeSync.Outcome outcome = sync.exchange(gain.range(), at.get(), budget);
+        metrics.received(outcome.pulled());
+        if (!outcome.complete()) {
+          requeue(gain); // out of budget: resume (the Merkle trees skip what already arrived)
+          return;
+        }
+        pending.remove(gain.range());
+        return;
+      } catch (KvException e) {
+        log.debug("Pulling {} from {} failed: {}", gain.range(), source, e.getMessage());
+      }
+    }
+    if (gain.attempts() + 1 < GAIN_ATTEMPTS) {
+      requeue(new Gain(gain.range(), gain.sources(), gain.attempts() + 1));
+    } else {
+      log.warn("No previous replica of {} answered after {} attempts; serving it with what "
+          + "arrives from now on, anti-entropy will fill it in", gain.range(), GAIN_ATTEMPTS);
+      pending.remove(gain.range());
+    }
+  }
+
+  private synchronized void requeue(Gain gain) {
+    gains.addLast(gain);
+  }
+
+  /**
+   * Pushes every record in {@code range} that this node does not replicate on the current ring to
+   * the replicas that do, then drops it here (unless a newer write arrived meanwhile).
+   */
+  private void handOffNow(TokenRange range) {
+    ClusterView view = views.current();
+    Optional<NodeId> me = self.get();
+    if (me.isEmpty() || view.ring().isEmpty()) {
+      return;
+    }
+    Map<NodeId, List<SyncRecord>> byOwner = new LinkedHashMap<>();
+    List<SyncRecord> foreign = new ArrayList<>();
+    storage.scan(range, (key, record) -> {
+      List<NodeId> owners = view.ring().preferenceList(key.token(), replicationFactor);
+      if (!owners.contains(me.get())) {
+        SyncRecord r = new SyncRecord(key, record);
+        foreign.add(r);
+        owners.forEach(owner -> byOwner.computeIfAbsent(owner, o -> new ArrayList<>()).add(r));
+      }
+    });
+    if (foreign.isEmpty()) {
+      return;
+    }
+    try {
+      for (Map.Entry<NodeId, List<SyncRecord>> entry : byOwner.entrySet()) {
+        Endpoint at = view.endpoint(entry.getKey()).orElseThrow();
+        sync.push(at, entry.getValue());
+      }
+    } catch (KvException e) {
+      log.info("Handing off {} record(s) of {} failed ({}); keeping them and retrying",
+          foreign.size(), range, e.getMessage());
+      synchronized (this) {
+        handoffs.addLast(range);
+      }
+      return;
+    }
+    int dropped = 0;
+    for (SyncRecord r : foreign) {
+      if (storage.remove(r.key(), r.record().version())) {
+        dropped++;
+      }
+    }
+    budget.spend(foreign.size());
+    metrics.handedOff(foreign.size());
+    log.debug("Handed off {} record(s) of {}, dropped {}", foreign.size(), range, dropped);
+  }
+
+  private static List<NodeId> sources(List<NodeId> candidates, ClusterView after, NodeId me) {
+    return candidates.stream()
+        .filter(id -> !id.equals(me) && after.members().containsKey(id))
+        .toList();
+  }
+}
