@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Optional;
 import java.util.function.Supplier;
 import kv.common.Endpoint;
@@ -44,6 +46,7 @@ public final class AntiEntropy {
   private record Task(TokenRange range, NodeId peer) {}
 
   private static final class Stats {
+    final Set<NodeId> unreachable = new HashSet<>(); // skipped for the round
     long startedMillis;
     int compared;
     int differing;
@@ -112,8 +115,8 @@ public final class AntiEntropy {
 
   private void compare(Task task) {
     Optional<Endpoint> at = views.current().endpoint(task.peer());
-    if (at.isEmpty()) {
-      return; // the peer left; the rebalancer takes over its ranges
+    if (at.isEmpty() || stats.unreachable.contains(task.peer())) {
+      return; // the peer left (the rebalancer takes over), or failed earlier in this round
     }
     try {
       RangeSync.Outcome outcome = sync.exchange(task.range(), at.get(), budget);
@@ -126,7 +129,9 @@ public final class AntiEntropy {
       }
     } catch (KvException e) {
       stats.failed++;
-      log.debug("Anti-entropy with {} on {} failed: {}", task.peer(), task.range(), e.getMessage());
+      stats.unreachable.add(task.peer());
+      log.info("Anti-entropy with {} failed ({}); skipping it until the next round", task.peer(),
+          e.getMessage());
     }
   }
 

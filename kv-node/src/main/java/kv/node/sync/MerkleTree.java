@@ -131,14 +131,17 @@ public final class MerkleTree {
     return new TokenRange(start, end);
   }
 
-  /** Unsigned ceiling of the range's width over {@code leaves} (a whole ring is 2^64 wide). */
+  /**
+   * Unsigned ceiling of the range's width over {@code leaves} (a whole ring is 2^64 wide); 0 stands
+   * for 2^64, the width of the single leaf of a depth-0 tree of the whole ring.
+   */
   private static long sliceWidth(TokenRange range, int leaves) {
     long span = range.end() - range.start() - 1; // width - 1, unsigned; -1 (2^64 - 1) for a whole ring
     return Long.divideUnsigned(span, leaves) + 1;
   }
 
   private static int leafOf(TokenRange range, long sliceWidth, long token) {
-    return (int) Long.divideUnsigned(token - range.start() - 1, sliceWidth);
+    return sliceWidth == 0 ? 0 : (int) Long.divideUnsigned(token - range.start() - 1, sliceWidth);
   }
 
   static long hash(Key key, Versioned record) {

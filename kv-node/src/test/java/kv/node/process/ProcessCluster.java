@@ -72,6 +72,24 @@ final class ProcessCluster implements AutoCloseable {
     nodes[index].waitFor();
   }
 
+  /** SIGSTOP: the node freezes mid-flight, its sockets open, as in a long GC pause or a VM stall. */
+  void pause(int index) throws IOException, InterruptedException {
+    signal(index, "STOP");
+  }
+
+  /** SIGCONT: a paused node carries on where it stopped. */
+  void resume(int index) throws IOException, InterruptedException {
+    signal(index, "CONT");
+  }
+
+  private void signal(int index, String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(nodes[index].pid()))
+        .inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IllegalStateException("kill -" + signal + " failed for node " + index);
+    }
+  }
+
   void startNode(int index) {
     Map<String, String> env = new HashMap<>();
     env.put("NODE_PORT", String.valueOf(nodePorts[index]));

@@ -53,6 +53,17 @@ class MerkleTreeTest {
   }
 
   @Test
+  void aDepthZeroTreeOfTheWholeRingIsOneLeaf() {
+    StorageEngine storage = new InMemoryStorageEngine();
+    storage.apply(Key.of("k"), Versioned.live(new Version(1, A), Value.of("x")));
+    MerkleTree tree = MerkleTree.build(storage, TokenRange.fullRing(), 0);
+    assertThat(tree.leaves()).hasSize(1);
+    assertThat(tree.root()).isNotZero();
+    assertThat(tree.differences(MerkleTree.build(new InMemoryStorageEngine(), TokenRange.fullRing(), 0), 1))
+        .containsExactly(TokenRange.fullRing());
+  }
+
+  @Test
   void slicesOfAllLeavesCoverTheRangeExactly() {
     TokenRange range = new TokenRange(1L << 62, -1L << 62); // wraps
     StorageEngine empty = new InMemoryStorageEngine();
