@@ -113,7 +113,7 @@ public final class KvNode implements AutoCloseable {
         config.maxValueBytes());
     ReplicaRoutes replicaRoutes =
         new ReplicaRoutes(replicaStorage, hybridClock, config.token(), config.maxValueBytes());
-    SyncRoutes syncRoutes = new SyncRoutes(storage, pending, hybridClock,
+    SyncRoutes syncRoutes = new SyncRoutes(storage, hybridClock,
         RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
     this.server = Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;

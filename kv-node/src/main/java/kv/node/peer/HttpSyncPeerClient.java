@@ -45,15 +45,14 @@ public final class HttpSyncPeerClient implements SyncPeerClient {
   }
 
   @Override
-  public CompletableFuture<TreeReply> merkle(Endpoint peer, TokenRange range, int depth) {
+  public CompletableFuture<MerkleTree> merkle(Endpoint peer, TokenRange range, int depth) {
     HttpUrl url = url(peer, SyncProtocol.MERKLE, range).newBuilder()
         .addQueryParameter("depth", Integer.toString(depth)).build();
     return send(peer, request(url).get(), response -> {
       ByteBuffer bytes = ByteBuffer.wrap(body(response));
       long[] leaves = new long[bytes.remaining() / Long.BYTES];
       bytes.asLongBuffer().get(leaves);
-      return new TreeReply(MerkleTree.ofLeaves(range, leaves),
-          "true".equals(response.header(SyncProtocol.PENDING)));
+      return MerkleTree.ofLeaves(range, leaves);
     });
   }
 

@@ -47,7 +47,7 @@ public final class RangeSync {
   }
 
   /** What one exchange did; {@code complete} is false when the budget ran out part way. */
-  public record Outcome(boolean complete, boolean peerPending, int differingRanges, int pulled,
+  public record Outcome(boolean complete, int differingRanges, int pulled,
       int pushed) {}
 
   /**
@@ -56,13 +56,13 @@ public final class RangeSync {
    */
   public Outcome exchange(TokenRange range, Endpoint peer, TransferBudget budget) {
     MerkleTree mine = MerkleTree.build(storage, range, depth);
-    SyncPeerClient.TreeReply theirs = await(peers.merkle(peer, range, depth));
-    List<TokenRange> differing = mine.differences(theirs.tree(), LEAVES_PER_FETCH);
+    MerkleTree theirs = await(peers.merkle(peer, range, depth));
+    List<TokenRange> differing = mine.differences(theirs, LEAVES_PER_FETCH);
     int pulled = 0;
     int pushed = 0;
     for (TokenRange slice : differing) {
       if (!budget.available()) {
-        return new Outcome(false, theirs.pending(), differing.size(), pulled, pushed);
+        return new Outcome(false, differing.size(), pulled, pushed);
       }
       List<SyncRecord> remote = await(peers.fetch(peer, slice));
       Map<Key, Version> remoteVersions = new HashMap<>();
@@ -84,7 +84,7 @@ public final class RangeSync {
       pushed += missing.size();
       budget.spend(remote.size() + missing.size());
     }
-    return new Outcome(true, theirs.pending(), differing.size(), pulled, pushed);
+    return new Outcome(true, differing.size(), pulled, pushed);
   }
 
   /** Sends {@code records} to {@code peer} in batches; returns once the peer has them all. */

@@ -7,6 +7,7 @@ import kv.common.NodeId;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.storage.TokenRange;
+import kv.node.sync.MerkleTree;
 import kv.node.sync.SyncPeerClient;
 import kv.node.sync.SyncRecord;
 
@@ -23,7 +24,7 @@ final class FaultySyncPeerClient implements SyncPeerClient {
   }
 
   @Override
-  public CompletableFuture<TreeReply> merkle(Endpoint peer, TokenRange range, int depth) {
+  public CompletableFuture<MerkleTree> merkle(Endpoint peer, TokenRange range, int depth) {
     return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.merkle(peer, range, depth);
   }
 
