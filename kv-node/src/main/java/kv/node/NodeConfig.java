@@ -8,6 +8,7 @@ import kv.common.ClusterToken;
 import kv.common.Endpoint;
 import kv.common.NodeId;
 import kv.common.Settings;
+import kv.node.handoff.HintDelivery;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
 import kv.node.storage.StorageConfig;
@@ -27,7 +28,8 @@ public record NodeConfig(
     Duration peerTimeout,
     ClusterToken token,
     Coordinator.Policy replication,
-    Duration tombstoneGrace) {
+    Duration tombstoneGrace,
+    HintDelivery.Policy hints) {
 
   public static NodeConfig from(Settings s) {
     Optional<Path> dataDir = s.optional("DATA_DIR").map(Path::of);
@@ -48,7 +50,10 @@ public record NodeConfig(
             s.integer("REPLICATION_FACTOR", 3, 1, 16),
             quorum(s, "WRITE_QUORUM", "2"),
             quorum(s, "READ_QUORUM", "2")),
-        s.duration("TOMBSTONE_GRACE", Duration.ofMinutes(10)));
+        s.duration("TOMBSTONE_GRACE", Duration.ofMinutes(10)),
+        new HintDelivery.Policy(
+            s.duration("HINT_WINDOW", Duration.ofHours(3)),
+            s.integer("HINT_RATE", 1000, 1, 1_000_000)));
   }
 
   /** A node for the in-process harness: loopback, any port, in memory. */
@@ -57,23 +62,38 @@ public record NodeConfig(
         Optional.empty(), StorageConfig.memory(), Duration.ofSeconds(5), 128, 1 << 20,
         Duration.ofSeconds(2), ClusterToken.open(),
         new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
-        Duration.ofMinutes(10));
+        Duration.ofMinutes(10), new HintDelivery.Policy(Duration.ofHours(3), 1000));
   }
 
   public NodeConfig withNodeId(NodeId id) {
     return new NodeConfig(bind, port, advertise, seedUrl, Optional.of(id), dataDir, storage,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace);
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
+        hints);
   }
 
   public NodeConfig withToken(ClusterToken newToken) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, newToken, replication,
-        tombstoneGrace);
+        tombstoneGrace, hints);
   }
 
   public NodeConfig withReplication(Coordinator.Policy policy) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, policy, tombstoneGrace);
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, policy, tombstoneGrace,
+        hints);
+  }
+
+  public NodeConfig withHints(HintDelivery.Policy policy) {
+    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
+        policy);
+  }
+
+  /** Keeps the node's files (its id, and RocksDB's when {@code engine} says so) in {@code dir}. */
+  public NodeConfig withStorage(Path dir, StorageConfig engine) {
+    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, Optional.of(dir), engine,
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
+        hints);
   }
 
   /** {@code STORAGE=memory|rocksdb}; RocksDB keeps its files in {@code DATA_DIR/rocksdb}. */
