@@ -136,8 +136,8 @@ public final class KvNode implements AutoCloseable {
     if (asked.window().compareTo(config.tombstoneGrace()) <= 0) {
       return asked;
     }
-    log.warn("HINT_WINDOW ({}) is longer than TOMBSTONE_GRACE ({}): hints expire after {}",
-        asked.window(), config.tombstoneGrace(), config.tombstoneGrace());
+    log.info("Hints expire after TOMBSTONE_GRACE ({}), which is shorter than HINT_WINDOW ({})",
+        config.tombstoneGrace(), asked.window());
     return new HintDelivery.Policy(config.tombstoneGrace(), asked.ratePerSecond());
   }
 

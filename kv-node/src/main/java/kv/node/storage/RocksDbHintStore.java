@@ -91,11 +91,16 @@ public final class RocksDbHintStore implements HintStore {
   public Hint add(NodeId target, Key key, Versioned record, long createdAtMillis) {
     Hint hint = new Hint(target, key, record, createdAtMillis, nextSequence.getAndIncrement());
     byte[] value = value(hint);
-    whileOpen(() -> {
-      db.put(writeOptions, key(hint), value);
-      return null;
-    });
-    pending.incrementAndGet();
+    pending.incrementAndGet(); // before the put: a delivery may remove the hint right after it
+    try {
+      whileOpen(() -> {
+        db.put(writeOptions, key(hint), value);
+        return null;
+      });
+    } catch (RuntimeException e) {
+      pending.decrementAndGet();
+      throw e;
+    }
     return hint;
   }
 
