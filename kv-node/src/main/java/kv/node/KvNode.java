@@ -22,6 +22,9 @@ import kv.common.http.HttpMetrics;
 import kv.node.api.ClientRoutes;
 import kv.node.api.ReplicaRoutes;
 import kv.node.api.SyncRoutes;
+import kv.node.handoff.HintDelivery;
+import kv.node.handoff.HintMetrics;
+import kv.node.handoff.HintWriter;
 import kv.node.membership.MembershipWatcher;
 import kv.node.membership.NodeIdStore;
 import kv.node.membership.SeedClient;
@@ -34,6 +37,7 @@ import kv.node.replication.Coordinator;
 import kv.node.replication.ReplicationMetrics;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
+import kv.node.storage.HintStore;
 import kv.node.storage.StorageEngine;
 import kv.node.storage.TombstonePurger;
 import kv.node.sync.AntiEntropy;
@@ -64,6 +68,8 @@ public final class KvNode implements AutoCloseable {
 
   private final PrometheusMeterRegistry metrics;
   private final StorageEngine storage;
+  private final HintStore hints;
+  private final HintDelivery handoff;
   private final ViewHolder views;
   private final OkHttpClient http;
   private final PeerClient peers;
@@ -75,6 +81,7 @@ public final class KvNode implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final ScheduledExecutorService syncScheduler;
   private final int replicationFactor;
+  private final ScheduledExecutorService handoffThread; // waits on peers: kept off the heartbeats
 
   private KvNode(NodeConfig config, Clock clock, UnaryOperator<PeerClient> peerDecorator,
       UnaryOperator<SyncPeerClient> syncDecorator, boolean scheduleBackgroundWork) {
@@ -82,6 +89,9 @@ public final class KvNode implements AutoCloseable {
     this.metrics = HttpMetrics.newRegistry();
     this.views = new ViewHolder(ClusterView.empty(config.vnodes()));
     this.storage = config.storage().open();
+    this.hints = config.storage().openHints();
+    HintMetrics hintMetrics = new HintMetrics(metrics, hints);
+    HintWriter hintWriter = new HintWriter(hints, clock, hintMetrics);
     this.http = HttpClients.forPeers(config.peerTimeout());
     this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper));
     SeedClient seed = new SeedClient(
@@ -106,13 +116,14 @@ public final class KvNode implements AutoCloseable {
     this.antiEntropy = new AntiEntropy(views, self, n, rangeSync, rebalancer, budget, syncMetrics,
         clock, config.sync().antiEntropyInterval());
     Coordinator coordinator = new Coordinator(views, replicaStorage, peers,
-        self, hybridClock, config.replication(), new ReplicationMetrics(metrics));
+        self, hybridClock, config.replication(), new ReplicationMetrics(metrics), hintWriter);
     this.purger = new TombstonePurger(storage, clock, config.tombstoneGrace());
+    this.handoff = new HintDelivery(hints, views, peers, clock, hintPolicy(config), hintMetrics);
     ClientRoutes clientRoutes = new ClientRoutes(coordinator, views,
         () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
         config.maxValueBytes());
     ReplicaRoutes replicaRoutes =
-        new ReplicaRoutes(replicaStorage, hybridClock, config.token(), config.maxValueBytes());
+        new ReplicaRoutes(replicaStorage, hintWriter, hybridClock, config.token(), config.maxValueBytes());
     SyncRoutes syncRoutes = new SyncRoutes(storage, hybridClock,
         RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
     this.server = Javalin.create(javalin -> {
@@ -140,6 +151,8 @@ public final class KvNode implements AutoCloseable {
         .description("Records (values and tombstones) this node stores").register(metrics);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "membership"));
     this.syncScheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "sync"));
+    this.handoffThread =
+        Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "hinted-handoff"));
     log.info("Node listening on {}:{}", config.bind(), server.port());
     if (scheduleBackgroundWork) {
       long period = Math.min(1000, config.heartbeatInterval().toMillis());
@@ -148,7 +161,24 @@ public final class KvNode implements AutoCloseable {
       scheduler.scheduleWithFixedDelay(
           this::purgeTombstones, purgeEvery, purgeEvery, TimeUnit.MILLISECONDS);
       syncScheduler.scheduleWithFixedDelay(this::sync, 1, 1, TimeUnit.SECONDS);
+      handoffThread.scheduleWithFixedDelay(this::handOffHints, 1, 1, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * A hint older than the tombstone grace period must not be delivered: the tombstone of a later
+   * delete may already be purged everywhere, and the hinted value would come back. So hints live
+   * for the shorter of {@code HINT_WINDOW} and {@code TOMBSTONE_GRACE} (Cassandra caps a hint's
+   * life at gc_grace_seconds for the same reason).
+   */
+  private static HintDelivery.Policy hintPolicy(NodeConfig config) {
+    HintDelivery.Policy asked = config.hints();
+    if (asked.window().compareTo(config.tombstoneGrace()) <= 0) {
+      return asked;
+    }
+    log.info("Hints expire after TOMBSTONE_GRACE ({}), which is shorter than HINT_WINDOW ({})",
+        config.tombstoneGrace(), asked.window());
+    return new HintDelivery.Policy(config.tombstoneGrace(), asked.ratePerSecond());
   }
 
   /** Starts a node with the system clock and its background work scheduled. */
@@ -178,6 +208,11 @@ public final class KvNode implements AutoCloseable {
     return storage;
   }
 
+  /** The hints this node holds for other replicas. */
+  public HintStore hints() {
+    return hints;
+  }
+
   /** The version of the member list this node's ring was built from (0 before registering). */
   public long viewVersion() {
     return views.current().version();
@@ -203,6 +238,7 @@ public final class KvNode implements AutoCloseable {
     membership.tick();
     sync();
     purgeTombstones();
+    handOffHints();
   }
 
   private void sync() {
@@ -222,23 +258,35 @@ public final class KvNode implements AutoCloseable {
     }
   }
 
+  private void handOffHints() {
+    try {
+      handoff.expire();
+      handoff.handOff();
+    } catch (RuntimeException e) {
+      log.error("Hinted handoff failed; retrying on the next pass", e);
+    }
+  }
+
   @Override
   public void close() {
     scheduler.shutdownNow();
     syncScheduler.shutdownNow();
+    handoffThread.shutdownNow();
     awaitBackgroundWork(); // a purge or a transfer still scanning must finish before storage closes
     server.stop();
     peers.close();
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();
     storage.close();
+    hints.close();
     metrics.close();
   }
 
   private void awaitBackgroundWork() {
     try {
       if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)
-          || !syncScheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+          || !syncScheduler.awaitTermination(10, TimeUnit.SECONDS)
+          || !handoffThread.awaitTermination(10, TimeUnit.SECONDS)) {
         log.warn("Background work did not stop within 10 s; closing storage anyway");
       }
     } catch (InterruptedException e) {

@@ -8,6 +8,7 @@ import kv.common.ClusterToken;
 import kv.common.Endpoint;
 import kv.common.NodeId;
 import kv.common.Settings;
+import kv.node.handoff.HintDelivery;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
 import kv.node.storage.StorageConfig;
@@ -29,7 +30,8 @@ public record NodeConfig(
     ClusterToken token,
     Coordinator.Policy replication,
     Duration tombstoneGrace,
-    SyncConfig sync) {
+    SyncConfig sync,
+    HintDelivery.Policy hints) {
 
   public static NodeConfig from(Settings s) {
     Optional<Path> dataDir = s.optional("DATA_DIR").map(Path::of);
@@ -53,7 +55,10 @@ public record NodeConfig(
         s.duration("TOMBSTONE_GRACE", Duration.ofMinutes(10)),
         new SyncConfig(
             s.duration("ANTI_ENTROPY_INTERVAL", SyncConfig.defaults().antiEntropyInterval()),
-            s.integer("STREAM_RATE", SyncConfig.defaults().streamRate(), 1, 10_000_000)));
+            s.integer("STREAM_RATE", SyncConfig.defaults().streamRate(), 1, 10_000_000)),
+        new HintDelivery.Policy(
+            s.duration("HINT_WINDOW", Duration.ofHours(3)),
+            s.integer("HINT_RATE", 1000, 1, 1_000_000)));
   }
 
   /** A node for the in-process harness: loopback, any port, in memory. */
@@ -62,31 +67,45 @@ public record NodeConfig(
         Optional.empty(), StorageConfig.memory(), Duration.ofSeconds(5), 128, 1 << 20,
         Duration.ofSeconds(2), ClusterToken.open(),
         new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
-        Duration.ofMinutes(10), new SyncConfig(Duration.ofMinutes(1), 10_000_000));
+        Duration.ofMinutes(10), new SyncConfig(Duration.ofMinutes(1), 10_000_000),
+        new HintDelivery.Policy(Duration.ofHours(3), 1000));
   }
 
   public NodeConfig withNodeId(NodeId id) {
     return new NodeConfig(bind, port, advertise, seedUrl, Optional.of(id), dataDir, storage,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
-        sync);
+        sync, hints);
   }
 
   public NodeConfig withToken(ClusterToken newToken) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, newToken, replication,
-        tombstoneGrace, sync);
+        tombstoneGrace, sync, hints);
   }
 
   public NodeConfig withReplication(Coordinator.Policy policy) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, policy, tombstoneGrace,
-        sync);
+        sync, hints);
   }
 
   public NodeConfig withSync(SyncConfig newSync) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
-        newSync);
+        newSync, hints);
+  }
+
+  public NodeConfig withHints(HintDelivery.Policy policy) {
+    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
+        sync, policy);
+  }
+
+  /** Keeps the node's files (its id, and RocksDB's when {@code engine} says so) in {@code dir}. */
+  public NodeConfig withStorage(Path dir, StorageConfig engine) {
+    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, Optional.of(dir), engine,
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
+        sync, hints);
   }
 
   /** {@code STORAGE=memory|rocksdb}; RocksDB keeps its files in {@code DATA_DIR/rocksdb}. */

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import kv.common.Settings;
+import kv.node.handoff.HintDelivery;
 import kv.node.storage.InMemoryStorageEngine;
 import kv.node.storage.RocksDbStorageEngine;
 import kv.node.storage.StorageConfig;
@@ -56,6 +58,17 @@ class NodeConfigTest {
     assertThat(dir.resolve("rocksdb")).isDirectory();
     assertThatThrownBy(() -> new StorageConfig(StorageConfig.Kind.ROCKSDB, Optional.empty(), false))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void hintWindowAndRateComeFromEnvironmentOrFlagsWithCassandraLikeDefaults() {
+    assertThat(config(Map.of()).hints())
+        .isEqualTo(new HintDelivery.Policy(Duration.ofHours(3), 1000));
+    NodeConfig set = NodeConfig.from(Settings.from(Map.of("HINT_WINDOW", "30m"), "--hint-rate=50"));
+    assertThat(set.hints()).isEqualTo(new HintDelivery.Policy(Duration.ofMinutes(30), 50));
+    assertThatThrownBy(() -> config(Map.of("HINT_RATE", "0"))).hasMessageContaining("HINT_RATE");
+    assertThatThrownBy(() -> config(Map.of("HINT_WINDOW", "soon")))
+        .hasMessageContaining("HINT_WINDOW");
   }
 
   private static NodeConfig config(Map<String, String> env) {

@@ -3,11 +3,14 @@ package kv.node.api;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.ContentType;
 import io.javalin.http.Context;
+import java.util.Optional;
 import kv.common.ClusterToken;
 import kv.common.Key;
+import kv.common.NodeId;
 import kv.common.Value;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.node.handoff.HintWriter;
 import kv.node.peer.ReplicaHeaders;
 import kv.node.storage.StorageEngine;
 import kv.node.version.HybridClock;
@@ -17,17 +20,21 @@ import kv.node.version.Versioned;
 /**
  * {@code /internal/*}: replica operations another node's coordinator sends here. They touch only
  * this node's storage and are never forwarded again. Every call must carry the cluster token.
- * A record's version and tombstone flag travel in headers, its value as the raw body.
+ * A record's version and tombstone flag travel in headers, its value as the raw body. A write
+ * with {@code hint=<node>} comes from a coordinator that could not reach that replica: this node
+ * keeps the record as a hint for it (sloppy quorum), not as its own.
  */
 public final class ReplicaRoutes {
   private final StorageEngine storage;
+  private final HintWriter hints;
   private final HybridClock clock;
   private final ClusterToken token;
   private final int maxValueBytes;
 
-  public ReplicaRoutes(StorageEngine storage, HybridClock clock, ClusterToken token,
-      int maxValueBytes) {
+  public ReplicaRoutes(StorageEngine storage, HintWriter hints, HybridClock clock,
+      ClusterToken token, int maxValueBytes) {
     this.storage = storage;
+    this.hints = hints;
     this.clock = clock;
     this.token = token;
     this.maxValueBytes = maxValueBytes;
@@ -62,8 +69,14 @@ public final class ReplicaRoutes {
     if (tombstone && value.size() != 0) {
       throw new KvException(ErrorCode.BAD_REQUEST, "a tombstone carries no value");
     }
+    Optional<NodeId> hintFor = hintFor(ctx);
     clock.observe(version.timestamp());
-    storage.apply(key, tombstone ? Versioned.tombstone(version) : Versioned.live(version, value));
+    Versioned record = tombstone ? Versioned.tombstone(version) : Versioned.live(version, value);
+    if (hintFor.isPresent()) {
+      hints.store(hintFor.get(), key, record);
+    } else {
+      storage.apply(key, record);
+    }
     ctx.status(204);
   }
 
@@ -71,6 +84,14 @@ public final class ReplicaRoutes {
     if (!token.admits(ctx.header(ClusterToken.HEADER))) {
       throw new KvException(ErrorCode.UNAUTHORIZED,
           "missing or wrong " + ClusterToken.HEADER + " header");
+    }
+  }
+
+  private static Optional<NodeId> hintFor(Context ctx) {
+    try {
+      return QueryString.param(ctx.queryString(), ReplicaHeaders.HINT).map(NodeId::of);
+    } catch (IllegalArgumentException e) {
+      throw new KvException(ErrorCode.BAD_REQUEST, ReplicaHeaders.HINT + ": " + e.getMessage());
     }
   }
 

@@ -9,6 +9,7 @@ import java.util.function.Function;
 import kv.common.ClusterToken;
 import kv.common.Endpoint;
 import kv.common.Key;
+import kv.common.NodeId;
 import kv.common.Value;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
@@ -58,7 +59,18 @@ public final class HttpPeerClient implements PeerClient {
 
   @Override
   public CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record) {
-    Request.Builder request = request(peer, key)
+    return write(peer, request(peer, key), record);
+  }
+
+  @Override
+  public CompletableFuture<Void> writeHint(Endpoint peer, NodeId owner, Key key, Versioned record) {
+    HttpUrl url = url(peer, key).newBuilder()
+        .addQueryParameter(ReplicaHeaders.HINT, owner.value()).build();
+    return write(peer, authenticated(url), record);
+  }
+
+  private CompletableFuture<Void> write(Endpoint peer, Request.Builder request, Versioned record) {
+    request
         .header(ReplicaHeaders.VERSION, record.version().toString())
         .put(RequestBody.create(record.value().toBytes(), OCTET_STREAM));
     if (record.isTombstone()) {
@@ -68,8 +80,15 @@ public final class HttpPeerClient implements PeerClient {
   }
 
   private Request.Builder request(Endpoint peer, Key key) {
-    HttpUrl url = new HttpUrl.Builder().scheme("http").host(peer.host()).port(peer.port())
+    return authenticated(url(peer, key));
+  }
+
+  private static HttpUrl url(Endpoint peer, Key key) {
+    return new HttpUrl.Builder().scheme("http").host(peer.host()).port(peer.port())
         .addPathSegments(ReplicaHeaders.PATH.substring(1)).addQueryParameter("key", key.value()).build();
+  }
+
+  private Request.Builder authenticated(HttpUrl url) {
     Request.Builder builder = new Request.Builder().url(url);
     token.headerValue().ifPresent(secret -> builder.header(ClusterToken.HEADER, secret));
     return builder;

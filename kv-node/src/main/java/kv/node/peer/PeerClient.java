@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import kv.common.Endpoint;
 import kv.common.Key;
+import kv.common.NodeId;
 import kv.node.version.Versioned;
 
 /**
@@ -17,6 +18,12 @@ public interface PeerClient extends AutoCloseable {
 
   /** Offers a record; the peer keeps it if it is newer than what it has. */
   CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record);
+
+  /**
+   * Asks the peer to keep a record as a hint for {@code owner}, a replica that could not take it
+   * (sloppy quorum): the peer stores it apart from its own records and hands it off later.
+   */
+  CompletableFuture<Void> writeHint(Endpoint peer, NodeId owner, Key key, Versioned record);
 
   @Override
   default void close() {}

@@ -5,6 +5,8 @@ public final class ReplicaHeaders {
   public static final String VERSION = "X-Kv-Version";
   public static final String TOMBSTONE = "X-Kv-Tombstone";
   public static final String PATH = "/internal/kv";
+  /** Query parameter of a hinted write: the node id of the replica the record is kept for. */
+  public static final String HINT = "hint";
 
   private ReplicaHeaders() {}
 }

@@ -9,6 +9,7 @@ import kv.common.NodeId;
 import kv.common.Value;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.node.handoff.HintWriter;
 import kv.node.peer.PeerClient;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
@@ -23,8 +24,10 @@ import kv.node.version.Versioned;
  * parallel (this node's storage directly, others with one pooled round trip each) and answers once
  * W (writes) or R (reads) have answered. Every write carries a new version from this node's hybrid
  * clock; replicas keep the newest; a delete writes a tombstone. Reads answer with the newest of
- * the first R replies and repair stale replicas once all have answered. Replica operations never
- * come back through here, so a request is forwarded at most once.
+ * the first R replies and repair stale replicas once all have answered. A write whose replica
+ * cannot be reached is handed to a stand-in as a hint ({@link HintedWrite}: sloppy quorum, hinted
+ * handoff). Replica operations never come back through here, so a request is forwarded at most
+ * once.
  */
 public final class Coordinator {
   private final ViewHolder views;
@@ -35,6 +38,7 @@ public final class Coordinator {
   private final Policy policy;
   private final ReplicationMetrics metrics;
   private final ReadRepair readRepair;
+  private final HintWriter hints;
 
   /** N, and the default W and R (each capped at the replicas a key actually has). */
   public record Policy(int replicationFactor, Consistency writeQuorum, Consistency readQuorum) {
@@ -47,7 +51,7 @@ public final class Coordinator {
 
   public Coordinator(ViewHolder views, StorageEngine storage, PeerClient peers,
       Supplier<Optional<NodeId>> self, HybridClock clock, Policy policy,
-      ReplicationMetrics metrics) {
+      ReplicationMetrics metrics, HintWriter hints) {
     this.views = views;
     this.storage = storage;
     this.peers = peers;
@@ -56,6 +60,7 @@ public final class Coordinator {
     this.policy = policy;
     this.metrics = metrics;
     this.readRepair = new ReadRepair(metrics);
+    this.hints = hints;
   }
 
   /** The newest value among R replicas; {@code NOT_FOUND} when absent or deleted. */
@@ -96,12 +101,14 @@ public final class Coordinator {
 
   private CompletableFuture<WriteResult> write(
       Key key, Optional<Consistency> w, java.util.function.Function<Version, Versioned> record) {
-    List<Replica> replicas = preferenceList(key);
+    ClusterView view = requireRing();
+    List<Replica> replicas = preferenceList(view, key);
     int required = required("w", w, policy.writeQuorum(), replicas.size());
     NodeId me = self.get().orElseThrow(() -> notReady());
     Versioned written = record.apply(new Version(clock.next(), me));
-    List<CompletableFuture<Void>> writes = Quorum.callAll(replicas, rep -> metrics.track(true, rep, rep.write(key, written)));
-    return Quorum.await(replicas, writes, required).thenApply(acks -> new WriteResult(
+    HintedWrite calls = new HintedWrite(key, written, view, replicas.size(), peers, hints, metrics);
+    List<CompletableFuture<Void>> writes = Quorum.callAll(replicas, calls);
+    return Quorum.await(replicas, writes, required, calls).thenApply(acks -> new WriteResult(
         written.version(), ids(replicas), acks.stream().map(a -> a.from().id()).toList()));
   }
 
@@ -115,7 +122,10 @@ public final class Coordinator {
   }
 
   private List<Replica> preferenceList(Key key) {
-    ClusterView view = requireRing();
+    return preferenceList(requireRing(), key);
+  }
+
+  private List<Replica> preferenceList(ClusterView view, Key key) {
     List<NodeId> owners = view.ring().preferenceList(key.token(), policy.replicationFactor());
     Optional<NodeId> me = self.get();
     return owners.stream().map(id -> replica(view, id, me)).toList();

@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * Which engine keeps a node's records ({@code STORAGE}), where ({@code DATA_DIR/rocksdb}) and
- * whether each write is fsynced ({@code ROCKSDB_SYNC}); {@link #open} builds the engine.
+ * whether each write is fsynced ({@code ROCKSDB_SYNC}); {@link #open} builds the engine and
+ * {@link #openHints} the matching hint store.
  */
 public record StorageConfig(Kind kind, Optional<Path> directory, boolean syncWrites) {
   /** The engines, named as {@code STORAGE} spells them in lower case. */
@@ -32,6 +33,15 @@ public record StorageConfig(Kind kind, Optional<Path> directory, boolean syncWri
     return switch (kind) {
       case MEMORY -> new InMemoryStorageEngine();
       case ROCKSDB -> RocksDbStorageEngine.open(directory.orElseThrow(), syncWrites);
+    };
+  }
+
+  /** The hint store that goes with the engine: in memory, or RocksDB in {@code DATA_DIR/hints}. */
+  public HintStore openHints() {
+    return switch (kind) {
+      case MEMORY -> new InMemoryHintStore();
+      case ROCKSDB -> RocksDbHintStore.open(directory.orElseThrow().resolveSibling("hints"),
+          syncWrites);
     };
   }
 }

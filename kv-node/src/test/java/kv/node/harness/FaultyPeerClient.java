@@ -33,6 +33,12 @@ final class FaultyPeerClient implements PeerClient {
   }
 
   @Override
+  public CompletableFuture<Void> writeHint(Endpoint peer, NodeId owner, Key key, Versioned record) {
+    return faults.isBlocked(self, peer)
+        ? unreachable(peer) : delegate.writeHint(peer, owner, key, record);
+  }
+
+  @Override
   public void close() {
     delegate.close();
   }

@@ -1,11 +1,12 @@
 package kv.node.harness;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
+import java.util.function.BiFunction;
 import kv.common.ClusterToken;
 import kv.common.MutableClock;
 import kv.common.NodeId;
@@ -13,6 +14,7 @@ import kv.node.KvNode;
 import kv.node.NodeConfig;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
+import kv.node.storage.StorageConfig;
 import kv.seed.SeedConfig;
 import kv.seed.SeedServer;
 
@@ -32,11 +34,12 @@ public final class TestCluster implements AutoCloseable {
   private final List<NodeId> all = new ArrayList<>();
   private final HttpTestClient client = new HttpTestClient();
   private final Coordinator.Policy policy;
-  private final UnaryOperator<NodeConfig> configure;
+  private final BiFunction<NodeId, NodeConfig, NodeConfig> configure;
   private SeedServer seed;
   private int seedPort;
 
-  private TestCluster(Coordinator.Policy policy, UnaryOperator<NodeConfig> configure) {
+  private TestCluster(Coordinator.Policy policy,
+      BiFunction<NodeId, NodeConfig, NodeConfig> configure) {
     this.policy = policy;
     this.configure = configure;
     this.seed = SeedServer.startManual(SeedConfig.forTests().withToken(TOKEN), clock);
@@ -49,12 +52,12 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public static TestCluster start(int n, Coordinator.Policy policy) {
-    return start(n, policy, UnaryOperator.identity());
+    return start(n, policy, (id, config) -> config);
   }
 
-  /** As {@link #start(int, Coordinator.Policy)}, each node's settings passed through {@code configure}. */
-  public static TestCluster start(
-      int n, Coordinator.Policy policy, UnaryOperator<NodeConfig> configure) {
+  /** As {@link #start(int, Coordinator.Policy)}, with each node's config passed through {@code configure}. */
+  public static TestCluster start(int n, Coordinator.Policy policy,
+      BiFunction<NodeId, NodeConfig, NodeConfig> configure) {
     TestCluster cluster = new TestCluster(policy, configure);
     try {
       for (int i = 1; i <= n; i++) {
@@ -66,6 +69,12 @@ public final class TestCluster implements AutoCloseable {
       cluster.close();
       throw e;
     }
+  }
+
+  /** Gives each node RocksDB storage (and hints) in {@code root/<node id>}, kept across restarts. */
+  public static BiFunction<NodeId, NodeConfig, NodeConfig> onDisk(Path root) {
+    return (id, config) -> config.withStorage(root.resolve(id.value()),
+        StorageConfig.rocksDb(root.resolve(id.value()).resolve("rocksdb"), false));
   }
 
   public NodeId id(int oneBased) {
@@ -101,7 +110,7 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public KvNode startNode(NodeId id) {
-    NodeConfig config = configure.apply(NodeConfig.forTests("http://127.0.0.1:" + seedPort)
+    NodeConfig config = configure.apply(id, NodeConfig.forTests("http://127.0.0.1:" + seedPort)
         .withNodeId(id).withToken(TOKEN).withReplication(policy));
     KvNode node = KvNode.startManual(config, clock, peers -> new FaultyPeerClient(id, faults, peers),
         sync -> new FaultySyncPeerClient(id, faults, sync));
@@ -114,13 +123,13 @@ public final class TestCluster implements AutoCloseable {
     return node;
   }
 
-  /** Kills a node: its server stops and its in-memory data is gone. */
+  /** Kills a node: its server stops and its in-memory data is gone (files on disk stay). */
   public void crash(NodeId id) {
     node(id).close();
     live.remove(id);
   }
 
-  /** Starts a crashed node again under the same id (with empty storage) and lets all agree. */
+  /** Starts a crashed node again under the same id (with empty memory storage) and lets all agree. */
   public void restart(NodeId id) {
     startNode(id);
     settle();

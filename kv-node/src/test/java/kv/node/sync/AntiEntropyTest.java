@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import kv.common.Key;
 import kv.common.NodeId;
+import kv.node.handoff.HintDelivery;
 import kv.node.harness.TestCluster;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
@@ -23,6 +24,9 @@ import org.junit.jupiter.api.Timeout;
 class AntiEntropyTest {
   /** One anti-entropy period per tick of the harness (a tick advances the clock 5 s). */
   private static final SyncConfig EVERY_TICK = new SyncConfig(TestCluster.HEARTBEAT, 10_000_000);
+  /** Hints expire before their first delivery, so only anti-entropy can repair. */
+  private static final HintDelivery.Policy HINTS_EXPIRE_AT_ONCE =
+      new HintDelivery.Policy(Duration.ofMillis(1), 1);
 
   @Test
   void aWipedReplicaIsRefilledByAntiEntropyAlone() {
@@ -97,7 +101,7 @@ class AntiEntropyTest {
   private static TestCluster start() {
     return TestCluster.start(3,
         new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
-        config -> config.withSync(EVERY_TICK));
+        (id, config) -> config.withSync(EVERY_TICK).withHints(HINTS_EXPIRE_AT_ONCE));
   }
 
   private static void put(TestCluster cluster, NodeId via, String key, String value) {

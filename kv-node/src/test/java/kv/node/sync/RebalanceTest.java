@@ -31,7 +31,7 @@ class RebalanceTest {
   @Test
   @Timeout(120)
   void aJoiningNodeReceivesItsRangesAndTheOldReplicasDropThem() {
-    try (var cluster = TestCluster.start(3, N3, c -> c.withSync(NO_ANTI_ENTROPY))) {
+    try (var cluster = TestCluster.start(3, N3, (id, c) -> c.withSync(NO_ANTI_ENTROPY))) {
       writeKeys(cluster, 1000, "v");
       NodeId joiner = cluster.addNode("node-4");
       cluster.rebalance(10);
@@ -47,7 +47,7 @@ class RebalanceTest {
   @Timeout(120)
   void aJoiningNodeStillReceivingItsRangesNeverAnswersNotFound() {
     SyncConfig trickle = new SyncConfig(Duration.ofDays(1), 1); // one record per second
-    try (var cluster = TestCluster.start(3, N3, c -> c.withSync(trickle))) {
+    try (var cluster = TestCluster.start(3, N3, (id, c) -> c.withSync(trickle))) {
       writeKeys(cluster, 300, "v");
       NodeId joiner = cluster.addNode("node-4");
       assertThat(cluster.node(joiner).isRebalanced()).isFalse();
@@ -62,7 +62,7 @@ class RebalanceTest {
   @Test
   @Timeout(120)
   void whenANodeExpiresTheSurvivorsRestoreNCopies() {
-    try (var cluster = TestCluster.start(4, N3, c -> c.withSync(NO_ANTI_ENTROPY))) {
+    try (var cluster = TestCluster.start(4, N3, (id, c) -> c.withSync(NO_ANTI_ENTROPY))) {
       writeKeys(cluster, 1000, "v");
       cluster.expire(cluster.id(2));
       cluster.rebalance(10);
@@ -80,7 +80,7 @@ class RebalanceTest {
   @Test
   @Timeout(300)
   void growingAndShrinkingUnderLoadLosesNothingAndEndsWithNCopies() throws Exception {
-    try (var cluster = TestCluster.start(3, N3, c -> c.withSync(NO_ANTI_ENTROPY))) {
+    try (var cluster = TestCluster.start(3, N3, (id, c) -> c.withSync(NO_ANTI_ENTROPY))) {
       writeKeys(cluster, 10_000, "v");
       String entry = cluster.url(cluster.id(1)); // node-1 stays throughout
       Set<String> acknowledged = ConcurrentHashMap.newKeySet();
