@@ -52,7 +52,7 @@ public record NodeConfig(
             s.integer("REPLICATION_FACTOR", 3, 1, 16),
             quorum(s, "WRITE_QUORUM", "2"),
             quorum(s, "READ_QUORUM", "2")),
-        s.duration("TOMBSTONE_GRACE", Duration.ofMinutes(10)),
+        s.duration("TOMBSTONE_GRACE", Duration.ofDays(1)),
         new SyncConfig(
             s.duration("ANTI_ENTROPY_INTERVAL", SyncConfig.defaults().antiEntropyInterval()),
             s.integer("STREAM_RATE", SyncConfig.defaults().streamRate(), 1, 10_000_000)),
