@@ -8,6 +8,7 @@ import kv.common.ClusterToken;
 import kv.common.Endpoint;
 import kv.common.NodeId;
 import kv.common.Settings;
+import kv.common.http.HttpLimits;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
 import kv.node.storage.StorageConfig;
@@ -27,7 +28,9 @@ public record NodeConfig(
     Duration peerTimeout,
     ClusterToken token,
     Coordinator.Policy replication,
-    Duration tombstoneGrace) {
+    Duration tombstoneGrace,
+    HttpLimits limits,
+    Duration shutdownDrain) {
 
   public static NodeConfig from(Settings s) {
     Optional<Path> dataDir = s.optional("DATA_DIR").map(Path::of);
@@ -48,7 +51,9 @@ public record NodeConfig(
             s.integer("REPLICATION_FACTOR", 3, 1, 16),
             quorum(s, "WRITE_QUORUM", "2"),
             quorum(s, "READ_QUORUM", "2")),
-        s.duration("TOMBSTONE_GRACE", Duration.ofMinutes(10)));
+        s.duration("TOMBSTONE_GRACE", Duration.ofMinutes(10)),
+        limits(s),
+        s.durationOrZero("SHUTDOWN_DRAIN", Duration.ofSeconds(2)));
   }
 
   /** A node for the in-process harness: loopback, any port, in memory. */
@@ -57,23 +62,50 @@ public record NodeConfig(
         Optional.empty(), StorageConfig.memory(), Duration.ofSeconds(5), 128, 1 << 20,
         Duration.ofSeconds(2), ClusterToken.open(),
         new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
-        Duration.ofMinutes(10));
+        Duration.ofMinutes(10), HttpLimits.defaults(), Duration.ZERO);
   }
 
   public NodeConfig withNodeId(NodeId id) {
     return new NodeConfig(bind, port, advertise, seedUrl, Optional.of(id), dataDir, storage,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace);
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
+        limits, shutdownDrain);
   }
 
   public NodeConfig withToken(ClusterToken newToken) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, newToken, replication,
-        tombstoneGrace);
+        tombstoneGrace, limits, shutdownDrain);
   }
 
   public NodeConfig withReplication(Coordinator.Policy policy) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, policy, tombstoneGrace);
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, policy, tombstoneGrace,
+        limits, shutdownDrain);
+  }
+
+  public NodeConfig withLimits(HttpLimits newLimits) {
+    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
+        newLimits, shutdownDrain);
+  }
+
+  public NodeConfig withShutdownDrain(Duration drain) {
+    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
+        limits, drain);
+  }
+
+  /**
+   * {@code MAX_IN_FLIGHT}, {@code IDLE_TIMEOUT}, {@code HEADER_TIMEOUT}; a graceful stop waits for
+   * requests in flight up to {@code SHUTDOWN_TIMEOUT}.
+   */
+  private static HttpLimits limits(Settings s) {
+    HttpLimits d = HttpLimits.defaults();
+    return new HttpLimits(
+        s.integer("MAX_IN_FLIGHT", d.maxInFlight(), 1, 1_000_000),
+        s.duration("IDLE_TIMEOUT", d.idleTimeout()),
+        s.duration("HEADER_TIMEOUT", d.headerTimeout()),
+        s.duration("SHUTDOWN_TIMEOUT", d.stopTimeout()));
   }
 
   /** {@code STORAGE=memory|rocksdb}; RocksDB keeps its files in {@code DATA_DIR/rocksdb}. */

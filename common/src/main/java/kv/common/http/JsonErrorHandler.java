@@ -77,7 +77,8 @@ final class JsonErrorHandler {
 
   private ByteBuffer body(int status, String reason) {
     String message = reason == null || reason.isBlank() ? HttpStatus.getMessage(status) : reason;
-    ErrorBody error = ErrorBody.of(HttpErrors.codeFor(status), "malformed request: " + message);
+    ErrorBody error = ErrorBody.of(HttpErrors.codeFor(status),
+        status < 500 ? "malformed request: " + message : message);
     try {
       return ByteBuffer.wrap(mapper.writeValueAsBytes(error));
     } catch (JsonProcessingException e) {

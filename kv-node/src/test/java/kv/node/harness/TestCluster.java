@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import kv.common.ClusterToken;
 import kv.common.MutableClock;
 import kv.common.NodeId;
@@ -31,11 +32,13 @@ public final class TestCluster implements AutoCloseable {
   private final List<NodeId> all = new ArrayList<>();
   private final HttpTestClient client = new HttpTestClient();
   private final Coordinator.Policy policy;
+  private final UnaryOperator<NodeConfig> configure;
   private SeedServer seed;
   private int seedPort;
 
-  private TestCluster(Coordinator.Policy policy) {
+  private TestCluster(Coordinator.Policy policy, UnaryOperator<NodeConfig> configure) {
     this.policy = policy;
+    this.configure = configure;
     this.seed = SeedServer.startManual(SeedConfig.forTests().withToken(TOKEN), clock);
     this.seedPort = seed.port();
   }
@@ -46,7 +49,18 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public static TestCluster start(int n, Coordinator.Policy policy) {
-    TestCluster cluster = new TestCluster(policy);
+    return start(n, policy, UnaryOperator.identity());
+  }
+
+  /** N=3, W=2, R=2, every node's config passed through {@code configure} (limits, drain...). */
+  public static TestCluster start(int n, UnaryOperator<NodeConfig> configure) {
+    return start(n, new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
+        configure);
+  }
+
+  public static TestCluster start(
+      int n, Coordinator.Policy policy, UnaryOperator<NodeConfig> configure) {
+    TestCluster cluster = new TestCluster(policy, configure);
     try {
       for (int i = 1; i <= n; i++) {
         cluster.startNode(NodeId.of("node-" + i));
@@ -94,6 +108,7 @@ public final class TestCluster implements AutoCloseable {
   public KvNode startNode(NodeId id) {
     NodeConfig config = NodeConfig.forTests("http://127.0.0.1:" + seedPort).withNodeId(id).withToken(TOKEN)
         .withReplication(policy);
+    config = configure.apply(config);
     KvNode node = KvNode.startManual(config, clock, peers -> new FaultyPeerClient(id, faults, peers));
     faults.nodeAt(id, node.port());
     live.put(id, node);
@@ -114,6 +129,16 @@ public final class TestCluster implements AutoCloseable {
   public void restart(NodeId id) {
     startNode(id);
     settle();
+  }
+
+  /** Stops a node as SIGTERM does ({@link KvNode#shutdown()}): it deregisters, drains, closes. */
+  public void stopGracefully(NodeId id) {
+    node(id).shutdown();
+    live.remove(id);
+  }
+
+  public Faults faults() {
+    return faults;
   }
 
   public void partition(NodeId a, NodeId b) {
