@@ -76,7 +76,9 @@ final class JsonErrorHandler {
   }
 
   private ByteBuffer body(int status, String reason) {
-    String message = reason == null || reason.isBlank() ? HttpStatus.getMessage(status) : reason;
+    String message = status == HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE_431
+        ? "request line and headers exceed " + HttpLimits.MAX_HEADER_BYTES + " bytes"
+        : reason == null || reason.isBlank() ? HttpStatus.getMessage(status) : reason;
     ErrorBody error = ErrorBody.of(HttpErrors.codeFor(status),
         status < 500 ? "malformed request: " + message : message);
     try {
