@@ -72,13 +72,22 @@ public final class Settings {
   }
 
   public Duration duration(String name, Duration fallback) {
+    return duration(name, fallback, false);
+  }
+
+  /** A duration that may be {@code 0} (written {@code 0s} or {@code 0ms}), meaning "none". */
+  public Duration durationOrZero(String name, Duration fallback) {
+    return duration(name, fallback, true);
+  }
+
+  private Duration duration(String name, Duration fallback, boolean zeroAllowed) {
     Optional<String> raw = optional(name);
     if (raw.isEmpty()) {
       return fallback;
     }
     try {
       Duration value = Durations.parse(raw.get());
-      if (value.isZero()) {
+      if (value.isZero() && !zeroAllowed) {
         throw new IllegalArgumentException(name + " must be positive: " + raw.get());
       }
       return value;

@@ -3,15 +3,19 @@ package kv.node;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import kv.common.Json;
@@ -19,7 +23,10 @@ import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.http.HttpErrors;
 import kv.common.http.HttpMetrics;
+import kv.common.http.ServerProtection;
+import kv.common.wire.Health;
 import kv.node.api.ClientRoutes;
+import kv.node.api.HealthRoute;
 import kv.node.api.ReplicaRoutes;
 import kv.node.api.SyncRoutes;
 import kv.node.handoff.HintDelivery;
@@ -82,11 +89,19 @@ public final class KvNode implements AutoCloseable {
   private final ScheduledExecutorService syncScheduler;
   private final int replicationFactor;
   private final ScheduledExecutorService handoffThread; // waits on peers: kept off the heartbeats
+  private final NodeConfig config;
+  private final AtomicReference<Health.Status> status = new AtomicReference<>(Health.Status.UP);
+  private final AtomicBoolean shuttingDown = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private KvNode(NodeConfig config, Clock clock, UnaryOperator<PeerClient> peerDecorator,
       UnaryOperator<SyncPeerClient> syncDecorator, boolean scheduleBackgroundWork) {
     ObjectMapper mapper = Json.newMapper();
+    this.config = config;
     this.metrics = HttpMetrics.newRegistry();
+    Counter overloaded = Counter.builder("kv.requests.overloaded")
+        .description("Client requests refused with 503 because MAX_IN_FLIGHT were in flight")
+        .register(metrics);
     this.views = new ViewHolder(ClusterView.empty(config.vnodes()));
     this.storage = config.storage().open();
     this.hints = config.storage().openHints();
@@ -131,7 +146,10 @@ public final class KvNode implements AutoCloseable {
       javalin.jsonMapper(new JavalinJackson(mapper, false));
       javalin.http.maxRequestSize = config.maxValueBytes() + 1L;
       HttpErrors.install(javalin, mapper);
+      ServerProtection.install(javalin, config.bind(), config.port(), config.limits(),
+          KvNode::countsAgainstInFlightLimit, overloaded::increment, mapper);
       HttpMetrics.install(javalin, metrics, ROUTES);
+      new HealthRoute(status::get).registerOn(javalin.routes);
       clientRoutes.registerOn(javalin.routes);
       replicaRoutes.registerOn(javalin.routes);
       syncRoutes.registerOn(javalin.routes);
@@ -139,7 +157,7 @@ public final class KvNode implements AutoCloseable {
     if (config.token().isOpen()) {
       log.warn("CLUSTER_TOKEN is not set: /internal/* accepts any caller");
     }
-    server.start(config.bind(), config.port());
+    server.start();
     watcher[0] = new MembershipWatcher(seed, views, idStore, config.nodeId(),
         config.advertise(), server.port(), clock, config.heartbeatInterval(), config.vnodes());
     this.membership = watcher[0];
@@ -233,6 +251,11 @@ public final class KvNode implements AutoCloseable {
     return rebalancer.isIdle();
   }
 
+  /** Client traffic counts against MAX_IN_FLIGHT; replica traffic, health and metrics do not. */
+  private static boolean countsAgainstInFlightLimit(String path) {
+    return !path.startsWith("/internal/") && !path.equals("/health") && !path.equals("/metrics");
+  }
+
   /** Runs every background task once. */
   public void tick() {
     membership.tick();
@@ -267,19 +290,88 @@ public final class KvNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Graceful shutdown, as on SIGTERM: {@code /health} answers 503 STOPPING; the node leaves the
+   * seed's list (best effort, one bounded call) so peers stop routing to it; it keeps serving for
+   * SHUTDOWN_DRAIN while peers pick up the new list; then it stops accepting, lets requests in
+   * flight finish (up to SHUTDOWN_TIMEOUT), waits for its own replica calls, and closes storage.
+   */
+  public void shutdown() {
+    if (closed.get() || !shuttingDown.compareAndSet(false, true)) {
+      return;
+    }
+    log.info("Shutting down gracefully: deregistering, then draining for {}", config.shutdownDrain());
+    status.set(Health.Status.STOPPING);
+    stopBackgroundWork(); // a heartbeat after deregistering would register the node again
+    membership.deregister();
+    drain();
+    close();
+    log.info("Shutdown complete");
+  }
+
+  /** Stops at once (tests use it as a crash): requests in flight still get their answers. */
   @Override
   public void close() {
-    scheduler.shutdownNow();
-    syncScheduler.shutdownNow();
-    handoffThread.shutdownNow();
-    awaitBackgroundWork(); // a purge or a transfer still scanning must finish before storage closes
-    server.stop();
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    status.set(Health.Status.STOPPING);
+    stopBackgroundWork();
+    server.stop(); // stop accepting; requests in flight finish, bounded by SHUTDOWN_TIMEOUT
+    awaitPeerCalls(); // replica writes and read repairs still under way
+    flushHints();
     peers.close();
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();
     storage.close();
     hints.close();
     metrics.close();
+  }
+
+  private void stopBackgroundWork() {
+    scheduler.shutdownNow();
+    syncScheduler.shutdownNow();
+    handoffThread.shutdownNow();
+    awaitBackgroundWork(); // a purge or a transfer still scanning must finish before storage closes
+  }
+
+  private void drain() {
+    try {
+      Thread.sleep(config.shutdownDrain().toMillis()); // serving on: peers still route here
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      log.warn("Drain interrupted; stopping now");
+    }
+  }
+
+  /** Waits (at most a peer timeout and a second) until no call to a peer is running or queued. */
+  private void awaitPeerCalls() {
+    CountDownLatch idle = new CountDownLatch(1);
+    http.dispatcher().setIdleCallback(idle::countDown);
+    if (http.dispatcher().runningCallsCount() == 0) {
+      idle.countDown();
+    }
+    try {
+      long bound = config.peerTimeout().toMillis() + 1000;
+      if (!idle.await(bound, TimeUnit.MILLISECONDS)) {
+        log.warn("{} replica call(s) still running after {} ms; closing anyway",
+            http.dispatcher().runningCallsCount(), bound);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * After the last replica call has settled (so no new hint can appear): one delivery pass, so
+   * that hints whose owners are back leave with this node (in memory they would be lost; in
+   * RocksDB they were persisted as they were written and stay for the next start).
+   */
+  private void flushHints() {
+    if (hints.pending() > 0) {
+      handOffHints();
+      log.info("{} hint(s) left undelivered at shutdown", hints.pending());
+    }
   }
 
   private void awaitBackgroundWork() {

@@ -8,6 +8,7 @@ import kv.common.ClusterToken;
 import kv.common.Endpoint;
 import kv.common.NodeId;
 import kv.common.Settings;
+import kv.common.http.HttpLimits;
 import kv.node.handoff.HintDelivery;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
@@ -31,7 +32,9 @@ public record NodeConfig(
     Coordinator.Policy replication,
     Duration tombstoneGrace,
     SyncConfig sync,
-    HintDelivery.Policy hints) {
+    HintDelivery.Policy hints,
+    HttpLimits limits,
+    Duration shutdownDrain) {
 
   public static NodeConfig from(Settings s) {
     Optional<Path> dataDir = s.optional("DATA_DIR").map(Path::of);
@@ -58,7 +61,9 @@ public record NodeConfig(
             s.integer("STREAM_RATE", SyncConfig.defaults().streamRate(), 1, 10_000_000)),
         new HintDelivery.Policy(
             s.duration("HINT_WINDOW", Duration.ofHours(3)),
-            s.integer("HINT_RATE", 1000, 1, 1_000_000)));
+            s.integer("HINT_RATE", 1000, 1, 1_000_000)),
+        limits(s),
+        s.durationOrZero("SHUTDOWN_DRAIN", Duration.ofSeconds(2)));
   }
 
   /** A node for the in-process harness: loopback, any port, in memory. */
@@ -68,44 +73,69 @@ public record NodeConfig(
         Duration.ofSeconds(2), ClusterToken.open(),
         new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
         Duration.ofMinutes(10), new SyncConfig(Duration.ofMinutes(1), 10_000_000),
-        new HintDelivery.Policy(Duration.ofHours(3), 1000));
+        new HintDelivery.Policy(Duration.ofHours(3), 1000), HttpLimits.defaults(), Duration.ZERO);
   }
 
   public NodeConfig withNodeId(NodeId id) {
     return new NodeConfig(bind, port, advertise, seedUrl, Optional.of(id), dataDir, storage,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
-        sync, hints);
+        sync, hints, limits, shutdownDrain);
   }
 
   public NodeConfig withToken(ClusterToken newToken) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, newToken, replication,
-        tombstoneGrace, sync, hints);
+        tombstoneGrace, sync, hints, limits, shutdownDrain);
   }
 
   public NodeConfig withReplication(Coordinator.Policy policy) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, policy, tombstoneGrace,
-        sync, hints);
+        sync, hints, limits, shutdownDrain);
   }
 
   public NodeConfig withSync(SyncConfig newSync) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
-        newSync, hints);
+        newSync, hints, limits, shutdownDrain);
   }
 
   public NodeConfig withHints(HintDelivery.Policy policy) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
-        sync, policy);
+        sync, policy, limits, shutdownDrain);
   }
 
   /** Keeps the node's files (its id, and RocksDB's when {@code engine} says so) in {@code dir}. */
   public NodeConfig withStorage(Path dir, StorageConfig engine) {
     return new NodeConfig(bind, port, advertise, seedUrl, nodeId, Optional.of(dir), engine,
         heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
-        sync, hints);
+        sync, hints, limits, shutdownDrain);
+  }
+
+  public NodeConfig withLimits(HttpLimits newLimits) {
+    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
+        sync, hints, newLimits, shutdownDrain);
+  }
+
+  public NodeConfig withShutdownDrain(Duration drain) {
+    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
+        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
+        sync, hints, limits, drain);
+  }
+
+  /**
+   * {@code MAX_IN_FLIGHT}, {@code IDLE_TIMEOUT}, {@code HEADER_TIMEOUT}; a graceful stop waits for
+   * requests in flight up to {@code SHUTDOWN_TIMEOUT}.
+   */
+  private static HttpLimits limits(Settings s) {
+    HttpLimits d = HttpLimits.defaults();
+    return new HttpLimits(
+        s.integer("MAX_IN_FLIGHT", d.maxInFlight(), 1, 1_000_000),
+        s.duration("IDLE_TIMEOUT", d.idleTimeout()),
+        s.duration("HEADER_TIMEOUT", d.headerTimeout()),
+        s.duration("SHUTDOWN_TIMEOUT", d.stopTimeout()));
   }
 
   /** {@code STORAGE=memory|rocksdb}; RocksDB keeps its files in {@code DATA_DIR/rocksdb}. */

@@ -30,10 +30,14 @@ public final class NodeMain {
       return;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    // SIGTERM (docker stop, kill -TERM, Ctrl-C): leave the cluster, drain, finish, close
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log.info("Node shutting down");
-      node.close();
-      stopped.countDown();
+      log.info("Node shutting down (signal received)");
+      try {
+        node.shutdown();
+      } finally {
+        stopped.countDown();
+      }
     }, "node-shutdown"));
     stopped.await();
   }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import kv.common.Settings;
+import kv.common.http.HttpLimits;
 import kv.node.handoff.HintDelivery;
 import kv.node.storage.InMemoryStorageEngine;
 import kv.node.storage.RocksDbStorageEngine;
@@ -69,6 +70,27 @@ class NodeConfigTest {
     assertThatThrownBy(() -> config(Map.of("HINT_RATE", "0"))).hasMessageContaining("HINT_RATE");
     assertThatThrownBy(() -> config(Map.of("HINT_WINDOW", "soon")))
         .hasMessageContaining("HINT_WINDOW");
+  }
+
+  @Test
+  void serverLimitsAndShutdownDrainHaveDefaultsAndCanBeSet() {
+    NodeConfig defaults = config(Map.of());
+    assertThat(defaults.limits()).isEqualTo(HttpLimits.defaults());
+    assertThat(defaults.limits().maxInFlight()).isEqualTo(256);
+    assertThat(defaults.shutdownDrain()).isEqualTo(Duration.ofSeconds(2));
+
+    NodeConfig set = config(Map.of("MAX_IN_FLIGHT", "8", "IDLE_TIMEOUT", "500ms",
+        "HEADER_TIMEOUT", "2s", "SHUTDOWN_TIMEOUT", "3s", "SHUTDOWN_DRAIN", "0s"));
+    assertThat(set.limits()).isEqualTo(new HttpLimits(8, Duration.ofMillis(500),
+        Duration.ofSeconds(2), Duration.ofSeconds(3)));
+    assertThat(set.shutdownDrain()).isZero();
+
+    assertThatThrownBy(() -> config(Map.of("MAX_IN_FLIGHT", "0")))
+        .hasMessageContaining("MAX_IN_FLIGHT");
+    assertThatThrownBy(() -> config(Map.of("IDLE_TIMEOUT", "0s")))
+        .hasMessageContaining("IDLE_TIMEOUT");
+    assertThatThrownBy(() -> config(Map.of("SHUTDOWN_DRAIN", "soon")))
+        .hasMessageContaining("SHUTDOWN_DRAIN");
   }
 
   private static NodeConfig config(Map<String, String> env) {

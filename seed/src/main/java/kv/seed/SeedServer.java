@@ -26,7 +26,7 @@ public final class SeedServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SeedServer.class);
 
   private static final Set<String> ROUTES =
-      Set.of("/register", "/heartbeat", "/members", "/health", "/metrics");
+      Set.of("/register", "/heartbeat", "/deregister", "/members", "/health", "/metrics");
 
   private final MemberRegistry registry;
   private final PrometheusMeterRegistry metrics = HttpMetrics.newRegistry();

@@ -59,6 +59,43 @@ class SeedApiTest {
   }
 
   @Test
+  void deregisterDropsTheNodeAtOnceAndBumpsTheVersion() throws Exception {
+    String id = json.readTree(post("/register", "{\"port\":8081}", TOKEN).body())
+        .get("nodeId").asText();
+    post("/register", "{\"nodeId\":\"other\",\"port\":8082}", TOKEN);
+    long before = seed.registry().view().version();
+    String body = "{\"nodeId\":\"" + id + "\"}";
+
+    assertThat(post("/deregister", body, null).statusCode()).isEqualTo(401);
+    assertThat(post("/deregister", body, "wrong").statusCode()).isEqualTo(401);
+    assertThat(seed.registry().view().version()).isEqualTo(before);
+
+    HttpResponse<String> left = post("/deregister", body, TOKEN);
+    assertThat(left.statusCode()).isEqualTo(200);
+    assertThat(json.readTree(left.body()).get("version").asLong()).isGreaterThan(before);
+    JsonNode members = json.readTree(get("/members").body());
+    assertThat(members.get("members")).hasSize(1);
+    assertThat(members.get("members").get(0).get("id").asText()).isEqualTo("other");
+
+    HttpResponse<String> again = post("/deregister", body, TOKEN);
+    assertThat(again.statusCode()).isEqualTo(404);
+    assertThat(json.readTree(again.body()).get("error").asText()).isEqualTo("unknown_node");
+    assertThat(post("/heartbeat", body, TOKEN).statusCode()).isEqualTo(404);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "junk", "[]", "{}", "{\"nodeId\":null}", "{\"nodeId\":\"\"}",
+      "{\"nodeId\":\"bad id!\"}", "{\"nodeId\":5"})
+  void malformedDeregistrationIs400AndChangesNothing(String body) throws Exception {
+    post("/register", "{\"nodeId\":\"stays\",\"port\":8082}", TOKEN);
+    long version = seed.registry().view().version();
+    HttpResponse<String> answer = post("/deregister", body, TOKEN);
+    assertThat(answer.statusCode()).isEqualTo(400);
+    assertThat(json.readTree(answer.body()).get("error").asText()).isEqualTo("bad_request");
+    assertThat(seed.registry().view().version()).isEqualTo(version);
+  }
+
+  @Test
   void healthAnswers() throws Exception {
     assertThat(get("/health").body()).contains("UP");
   }

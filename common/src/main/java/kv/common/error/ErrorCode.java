@@ -18,6 +18,7 @@ public enum ErrorCode {
   QUORUM_NOT_MET("quorum_not_met", 503),
   UNAVAILABLE("unavailable", 503),
   TIMEOUT("timeout", 503),
+  OVERLOADED("overloaded", 503),
   INTERNAL("internal", 500);
 
   private final String wireName;

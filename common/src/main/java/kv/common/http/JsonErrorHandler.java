@@ -71,13 +71,32 @@ final class JsonErrorHandler {
   }
 
   private void writeJson(Response response, int code, String message, Callback callback) {
+    int status = clientStatus(code);
+    if (status != code) {
+      response.setStatus(status);
+    }
     response.getHeaders().put(JSON);
-    response.write(true, body(code, message), callback);
+    response.write(true, body(status, status != code ? describe(code) : message), callback);
+  }
+
+  /**
+   * Jetty answers a request line with an unknown HTTP version 505. The request is malformed and
+   * the fault is the client's, and no malformed request may get a 5xx, so it becomes a 400.
+   */
+  static int clientStatus(int code) {
+    return code == HttpStatus.HTTP_VERSION_NOT_SUPPORTED_505 ? HttpStatus.BAD_REQUEST_400 : code;
+  }
+
+  private static String describe(int code) {
+    return HttpStatus.getMessage(code) + " (HTTP/1.1 and HTTP/1.0 are)";
   }
 
   private ByteBuffer body(int status, String reason) {
-    String message = reason == null || reason.isBlank() ? HttpStatus.getMessage(status) : reason;
-    ErrorBody error = ErrorBody.of(HttpErrors.codeFor(status), "malformed request: " + message);
+    String message = status == HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE_431
+        ? "request line and headers exceed " + HttpLimits.MAX_HEADER_BYTES + " bytes"
+        : reason == null || reason.isBlank() ? HttpStatus.getMessage(status) : reason;
+    ErrorBody error = ErrorBody.of(HttpErrors.codeFor(status),
+        status < 500 ? "malformed request: " + message : message);
     try {
       return ByteBuffer.wrap(mapper.writeValueAsBytes(error));
     } catch (JsonProcessingException e) {

@@ -10,7 +10,6 @@ import java.util.function.Supplier;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
-import kv.common.wire.Health;
 import kv.common.wire.MemberInfo;
 import kv.node.peer.ReplicaHeaders;
 import kv.node.replication.Consistency;
@@ -44,7 +43,6 @@ public final class ClientRoutes {
     routes.delete("/delete", this::delete);
     routes.get("/locate", this::locate);
     routes.get("/cluster", this::cluster);
-    routes.get("/health", ctx -> ctx.json(new Health(Health.Status.UP)));
   }
 
   private void put(Context ctx) {

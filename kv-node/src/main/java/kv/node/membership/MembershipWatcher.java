@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.NodeId;
 import kv.common.error.ErrorCode;
@@ -25,8 +27,13 @@ import org.slf4j.LoggerFactory;
  * version changes. When the seed is unreachable the node keeps its last view; when the seed has
  * forgotten it, it registers again under the same id.
  *
+ * <p>A node without a configured or persisted id picks one itself and persists it before its first
+ * registration, so a registration retried after a client-side timeout (the seed may have processed
+ * the first one) asks for the same id instead of leaving a phantom member under a second one.
+ *
  * <p>Only the scheduler thread (or a test) calls {@link #tick()}; the fields it writes are
- * confined to that thread, except {@link #id}, which is volatile for readers.
+ * confined to that thread, except {@link #id} and {@link #left}, which are volatile for readers.
+ * {@link #deregister()} runs on the shutdown thread once the scheduler has stopped.
  */
 public final class MembershipWatcher {
   private static final Logger log = LoggerFactory.getLogger(MembershipWatcher.class);
@@ -40,6 +47,7 @@ public final class MembershipWatcher {
   private final Optional<Endpoint> advertised;
   private final int port;
   private volatile NodeId id;
+  private volatile boolean left;
   private boolean registered;
   private boolean seedReachable = true;
   private Instant lastHeartbeat = Instant.MIN;
@@ -47,6 +55,14 @@ public final class MembershipWatcher {
   public MembershipWatcher(SeedClient seed, ViewHolder views, NodeIdStore idStore,
       Optional<NodeId> configuredId, Optional<Endpoint> advertised, int port, Clock clock,
       Duration heartbeatInterval, int vnodes) {
+    this(seed, views, idStore, configuredId, MembershipWatcher::randomId, advertised, port, clock,
+        heartbeatInterval, vnodes);
+  }
+
+  /** {@code newId} makes the id candidate of a node that has none configured or persisted. */
+  public MembershipWatcher(SeedClient seed, ViewHolder views, NodeIdStore idStore,
+      Optional<NodeId> configuredId, Supplier<NodeId> newId, Optional<Endpoint> advertised,
+      int port, Clock clock, Duration heartbeatInterval, int vnodes) {
     this.seed = seed;
     this.views = views;
     this.idStore = idStore;
@@ -55,10 +71,15 @@ public final class MembershipWatcher {
     this.vnodes = vnodes;
     this.advertised = advertised;
     this.port = port;
-    this.id = configuredId.or(idStore::load).orElse(null);
+    this.id = configuredId.or(idStore::load).orElseGet(() -> {
+      NodeId candidate = newId.get();
+      idStore.save(candidate); // before registering: a retry must ask for this same id
+      log.info("No node id configured or kept in DATA_DIR; asking the seed for {}", candidate);
+      return candidate;
+    });
   }
 
-  /** This node's id once known (configured, persisted, or assigned by the seed). */
+  /** This node's id: configured, persisted, or picked at first start (or assigned by the seed). */
   public Optional<NodeId> id() {
     return Optional.ofNullable(id);
   }
@@ -69,6 +90,9 @@ public final class MembershipWatcher {
 
   /** One pass of the background job; the scheduler calls it every second, tests directly. */
   public void tick() {
+    if (left) {
+      return; // deregistered for shutdown: registering again would bring the node back
+    }
     try {
       if (!registered) {
         register();
@@ -80,6 +104,33 @@ public final class MembershipWatcher {
     } catch (RuntimeException e) {
       log.error("Membership tick failed; retrying on the next tick", e);
     }
+  }
+
+  /**
+   * Leaves the cluster for good: tells the seed (one bounded call, best effort) and stops every
+   * later {@link #tick()}. Returns whether the seed confirmed; a seed that is down or no longer
+   * knows this node lets it expire after NODE_TTL as before.
+   */
+  public boolean deregister() {
+    left = true;
+    try {
+      MembershipView view = seed.deregister(id);
+      registered = false;
+      log.info("Deregistered {} from the seed at {}; member list version now {}",
+          id, seed.url(), view.version());
+      return true;
+    } catch (KvException e) {
+      log.warn("Could not deregister {} from the seed ({}); it will expire after NODE_TTL",
+          id, e.getMessage());
+      return false;
+    } catch (RuntimeException e) {
+      log.error("Deregistering {} failed; it will expire after NODE_TTL", id, e);
+      return false;
+    }
+  }
+
+  private static NodeId randomId() {
+    return NodeId.of("node-" + UUID.randomUUID().toString().substring(0, 8));
   }
 
   private void register() {

@@ -6,6 +6,7 @@ import kv.common.ClusterToken;
 import kv.common.NodeId;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.common.wire.DeregisterRequest;
 import kv.common.wire.ErrorBody;
 import kv.common.wire.HeartbeatRequest;
 import kv.common.wire.MembershipView;
@@ -41,6 +42,14 @@ public final class SeedClient {
   /** The current list; fails with {@code UNKNOWN_NODE} when the seed no longer knows this id. */
   public MembershipView heartbeat(NodeId id) {
     return post("heartbeat", new HeartbeatRequest(id), MembershipView.class);
+  }
+
+  /**
+   * Tells the seed this node is leaving, so it drops it now rather than after NODE_TTL; fails with
+   * {@code UNKNOWN_NODE} when the seed does not know the id (already expired, or restarted).
+   */
+  public MembershipView deregister(NodeId id) {
+    return post("deregister", new DeregisterRequest(id), MembershipView.class);
   }
 
   public HttpUrl url() {

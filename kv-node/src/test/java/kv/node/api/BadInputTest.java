@@ -132,6 +132,8 @@ class BadInputTest {
         "GET /get?key=x HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\nConnection: close\r\n\r\n",
         "PUT /put?key=x HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\nConnection: close\r\n\r\n",
         "PUT /put?key=x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\n",
+        "GET /get?key=x HTTP/1.2\r\nHost: x\r\nConnection: close\r\n\r\n", // Jetty: 505 -> 400
+        "GET /health HTTP/2.0\r\nHost: x\r\nConnection: close\r\n\r\n",
     };
     for (String request : garbage) {
       String answer = rawExchange(node, request, new byte[0]);

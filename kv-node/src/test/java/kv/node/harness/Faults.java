@@ -2,7 +2,9 @@ package kv.node.harness;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import kv.common.Endpoint;
 import kv.common.NodeId;
 
@@ -10,6 +12,8 @@ import kv.common.NodeId;
 public final class Faults {
   private final Set<Set<NodeId>> blocked = ConcurrentHashMap.newKeySet();
   private final Map<Integer, NodeId> byPort = new ConcurrentHashMap<>();
+  private final AtomicInteger held = new AtomicInteger();
+  private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
 
   void nodeAt(NodeId id, int port) {
     byPort.put(port, id);
@@ -21,6 +25,29 @@ public final class Faults {
 
   public void heal() {
     blocked.clear();
+  }
+
+  /** From now on every peer call waits, unsent, until {@link #release()}: requests stay in flight. */
+  public void hold() {
+    gate = new CompletableFuture<>();
+  }
+
+  /** Sends every held call; later calls go straight through. */
+  public void release() {
+    gate.complete(null);
+  }
+
+  /** Peer calls held so far (released or not). */
+  public int heldCalls() {
+    return held.get();
+  }
+
+  CompletableFuture<Void> gate() {
+    CompletableFuture<Void> current = gate;
+    if (!current.isDone()) {
+      held.incrementAndGet();
+    }
+    return current;
   }
 
   boolean isBlocked(NodeId from, Endpoint to) {

@@ -10,7 +10,10 @@ import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.peer.PeerClient;
 
-/** A real {@link PeerClient} whose calls fail as an unreachable peer would while partitioned. */
+/**
+ * A real {@link PeerClient} whose calls fail as an unreachable peer would while partitioned, and
+ * wait unsent while {@link Faults#hold()} is in force.
+ */
 final class FaultyPeerClient implements PeerClient {
   private final NodeId self;
   private final Faults faults;
@@ -24,12 +27,14 @@ final class FaultyPeerClient implements PeerClient {
 
   @Override
   public CompletableFuture<Optional<Versioned>> read(Endpoint peer, Key key) {
-    return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.read(peer, key);
+    return faults.isBlocked(self, peer) ? unreachable(peer)
+        : faults.gate().thenCompose(open -> delegate.read(peer, key));
   }
 
   @Override
   public CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record) {
-    return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.write(peer, key, record);
+    return faults.isBlocked(self, peer) ? unreachable(peer)
+        : faults.gate().thenCompose(open -> delegate.write(peer, key, record));
   }
 
   @Override

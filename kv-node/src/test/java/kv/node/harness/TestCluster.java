@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 import kv.common.ClusterToken;
 import kv.common.MutableClock;
 import kv.common.NodeId;
@@ -53,6 +54,12 @@ public final class TestCluster implements AutoCloseable {
 
   public static TestCluster start(int n, Coordinator.Policy policy) {
     return start(n, policy, (id, config) -> config);
+  }
+
+  /** N=3, W=2, R=2, every node's config passed through {@code configure} (limits, drain...). */
+  public static TestCluster start(int n, UnaryOperator<NodeConfig> configure) {
+    return start(n, new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
+        (id, config) -> configure.apply(config));
   }
 
   /** As {@link #start(int, Coordinator.Policy)}, with each node's config passed through {@code configure}. */
@@ -161,6 +168,16 @@ public final class TestCluster implements AutoCloseable {
     if (!live.values().stream().allMatch(KvNode::isRebalanced)) {
       throw new IllegalStateException("rebalancing did not finish within " + maxTicks + " ticks");
     }
+  }
+
+  /** Stops a node as SIGTERM does ({@link KvNode#shutdown()}): it deregisters, drains, closes. */
+  public void stopGracefully(NodeId id) {
+    node(id).shutdown();
+    live.remove(id);
+  }
+
+  public Faults faults() {
+    return faults;
   }
 
   public void partition(NodeId a, NodeId b) {

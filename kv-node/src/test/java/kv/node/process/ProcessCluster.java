@@ -12,8 +12,8 @@ import java.util.Map;
 
 /**
  * The real jars as separate JVMs on 127.0.0.1: a seed and N nodes, each with its own data
- * directory, logs in {@code target/process-cluster/}. Nodes can be killed with SIGKILL and
- * started again on the same port and data directory. Extra node settings (for example {@code
+ * directory, logs in {@code target/process-cluster/}. Nodes can be killed with SIGKILL, stopped
+ * with SIGTERM, and started again on the same port and data directory. Extra node settings (for example {@code
  * STORAGE=rocksdb}) apply to every node, restarts included.
  */
 final class ProcessCluster implements AutoCloseable {
@@ -88,6 +88,16 @@ final class ProcessCluster implements AutoCloseable {
     if (kill.waitFor() != 0) {
       throw new IllegalStateException("kill -" + signal + " failed for node " + index);
     }
+  }
+
+  /** SIGTERM, as {@code docker stop} sends: the node's shutdown hook runs. */
+  Process terminate(int index) {
+    nodes[index].destroy(); // SIGTERM on Linux and macOS
+    return nodes[index];
+  }
+
+  Path log(int index) {
+    return work.resolve("node-" + index + ".log");
   }
 
   void startNode(int index) {

@@ -9,6 +9,7 @@ import kv.common.Endpoint;
 import kv.common.Json;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.common.wire.DeregisterRequest;
 import kv.common.wire.Health;
 import kv.common.wire.HeartbeatRequest;
 import kv.common.wire.RegisterRequest;
@@ -30,6 +31,7 @@ public final class MembershipRoutes {
   public void registerOn(RoutesConfig routes) {
     routes.post("/register", this::register);
     routes.post("/heartbeat", this::heartbeat);
+    routes.post("/deregister", this::deregister);
     routes.get("/members", ctx -> ctx.json(registry.view()));
     routes.get("/health", ctx -> ctx.json(new Health(Health.Status.UP)));
   }
@@ -49,6 +51,13 @@ public final class MembershipRoutes {
     HeartbeatRequest request = Json.readBody(mapper, ctx.bodyAsBytes(), HeartbeatRequest.class);
     ctx.json(registry.heartbeat(request.nodeId()).orElseThrow(() -> new KvException(
         ErrorCode.UNKNOWN_NODE, "node " + request.nodeId() + " is not registered; register again")));
+  }
+
+  private void deregister(Context ctx) {
+    authenticate(ctx);
+    DeregisterRequest request = Json.readBody(mapper, ctx.bodyAsBytes(), DeregisterRequest.class);
+    ctx.json(registry.deregister(request.nodeId()).orElseThrow(() -> new KvException(
+        ErrorCode.UNKNOWN_NODE, "node " + request.nodeId() + " is not registered")));
   }
 
   private void authenticate(Context ctx) {

@@ -66,6 +66,20 @@ public final class MemberRegistry {
     return Optional.of(view);
   }
 
+  /**
+   * Removes a member that is leaving on purpose, without waiting for the ttl; the new list is
+   * returned. Empty when the id is unknown (already expired or deregistered).
+   */
+  public synchronized Optional<MembershipView> deregister(NodeId id) {
+    Member removed = members.remove(id);
+    if (removed == null) {
+      return Optional.empty();
+    }
+    log.info("Member {} at {} left (deregistered)", id, removed.address());
+    changed();
+    return Optional.of(view);
+  }
+
   /** Removes and returns members silent for longer than the ttl; the scheduler and tests call it. */
   public synchronized List<NodeId> expireStale() {
     Instant cutoff = clock.instant().minus(ttl);

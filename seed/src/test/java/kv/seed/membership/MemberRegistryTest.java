@@ -54,6 +54,31 @@ class MemberRegistryTest {
   }
 
   @Test
+  void deregisteredMemberLeavesAtOnceAndTheVersionGrows() {
+    registry.register(Optional.of(NODE_A), AT_A);
+    registry.register(Optional.of(NODE_B), AT_B);
+    long before = registry.view().version();
+
+    var after = registry.deregister(NODE_A);
+
+    assertThat(after).isPresent();
+    assertThat(after.get().version()).isGreaterThan(before);
+    assertThat(registry.view().members()).extracting(MemberInfo::id).containsExactly(NODE_B);
+    assertThat(registry.heartbeat(NODE_A)).isEmpty(); // it must register again to come back
+    assertThat(registry.deregister(NODE_A)).isEmpty();
+    assertThat(registry.view().version()).isEqualTo(after.get().version());
+  }
+
+  @Test
+  void aRequestedIdTheSeedHasNeverSeenIsAccepted() {
+    var registration = registry.register(Optional.of(NodeId.of("chosen-by-node")), AT_A);
+    assertThat(registration.id()).isEqualTo(NodeId.of("chosen-by-node"));
+    var retried = registry.register(Optional.of(NodeId.of("chosen-by-node")), AT_A);
+    assertThat(retried.view().members()).hasSize(1); // a retry under the same id adds no phantom
+    assertThat(assigned.get()).isZero();
+  }
+
+  @Test
   void versionGrowsWithEveryChangeAndOnlyThen() {
     long v0 = registry.view().version();
     registry.register(Optional.of(NODE_A), AT_A);

@@ -1,0 +1,139 @@
+package kv.node.membership;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import kv.common.ClusterToken;
+import kv.common.Json;
+import kv.common.MutableClock;
+import kv.common.NodeId;
+import kv.common.wire.MemberInfo;
+import kv.node.ring.ClusterView;
+import kv.node.ring.ViewHolder;
+import kv.seed.SeedConfig;
+import kv.seed.SeedServer;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.OkHttpClient;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The watcher against a real seed over HTTP; only the seed client's transport is tampered with. */
+@Timeout(30)
+class MembershipWatcherTest {
+  private final MutableClock clock = MutableClock.atEpoch2030();
+  private final SeedServer seed = SeedServer.startManual(SeedConfig.forTests(), clock);
+  private final AtomicInteger lostAnswers = new AtomicInteger();
+  private final OkHttpClient http = new OkHttpClient.Builder()
+      .callTimeout(Duration.ofSeconds(5))
+      .addInterceptor(this::loseAnswerOnce)
+      .build();
+  private final SeedClient seedClient = new SeedClient(http,
+      HttpUrl.get("http://127.0.0.1:" + seed.port()), ClusterToken.open(), Json.newMapper());
+
+  @TempDir Path dataDir;
+
+  @AfterEach
+  void stop() {
+    seed.close();
+    http.dispatcher().executorService().shutdown();
+  }
+
+  /** The seed processes the request, but its answer is lost as on a client-side read timeout. */
+  private Response loseAnswerOnce(Interceptor.Chain chain) throws IOException {
+    Response response = chain.proceed(chain.request());
+    if (lostAnswers.getAndDecrement() > 0) {
+      response.close();
+      throw new SocketTimeoutException("answer lost (injected)");
+    }
+    return response;
+  }
+
+  @Test
+  void registrationRetriedAfterALostAnswerAsksForTheSameIdAndLeavesNoPhantom() {
+    NodeIdStore store = new NodeIdStore(Optional.of(dataDir));
+    MembershipWatcher watcher = watcher(store, Optional.empty());
+    NodeId candidate = watcher.id().orElseThrow();
+    assertThat(store.load()).contains(candidate); // persisted before the first registration
+
+    lostAnswers.set(1);
+    watcher.tick(); // the seed registers the node, the node never hears back
+    assertThat(watcher.isRegistered()).isFalse();
+    assertThat(members()).containsExactly(candidate);
+
+    watcher.tick(); // retried: same id
+    assertThat(watcher.isRegistered()).isTrue();
+    assertThat(watcher.id()).contains(candidate);
+    assertThat(members()).containsExactly(candidate);
+  }
+
+  @Test
+  void aRestartedWatcherAsksForThePersistedCandidateEvenIfItNeverRegistered() {
+    NodeIdStore store = new NodeIdStore(Optional.of(dataDir));
+    NodeId candidate = watcher(store, Optional.empty()).id().orElseThrow(); // then "crashes"
+
+    MembershipWatcher restarted = watcher(store, Optional.empty());
+    restarted.tick();
+
+    assertThat(restarted.id()).contains(candidate);
+    assertThat(members()).containsExactly(candidate);
+  }
+
+  @Test
+  void withoutADataDirTheCandidateStillSurvivesRetriesInMemory() {
+    MembershipWatcher watcher = watcher(new NodeIdStore(Optional.empty()), Optional.empty());
+    lostAnswers.set(2);
+    watcher.tick();
+    watcher.tick();
+    watcher.tick();
+    assertThat(members()).containsExactly(watcher.id().orElseThrow());
+  }
+
+  @Test
+  void aConfiguredIdWinsAndIsUsedAsIs() {
+    MembershipWatcher watcher =
+        watcher(new NodeIdStore(Optional.of(dataDir)), Optional.of(NodeId.of("configured")));
+    watcher.tick();
+    assertThat(members()).containsExactly(NodeId.of("configured"));
+  }
+
+  @Test
+  void deregisterRemovesTheNodeAtOnceAndLaterTicksDoNotBringItBack() {
+    MembershipWatcher watcher = watcher(new NodeIdStore(Optional.of(dataDir)), Optional.empty());
+    watcher.tick();
+    long version = seed.registry().view().version();
+
+    assertThat(watcher.deregister()).isTrue();
+
+    assertThat(members()).isEmpty();
+    assertThat(seed.registry().view().version()).isGreaterThan(version);
+    clock.advance(Duration.ofSeconds(10));
+    watcher.tick();
+    assertThat(members()).isEmpty();
+  }
+
+  @Test
+  void deregisterWithTheSeedDownIsBestEffort() {
+    MembershipWatcher watcher = watcher(new NodeIdStore(Optional.of(dataDir)), Optional.empty());
+    watcher.tick();
+    seed.close();
+    assertThat(watcher.deregister()).isFalse();
+  }
+
+  private MembershipWatcher watcher(NodeIdStore store, Optional<NodeId> configured) {
+    return new MembershipWatcher(seedClient, new ViewHolder(ClusterView.empty(8)), store,
+        configured, Optional.empty(), 18080, clock, Duration.ofSeconds(5), 8);
+  }
+
+  private java.util.List<NodeId> members() {
+    return seed.registry().view().members().stream().map(MemberInfo::id).toList();
+  }
+}
