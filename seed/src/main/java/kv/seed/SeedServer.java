@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 import kv.common.Json;
 import kv.common.NodeId;
 import kv.common.http.HttpErrors;
+import kv.common.http.HttpLimits;
 import kv.common.http.HttpMetrics;
+import kv.common.http.ServerProtection;
 import kv.seed.api.MembershipRoutes;
 import kv.seed.membership.MemberRegistry;
 import org.slf4j.Logger;
@@ -39,10 +41,17 @@ public final class SeedServer implements AutoCloseable {
     this.registry = new MemberRegistry(clock, config.nodeTtl(),
         () -> NodeId.of("node-" + UUID.randomUUID().toString().substring(0, 8)));
     MembershipRoutes routes = new MembershipRoutes(registry, mapper, config.token());
+    Counter overloaded = Counter.builder("seed.requests.overloaded")
+        .description("Requests refused with 503 because MAX_IN_FLIGHT were in flight")
+        .register(metrics);
     this.http = Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;
       javalin.jsonMapper(new JavalinJackson(mapper, false));
       HttpErrors.install(javalin, mapper);
+      // the same idle, header and in-flight limits as a node's, with their defaults
+      ServerProtection.install(javalin, config.bind(), config.port(), HttpLimits.defaults(),
+          path -> !path.equals("/health") && !path.equals("/metrics"), overloaded::increment,
+          mapper);
       HttpMetrics.install(javalin, metrics, ROUTES);
       routes.registerOn(javalin.routes);
     });
@@ -56,7 +65,7 @@ public final class SeedServer implements AutoCloseable {
     if (config.token().isOpen()) {
       log.warn("CLUSTER_TOKEN is not set: any process can register as a node");
     }
-    http.start(config.bind(), config.port());
+    http.start(); // on the connector ServerProtection added, at bind:port
     if (scheduleExpiry) {
       long period = Math.max(100, config.nodeTtl().toMillis() / 15);
       scheduler.scheduleWithFixedDelay(this::expireStale, period, period, TimeUnit.MILLISECONDS);

@@ -33,6 +33,18 @@ class SeedApiTest {
   }
 
   @Test
+  void oversizedHeadersGetA431JsonErrorAndRegisterNothing() throws Exception {
+    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + seed.port() + "/register"))
+        .header(ClusterToken.HEADER, TOKEN).header("X-Padding", "p".repeat(9 * 1024))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"port\":8081}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(answer.statusCode()).isEqualTo(431);
+    assertThat(json.readTree(answer.body()).get("message").asText()).contains("8192 bytes");
+    assertThat(json.readTree(get("/members").body()).get("members")).isEmpty();
+  }
+
+  @Test
   void registerHeartbeatExpireAndRegisterAgain() throws Exception {
     JsonNode registered = json.readTree(post("/register", "{\"port\":8081}", TOKEN).body());
     String id = registered.get("nodeId").asText();

@@ -2,19 +2,24 @@ package kv.node.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import kv.common.ClusterToken;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.node.handoff.HintDelivery;
+import kv.node.harness.HttpTestClient;
 import kv.node.harness.TestCluster;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
 import kv.node.storage.StorageEngine;
 import kv.node.storage.TokenRange;
+import kv.node.version.Version;
 import kv.node.version.Versioned;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -96,6 +101,39 @@ class AntiEntropyTest {
       assertThat(scrape(cluster, cluster.id(1), "kv_antientropy_ranges_compared_total"))
           .isGreaterThan(0);
     }
+  }
+
+  @Test
+  void badRangeRequestsFromAPeerAre400AndChangeNothing() throws Exception {
+    try (var cluster = start()) {
+      put(cluster, cluster.id(1), "kept", "value");
+      String node = cluster.url(cluster.id(2));
+      List<Long> before = roots(cluster);
+      for (String path : List.of("/internal/merkle?start=1&end=x", "/internal/merkle?end=5",
+          "/internal/merkle?start=1&end=2&depth=17", "/internal/merkle?start=1&end=2&depth=-1",
+          "/internal/range?start=&end=2", "/internal/range?start=99999999999999999999&end=1")) {
+        assertThat(internal(cluster, node, "GET", path, null).statusCode()).as(path).isEqualTo(400);
+      }
+      byte[] valid = RecordCodec.encode(List.of(new SyncRecord(Key.of("kept"),
+          Versioned.tombstone(new Version(Long.MAX_VALUE >> 1, cluster.id(1))))));
+      for (byte[] junk : List.of(bytes("junk"), Arrays.copyOf(valid, valid.length - 1),
+          new byte[] {0, 0, 0, 1, 'k', 0})) {
+        HttpResponse<byte[]> answer = internal(cluster, node, "POST", "/internal/records", junk);
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(new String(answer.body(), StandardCharsets.UTF_8)).contains("\"error\":\"bad_request\"");
+      }
+      assertThat(roots(cluster)).isEqualTo(before);
+      assertThat(cluster.client().get(node, "kept").statusCode()).isEqualTo(200);
+    }
+  }
+
+  private static HttpResponse<byte[]> internal(
+      TestCluster cluster, String node, String method, String path, byte[] body) {
+    return cluster.client().send(HttpTestClient.request(node, path)
+        .header(ClusterToken.HEADER, "test-cluster-token")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(body))
+        .build());
   }
 
   private static TestCluster start() {
