@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
 import kv.common.ClusterToken;
 import kv.common.Endpoint;
 import kv.common.NodeId;
@@ -77,52 +78,94 @@ public record NodeConfig(
   }
 
   public NodeConfig withNodeId(NodeId id) {
-    return new NodeConfig(bind, port, advertise, seedUrl, Optional.of(id), dataDir, storage,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
-        sync, hints, limits, shutdownDrain);
+    return with(b -> b.nodeId = Optional.of(id));
   }
 
-  public NodeConfig withToken(ClusterToken newToken) {
-    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, newToken, replication,
-        tombstoneGrace, sync, hints, limits, shutdownDrain);
+  public NodeConfig withToken(ClusterToken token) {
+    return with(b -> b.token = token);
   }
 
   public NodeConfig withReplication(Coordinator.Policy policy) {
-    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, policy, tombstoneGrace,
-        sync, hints, limits, shutdownDrain);
+    return with(b -> b.replication = policy);
   }
 
-  public NodeConfig withSync(SyncConfig newSync) {
-    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
-        newSync, hints, limits, shutdownDrain);
+  public NodeConfig withSync(SyncConfig sync) {
+    return with(b -> b.sync = sync);
   }
 
   public NodeConfig withHints(HintDelivery.Policy policy) {
-    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
-        sync, policy, limits, shutdownDrain);
+    return with(b -> b.hints = policy);
   }
 
   /** Keeps the node's files (its id, and RocksDB's when {@code engine} says so) in {@code dir}. */
   public NodeConfig withStorage(Path dir, StorageConfig engine) {
-    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, Optional.of(dir), engine,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
-        sync, hints, limits, shutdownDrain);
+    return with(b -> {
+      b.dataDir = Optional.of(dir);
+      b.storage = engine;
+    });
   }
 
-  public NodeConfig withLimits(HttpLimits newLimits) {
-    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
-        sync, hints, newLimits, shutdownDrain);
+  public NodeConfig withLimits(HttpLimits limits) {
+    return with(b -> b.limits = limits);
   }
 
   public NodeConfig withShutdownDrain(Duration drain) {
-    return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
-        heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication, tombstoneGrace,
-        sync, hints, limits, drain);
+    return with(b -> b.shutdownDrain = drain);
+  }
+
+  private NodeConfig with(Consumer<Copy> change) {
+    Copy copy = new Copy(this);
+    change.accept(copy);
+    return copy.build();
+  }
+
+  /** The settings as mutable fields, for the withers above: a record has no copy-with. */
+  private static final class Copy {
+    String bind;
+    int port;
+    Optional<Endpoint> advertise;
+    String seedUrl;
+    Optional<NodeId> nodeId;
+    Optional<Path> dataDir;
+    StorageConfig storage;
+    Duration heartbeatInterval;
+    int vnodes;
+    int maxValueBytes;
+    Duration peerTimeout;
+    ClusterToken token;
+    Coordinator.Policy replication;
+    Duration tombstoneGrace;
+    SyncConfig sync;
+    HintDelivery.Policy hints;
+    HttpLimits limits;
+    Duration shutdownDrain;
+
+    Copy(NodeConfig c) {
+      bind = c.bind;
+      port = c.port;
+      advertise = c.advertise;
+      seedUrl = c.seedUrl;
+      nodeId = c.nodeId;
+      dataDir = c.dataDir;
+      storage = c.storage;
+      heartbeatInterval = c.heartbeatInterval;
+      vnodes = c.vnodes;
+      maxValueBytes = c.maxValueBytes;
+      peerTimeout = c.peerTimeout;
+      token = c.token;
+      replication = c.replication;
+      tombstoneGrace = c.tombstoneGrace;
+      sync = c.sync;
+      hints = c.hints;
+      limits = c.limits;
+      shutdownDrain = c.shutdownDrain;
+    }
+
+    NodeConfig build() {
+      return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
+          heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication,
+          tombstoneGrace, sync, hints, limits, shutdownDrain);
+    }
   }
 
   /**
