@@ -22,7 +22,8 @@
 # CONNECTIONS (64), THREADS (wrk threads, 2), KEYS (2000), VALUE_BYTES (100), PACE (70; 0 skips
 # the paced runs), CASES (all six: "get-direct get-forwarded put-direct put-forwarded get-rf3
 # put-rf3"), SEED_PORT (19000) and BASE_PORT (18001) for this checkout, +10000 for the --compare
-# build, JAVA_OPTS (passed to every JVM; default below). The machine may be shared: before each
+# build, JAVA_OPTS (passed to every JVM of this checkout), COMPARE_JAVA_OPTS (for the --compare
+# build; JAVA_OPTS by default, so "--compare HEAD" with two settings A/B-tests JVM flags). The machine may be shared: before each
 # measurement the script waits up to QUIET_WAIT (120) seconds for the machine to be at most
 # QUIET_BUSY (10) percent busy, and the table reports the CPU that other processes used during each
 # measurement ("others CPU %", of all cores), next to the nodes' CPU per request (user + system
@@ -44,7 +45,8 @@ QUIET_BUSY=${QUIET_BUSY:-10}
 QUIET_WAIT=${QUIET_WAIT:-120}
 SEED_PORT=${SEED_PORT:-19000}
 BASE_PORT=${BASE_PORT:-18001}
-export JAVA_OPTS=${JAVA_OPTS-}
+JAVA_OPTS=${JAVA_OPTS-}
+COMPARE_JAVA_OPTS=${COMPARE_JAVA_OPTS-$JAVA_OPTS}
 read -r -a CASES <<<"${CASES:-get-direct get-forwarded put-direct put-forwarded get-rf3 put-rf3}"
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -64,14 +66,15 @@ builds=()         # labels, in measuring order
 declare -A dir    # label -> checkout
 declare -A port   # label -> node 1's port
 declare -A seed   # label -> seed port
+declare -A jvm    # label -> JAVA_OPTS
 
-add_build() { # label checkout seed-port base-port
-  builds+=("$1"); dir[$1]=$2; seed[$1]=$3; port[$1]=$4
+add_build() { # label checkout seed-port base-port java-opts
+  builds+=("$1"); dir[$1]=$2; seed[$1]=$3; port[$1]=$4; jvm[$1]=$5
 }
 
 parse_args() {
   add_build "$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo this)$(dirty)" \
-    "$top" "$SEED_PORT" "$BASE_PORT"
+    "$top" "$SEED_PORT" "$BASE_PORT" "$JAVA_OPTS"
   case "${1:-}" in
     "") ;;
     --compare)
@@ -83,6 +86,7 @@ parse_args() {
       git -C "$top" archive "$rev" | tar -x -C "$work/$label"
       builds=("$label" "${builds[@]}") # the baseline first
       dir[$label]=$work/$label; seed[$label]=$((SEED_PORT + 10000)); port[$label]=$((BASE_PORT + 10000))
+      jvm[$label]=$COMPARE_JAVA_OPTS
       ;;
     *) die "usage: $0 [--compare REV]" ;;
   esac
@@ -110,7 +114,7 @@ state_dir() { # label rf: logs, pid files and data of that build's cluster at th
 cluster() { # label rf start|stop
   local quorum=$(($2 / 2 + 1))
   SEED_PORT=${seed[$1]} BASE_PORT=${port[$1]} NODES=3 LOCAL_CLUSTER_DIR=$(state_dir "$1" "$2") \
-    REPLICATION_FACTOR=$2 WRITE_QUORUM=$quorum READ_QUORUM=$quorum \
+    REPLICATION_FACTOR=$2 WRITE_QUORUM=$quorum READ_QUORUM=$quorum JAVA_OPTS=${jvm[$1]} \
     "${dir[$1]}/scripts/local-cluster.sh" "$3" >&2
 }
 
@@ -319,9 +323,12 @@ run_phase() { # rf case...: one cluster per build at that RF, warmed up, measure
 main() {
   require_tools
   parse_args "$@"
-  log "work directory: $work; JAVA_OPTS: ${JAVA_OPTS:-(none)}"
+  local b
+  for b in "${builds[@]}"; do log "$b: JAVA_OPTS '${jvm[$b]}'"; done
+  log "work directory: $work"
   trap stop_all EXIT
   local rf1=() rf3=() c
+  for b in "${builds[@]}"; do echo "$b: JAVA_OPTS '${jvm[$b]}'"; done
   for c in "${CASES[@]}"; do
     if [ "$(rf_of "$c")" -eq 1 ]; then rf1+=("$c"); else rf3+=("$c"); fi
   done
@@ -329,7 +336,7 @@ main() {
   run_phase 3 "${rf3[@]}"
   echo
   echo "$CONNECTIONS connections, $THREADS wrk threads, ${DURATION}s per measurement, $ROUNDS round(s)," \
-    "$VALUE_BYTES-byte values, $KEYS keys, JAVA_OPTS '${JAVA_OPTS}'; medians over rounds;" \
+    "$VALUE_BYTES-byte values, $KEYS keys; medians over rounds;" \
     "raw results in $work/results.jsonl"
   report
   echo
