@@ -6,12 +6,13 @@
 #   scripts/local-cluster.sh status    show what is running
 #
 # Settings (environment): NODES (3), SEED_PORT (9000), BASE_PORT (8001: nodes get 8001, 8002, ...),
-# CLUSTER_TOKEN (local-dev-token), JAVA_OPTS, and any node setting of the README (passed through).
-# Logs and pid files live in .local-cluster/ at the top of the checkout.
+# CLUSTER_TOKEN (local-dev-token), JAVA_OPTS, LOCAL_CLUSTER_DIR (where logs, pid files and node data
+# live; .local-cluster/ at the top of the checkout), and any node setting of the README (passed
+# through).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-state="$top/.local-cluster"
+state=${LOCAL_CLUSTER_DIR:-$top/.local-cluster}
 NODES=${NODES:-3}
 SEED_PORT=${SEED_PORT:-9000}
 BASE_PORT=${BASE_PORT:-8001}

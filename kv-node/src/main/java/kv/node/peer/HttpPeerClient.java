@@ -3,8 +3,10 @@ package kv.node.peer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import kv.common.ClusterToken;
 import kv.common.Endpoint;
@@ -37,6 +39,11 @@ public final class HttpPeerClient implements PeerClient {
   private final OkHttpClient client;
   private final ClusterToken token;
   private final ObjectMapper mapper;
+  /**
+   * Each peer's internal URL, parsed once (a handful of entries, one per address ever called):
+   * building it for every call canonicalized the host and encoded the path again each time.
+   */
+  private final Map<Endpoint, HttpUrl> baseUrls = new ConcurrentHashMap<>();
 
   public HttpPeerClient(OkHttpClient client, ClusterToken token, ObjectMapper mapper) {
     this.client = client;
@@ -83,15 +90,20 @@ public final class HttpPeerClient implements PeerClient {
     return authenticated(url(peer, key));
   }
 
-  private static HttpUrl url(Endpoint peer, Key key) {
-    return new HttpUrl.Builder().scheme("http").host(peer.host()).port(peer.port())
-        .addPathSegments(ReplicaHeaders.PATH.substring(1)).addQueryParameter("key", key.value()).build();
+  private HttpUrl url(Endpoint peer, Key key) {
+    return baseUrls.computeIfAbsent(peer, HttpPeerClient::baseUrl).newBuilder()
+        .addQueryParameter("key", key.value()).build();
   }
 
   private Request.Builder authenticated(HttpUrl url) {
     Request.Builder builder = new Request.Builder().url(url);
     token.headerValue().ifPresent(secret -> builder.header(ClusterToken.HEADER, secret));
     return builder;
+  }
+
+  private static HttpUrl baseUrl(Endpoint peer) {
+    return new HttpUrl.Builder().scheme("http").host(peer.host()).port(peer.port())
+        .addPathSegments(ReplicaHeaders.PATH.substring(1)).build();
   }
 
   private <T> CompletableFuture<T> send(

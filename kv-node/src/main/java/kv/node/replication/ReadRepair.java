@@ -24,6 +24,9 @@ final class ReadRepair {
 
   void afterAllAnswer(Key key, List<Replica> replicas,
       List<CompletableFuture<Optional<Versioned>>> reads) {
+    if (replicas.size() < 2) {
+      return; // a single replica has no one to disagree with
+    }
     CompletableFuture.allOf(reads.stream().map(read -> read.handle((r, e) -> null))
             .toArray(CompletableFuture[]::new))
         .thenRun(() -> repair(key, replicas, reads));
