@@ -1,8 +1,6 @@
 package kv.node.peer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -13,20 +11,14 @@ import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
-import kv.common.error.ErrorCode;
-import kv.common.error.KvException;
-import kv.common.wire.ErrorBody;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
-import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 
 /**
  * {@link PeerClient} over HTTP/1.1 with OkHttp: values travel as raw bytes, the key in the query
@@ -36,9 +28,8 @@ import okhttp3.ResponseBody;
 public final class HttpPeerClient implements PeerClient {
   private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 
-  private final OkHttpClient client;
+  private final PeerCalls calls;
   private final ClusterToken token;
-  private final ObjectMapper mapper;
   /**
    * Each peer's internal URL, parsed once (a handful of entries, one per address ever called):
    * building it for every call canonicalized the host and encoded the path again each time.
@@ -46,9 +37,8 @@ public final class HttpPeerClient implements PeerClient {
   private final Map<Endpoint, HttpUrl> baseUrls = new ConcurrentHashMap<>();
 
   public HttpPeerClient(OkHttpClient client, ClusterToken token, ObjectMapper mapper) {
-    this.client = client;
+    this.calls = new PeerCalls(client, mapper);
     this.token = token;
-    this.mapper = mapper;
   }
 
   @Override
@@ -60,7 +50,7 @@ public final class HttpPeerClient implements PeerClient {
       Version version = Version.parse(response.header(ReplicaHeaders.VERSION));
       return Optional.of("true".equals(response.header(ReplicaHeaders.TOMBSTONE))
           ? Versioned.tombstone(version)
-          : Versioned.live(version, Value.copyOf(bytes(response))));
+          : Versioned.live(version, Value.copyOf(PeerCalls.body(response))));
     });
   }
 
@@ -107,53 +97,13 @@ public final class HttpPeerClient implements PeerClient {
   }
 
   private <T> CompletableFuture<T> send(
-      Endpoint peer, Request.Builder request, Function<Response, T> onSuccess) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    client.newCall(request.build()).enqueue(new Callback() {
-      @Override
-      public void onFailure(Call call, IOException e) {
-        ErrorCode code = e instanceof InterruptedIOException ? ErrorCode.TIMEOUT : ErrorCode.UNAVAILABLE;
-        result.completeExceptionally(
-            new KvException(code, "node at " + peer + " did not answer: " + e));
-      }
-
-      @Override
-      public void onResponse(Call call, Response response) {
-        try (response) {
-          if (response.isSuccessful() || isAbsent(call, response)) {
-            result.complete(onSuccess.apply(response));
-          } else {
-            result.completeExceptionally(failure(peer, response));
-          }
-        } catch (RuntimeException e) {
-          result.completeExceptionally(e);
-        }
-      }
-    });
-    return result;
+      Endpoint peer, Request.Builder request, Function<Response, T> onAnswer) {
+    return calls.send(peer, request.build(), HttpPeerClient::answered, onAnswer);
   }
 
-  private static boolean isAbsent(Call call, Response response) {
-    return response.code() == 404 && call.request().method().equals("GET");
-  }
-
-  private KvException failure(Endpoint peer, Response response) {
-    try {
-      ErrorBody body = mapper.readValue(bytes(response), ErrorBody.class);
-      ErrorCode code = ErrorCode.fromWire(body.error()).orElse(ErrorCode.UNAVAILABLE);
-      return new KvException(code, "node at " + peer + ": " + body.message());
-    } catch (IOException | RuntimeException e) {
-      return new KvException(ErrorCode.UNAVAILABLE,
-          "node at " + peer + " answered " + response.code() + " without an error body");
-    }
-  }
-
-  private static byte[] bytes(Response response) {
-    ResponseBody body = response.body();
-    try {
-      return body.bytes();
-    } catch (IOException e) {
-      throw new KvException(ErrorCode.UNAVAILABLE, "reading a peer's answer failed: " + e);
-    }
+  /** Success, or a read's 404: the peer holds no record of the key. */
+  private static boolean answered(Response response) {
+    return response.isSuccessful()
+        || (response.code() == 404 && response.request().method().equals("GET"));
   }
 }

@@ -1,24 +1,17 @@
 package kv.node.peer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import kv.common.ClusterToken;
 import kv.common.Endpoint;
-import kv.common.error.ErrorCode;
-import kv.common.error.KvException;
-import kv.common.wire.ErrorBody;
 import kv.node.storage.TokenRange;
 import kv.node.sync.MerkleTree;
 import kv.node.sync.RecordCodec;
 import kv.node.sync.SyncPeerClient;
 import kv.node.sync.SyncRecord;
-import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -34,14 +27,12 @@ import okhttp3.Response;
 public final class HttpSyncPeerClient implements SyncPeerClient {
   private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 
-  private final OkHttpClient client;
+  private final PeerCalls calls;
   private final ClusterToken token;
-  private final ObjectMapper mapper;
 
   public HttpSyncPeerClient(OkHttpClient client, ClusterToken token, ObjectMapper mapper) {
-    this.client = client;
+    this.calls = new PeerCalls(client, mapper);
     this.token = token;
-    this.mapper = mapper;
   }
 
   @Override
@@ -49,7 +40,7 @@ public final class HttpSyncPeerClient implements SyncPeerClient {
     HttpUrl url = url(peer, SyncProtocol.MERKLE, range).newBuilder()
         .addQueryParameter("depth", Integer.toString(depth)).build();
     return send(peer, request(url).get(), response -> {
-      ByteBuffer bytes = ByteBuffer.wrap(body(response));
+      ByteBuffer bytes = ByteBuffer.wrap(PeerCalls.body(response));
       long[] leaves = new long[bytes.remaining() / Long.BYTES];
       bytes.asLongBuffer().get(leaves);
       return MerkleTree.ofLeaves(range, leaves);
@@ -59,7 +50,7 @@ public final class HttpSyncPeerClient implements SyncPeerClient {
   @Override
   public CompletableFuture<List<SyncRecord>> fetch(Endpoint peer, TokenRange range) {
     return send(peer, request(url(peer, SyncProtocol.RANGE, range)).get(),
-        response -> RecordCodec.decode(body(response)));
+        response -> RecordCodec.decode(PeerCalls.body(response)));
   }
 
   @Override
@@ -88,46 +79,6 @@ public final class HttpSyncPeerClient implements SyncPeerClient {
 
   private <T> CompletableFuture<T> send(
       Endpoint peer, Request.Builder request, Function<Response, T> onSuccess) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    client.newCall(request.build()).enqueue(new Callback() {
-      @Override
-      public void onFailure(Call call, IOException e) {
-        ErrorCode code = e instanceof InterruptedIOException ? ErrorCode.TIMEOUT : ErrorCode.UNAVAILABLE;
-        result.completeExceptionally(new KvException(code, "node at " + peer + " did not answer: " + e));
-      }
-
-      @Override
-      public void onResponse(Call call, Response response) {
-        try (response) {
-          if (response.isSuccessful()) {
-            result.complete(onSuccess.apply(response));
-          } else {
-            result.completeExceptionally(failure(peer, response));
-          }
-        } catch (RuntimeException e) {
-          result.completeExceptionally(e);
-        }
-      }
-    });
-    return result;
-  }
-
-  private KvException failure(Endpoint peer, Response response) {
-    try {
-      ErrorBody body = mapper.readValue(body(response), ErrorBody.class);
-      ErrorCode code = ErrorCode.fromWire(body.error()).orElse(ErrorCode.UNAVAILABLE);
-      return new KvException(code, "node at " + peer + ": " + body.message());
-    } catch (IOException | RuntimeException e) {
-      return new KvException(ErrorCode.UNAVAILABLE,
-          "node at " + peer + " answered " + response.code() + " without an error body");
-    }
-  }
-
-  private static byte[] body(Response response) {
-    try {
-      return response.body().bytes();
-    } catch (IOException e) {
-      throw new KvException(ErrorCode.UNAVAILABLE, "reading a peer's answer failed: " + e);
-    }
+    return calls.send(peer, request.build(), Response::isSuccessful, onSuccess);
   }
 }
