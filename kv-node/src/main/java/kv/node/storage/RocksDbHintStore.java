@@ -12,9 +12,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.node.version.Versioned;
@@ -43,17 +40,17 @@ public final class RocksDbHintStore implements HintStore {
   private static final int SUFFIX = 2 * Long.BYTES; // creation time, sequence
 
   private final Path directory;
+  private final RocksGuard guard;
   private final Options options;
   private final WriteOptions writeOptions;
   private final RocksDB db;
   private final AtomicLong nextSequence = new AtomicLong();
   private final AtomicLong pending = new AtomicLong();
   private final Object removals = new Object(); // makes remove's check-then-delete atomic
-  private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-  private boolean closed; // guarded by lifecycle
 
   private RocksDbHintStore(Path directory, boolean syncWrites) throws RocksDBException {
     this.directory = directory;
+    this.guard = new RocksGuard("RocksDB hints in " + directory);
     this.options = new Options().setCreateIfMissing(true).setKeepLogFileNum(3)
         .setMaxLogFileSize(16L << 20);
     this.writeOptions = new WriteOptions().setSync(syncWrites);
@@ -83,7 +80,7 @@ public final class RocksDbHintStore implements HintStore {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare " + directory + ": " + e.getMessage(), e);
     } catch (RocksDBException e) {
-      throw failure("cannot open RocksDB hints in " + directory, e);
+      throw RocksGuard.failure("cannot open RocksDB hints in " + directory, e);
     }
   }
 
@@ -93,7 +90,7 @@ public final class RocksDbHintStore implements HintStore {
     byte[] value = value(hint);
     pending.incrementAndGet(); // before the put: a delivery may remove the hint right after it
     try {
-      whileOpen(() -> {
+      guard.whileOpen(() -> {
         db.put(writeOptions, key(hint), value);
         return null;
       });
@@ -107,7 +104,7 @@ public final class RocksDbHintStore implements HintStore {
   @Override
   public List<Hint> batch(NodeId target, int max) {
     byte[] prefix = prefix(target);
-    return whileOpen(() -> {
+    return guard.whileOpen(() -> {
       List<Hint> batch = new ArrayList<>();
       try (RocksIterator it = db.newIterator()) {
         for (it.seek(prefix); it.isValid() && batch.size() < max && startsWith(it.key(), prefix);
@@ -122,7 +119,7 @@ public final class RocksDbHintStore implements HintStore {
 
   @Override
   public Set<NodeId> targets() {
-    return whileOpen(() -> {
+    return guard.whileOpen(() -> {
       Set<NodeId> targets = new LinkedHashSet<>();
       try (RocksIterator it = db.newIterator()) {
         it.seekToFirst();
@@ -140,7 +137,7 @@ public final class RocksDbHintStore implements HintStore {
   @Override
   public boolean remove(Hint hint) {
     byte[] stored = key(hint);
-    return whileOpen(() -> {
+    return guard.whileOpen(() -> {
       synchronized (removals) {
         if (db.get(stored) == null) {
           return false;
@@ -155,7 +152,7 @@ public final class RocksDbHintStore implements HintStore {
   @Override
   public int expireCreatedBefore(long cutoffMillis) {
     Set<NodeId> targets = targets();
-    return whileOpen(() -> {
+    return guard.whileOpen(() -> {
       synchronized (removals) {
         int expired = 0;
         try (WriteBatch batch = new WriteBatch(); RocksIterator it = db.newIterator()) {
@@ -183,12 +180,7 @@ public final class RocksDbHintStore implements HintStore {
 
   @Override
   public void close() {
-    lifecycle.writeLock().lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
+    guard.close(() -> {
       try {
         db.flushWal(true);
         db.closeE();
@@ -198,9 +190,7 @@ public final class RocksDbHintStore implements HintStore {
       }
       writeOptions.close();
       options.close();
-    } finally {
-      lifecycle.writeLock().unlock();
-    }
+    });
   }
 
   private void countExisting(RocksDB opened) throws RocksDBException {
@@ -269,29 +259,5 @@ public final class RocksDbHintStore implements HintStore {
   private static boolean startsWith(byte[] key, byte[] prefix) {
     return key.length >= prefix.length
         && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
-  }
-
-  private <T> T whileOpen(RocksCall<T> call) {
-    Lock open = lifecycle.readLock();
-    open.lock();
-    try {
-      if (closed) {
-        throw new IllegalStateException("RocksDB hints in " + directory + " are closed");
-      }
-      return call.run();
-    } catch (RocksDBException e) {
-      throw failure("RocksDB hints in " + directory + " failed", e);
-    } finally {
-      open.unlock();
-    }
-  }
-
-  private static UncheckedIOException failure(String what, RocksDBException e) {
-    return new UncheckedIOException(new IOException(what + ": " + e.getMessage(), e));
-  }
-
-  @FunctionalInterface
-  private interface RocksCall<T> {
-    T run() throws RocksDBException;
   }
 }

@@ -6,9 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
 import kv.common.Key;
 import kv.node.version.Version;
@@ -49,7 +47,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Concurrency.</b> Reads go straight to RocksDB. {@link #apply} and {@link #remove} are
  * read-compare-write sequences, made atomic per key by one of {@value #LOCK_STRIPES} locks chosen
- * by the key's token; writes to different stripes run in parallel. A lifecycle lock makes every
+ * by the key's token; writes to different stripes run in parallel. A {@link RocksGuard} makes every
  * call after {@link #close} fail with {@link IllegalStateException} instead of touching freed
  * native memory.
  *
@@ -62,17 +60,17 @@ public final class RocksDbStorageEngine implements StorageEngine {
   private static final long BLOCK_CACHE_BYTES = 64L << 20;
 
   private final Path directory;
+  private final RocksGuard guard;
   private final Cache blockCache;
   private final Filter bloomFilter;
   private final Options options;
   private final WriteOptions writeOptions;
   private final RocksDB db;
   private final Lock[] stripes = new Lock[LOCK_STRIPES];
-  private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-  private boolean closed; // guarded by lifecycle
 
   private RocksDbStorageEngine(Path directory, boolean syncWrites) throws RocksDBException {
     this.directory = directory;
+    this.guard = new RocksGuard("RocksDB storage in " + directory);
     this.blockCache = new LRUCache(BLOCK_CACHE_BYTES);
     this.bloomFilter = new BloomFilter(10); // ~1 % false positives: a miss rarely reads a file
     this.options = new Options()
@@ -113,7 +111,7 @@ public final class RocksDbStorageEngine implements StorageEngine {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare " + directory + ": " + e.getMessage(), e);
     } catch (RocksDBException e) {
-      throw failure("cannot open RocksDB in " + directory, e);
+      throw RocksGuard.failure("cannot open RocksDB in " + directory, e);
     }
   }
 
@@ -133,14 +131,14 @@ public final class RocksDbStorageEngine implements StorageEngine {
 
   @Override
   public Optional<Versioned> get(Key key) {
-    return whileOpen(() -> Optional.ofNullable(db.get(RocksDbFormat.key(key)))
+    return guard.whileOpen(() -> Optional.ofNullable(db.get(RocksDbFormat.key(key)))
         .map(RocksDbFormat::record));
   }
 
   @Override
   public boolean apply(Key key, Versioned record) {
     byte[] stored = RocksDbFormat.key(key);
-    return whileOpen(() -> {
+    return guard.whileOpen(() -> {
       Lock stripe = stripe(key);
       stripe.lock();
       try {
@@ -159,7 +157,7 @@ public final class RocksDbStorageEngine implements StorageEngine {
   @Override
   public boolean remove(Key key, Version version) {
     byte[] stored = RocksDbFormat.key(key);
-    return whileOpen(() -> {
+    return guard.whileOpen(() -> {
       Lock stripe = stripe(key);
       stripe.lock();
       try {
@@ -178,7 +176,7 @@ public final class RocksDbStorageEngine implements StorageEngine {
   /** The same ranges as {@link InMemoryStorageEngine#scan}, each read with one bounded iterator. */
   @Override
   public void scan(TokenRange range, BiConsumer<Key, Versioned> visitor) {
-    whileOpen(() -> {
+    guard.whileOpen(() -> {
       if (range.start() == range.end()) {
         between(Long.MIN_VALUE, Long.MAX_VALUE, visitor);
       } else if (range.wraps()) {
@@ -195,12 +193,12 @@ public final class RocksDbStorageEngine implements StorageEngine {
 
   @Override
   public long size() {
-    return whileOpen(() -> db.getLongProperty("rocksdb.estimate-num-keys"));
+    return guard.whileOpen(() -> db.getLongProperty("rocksdb.estimate-num-keys"));
   }
 
   /** Writes the memtable to a table file; tests use it to read records back from files. */
   void flush() {
-    whileOpen(() -> {
+    guard.whileOpen(() -> {
       try (FlushOptions wait = new FlushOptions().setWaitForFlush(true)) {
         db.flush(wait);
       }
@@ -214,12 +212,7 @@ public final class RocksDbStorageEngine implements StorageEngine {
    */
   @Override
   public void close() {
-    lifecycle.writeLock().lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
+    guard.close(() -> {
       try {
         db.flushWal(true);
         db.closeE();
@@ -232,9 +225,7 @@ public final class RocksDbStorageEngine implements StorageEngine {
       options.close();
       bloomFilter.close();
       blockCache.close();
-    } finally {
-      lifecycle.writeLock().unlock();
-    }
+    });
   }
 
   /** Visits the records with tokens in [from, to], both inclusive, in order. */
@@ -258,29 +249,5 @@ public final class RocksDbStorageEngine implements StorageEngine {
 
   private Lock stripe(Key key) {
     return stripes[(int) key.token() & (LOCK_STRIPES - 1)];
-  }
-
-  private <T> T whileOpen(RocksCall<T> call) {
-    Lock open = lifecycle.readLock();
-    open.lock();
-    try {
-      if (closed) {
-        throw new IllegalStateException("RocksDB storage in " + directory + " is closed");
-      }
-      return call.run();
-    } catch (RocksDBException e) {
-      throw failure("RocksDB in " + directory + " failed", e);
-    } finally {
-      open.unlock();
-    }
-  }
-
-  private static UncheckedIOException failure(String what, RocksDBException e) {
-    return new UncheckedIOException(new IOException(what + ": " + e.getMessage(), e));
-  }
-
-  @FunctionalInterface
-  private interface RocksCall<T> {
-    T run() throws RocksDBException;
   }
 }
