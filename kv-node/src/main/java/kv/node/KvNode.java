@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -182,6 +183,7 @@ public final class KvNode implements AutoCloseable {
       scheduler.scheduleWithFixedDelay(
           this::purgeTombstones, purgeEvery, purgeEvery, TimeUnit.MILLISECONDS);
       syncScheduler.scheduleWithFixedDelay(this::sync, 1, 1, TimeUnit.SECONDS);
+      views.addListener((before, after) -> wakeSync()); // a new view's transfers start at once
       handoffThread.scheduleWithFixedDelay(this::handOffHints, 1, 1, TimeUnit.SECONDS);
     }
   }
@@ -265,6 +267,14 @@ public final class KvNode implements AutoCloseable {
     sync();
     purgeTombstones();
     handOffHints();
+  }
+
+  private void wakeSync() {
+    try {
+      syncScheduler.execute(this::sync);
+    } catch (RejectedExecutionException e) {
+      log.debug("Not starting transfers for a new view: the node is stopping");
+    }
   }
 
   private void sync() {

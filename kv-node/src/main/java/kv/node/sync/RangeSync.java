@@ -87,6 +87,11 @@ public final class RangeSync {
     return new Outcome(true, differing.size(), pulled, pushed);
   }
 
+  /** The peer's Merkle root of {@code range} (0 when it holds nothing there). */
+  public long root(Endpoint peer, TokenRange range) {
+    return await(peers.merkle(peer, range, 0)).root();
+  }
+
   /** Sends {@code records} to {@code peer} in batches; returns once the peer has them all. */
   public void push(Endpoint peer, List<SyncRecord> records) {
     int from = 0;

@@ -53,9 +53,13 @@ public final class Rebalancer {
   private final SyncMetrics metrics;
   private final boolean startedEmpty;
   private final Deque<Gain> gains = new ArrayDeque<>(); // guarded by this
-  private final Deque<TokenRange> handoffs = new ArrayDeque<>(); // guarded by this
+  private final Deque<Handoff> handoffs = new ArrayDeque<>(); // guarded by this
+  private boolean probeForEmptyCluster; // guarded by this
 
   private record Gain(TokenRange range, List<NodeId> sources, int attempts) {}
+
+  /** A range to hand off once this node's view is at least {@code viewVersion}. */
+  private record Handoff(TokenRange range, long viewVersion) {}
 
   public Rebalancer(ViewHolder views, Supplier<Optional<NodeId>> self, int replicationFactor,
       StorageEngine storage, RangeSync sync, PendingRanges pending, TransferBudget budget,
@@ -90,6 +94,7 @@ public final class Rebalancer {
     synchronized (this) {
       if (first) {
         pending.clear();
+        probeForEmptyCluster = startedEmpty;
       }
       for (HashRing.Change change : changes) {
         boolean was = change.before().contains(me.get());
@@ -104,7 +109,7 @@ public final class Rebalancer {
             gained++;
           }
         } else if (was && !is) {
-          handoffs.add(change.range());
+          handoffs.add(new Handoff(change.range(), after.version()));
           lost++;
         }
       }
@@ -125,9 +130,9 @@ public final class Rebalancer {
     if (me.isEmpty() || !view.members().containsKey(me.get())) {
       return;
     }
-    List<TokenRange> foreign = view.ring().segments(replicationFactor).stream()
+    List<Handoff> foreign = view.ring().segments(replicationFactor).stream()
         .filter(segment -> !segment.owners().contains(me.get()))
-        .map(HashRing.Segment::range)
+        .map(segment -> new Handoff(segment.range(), view.version()))
         .toList();
     synchronized (this) {
       handoffs.addAll(foreign);
@@ -141,15 +146,18 @@ public final class Rebalancer {
 
   /** Runs queued transfers, gains first, until the queue or the budget runs out. */
   public void tick() {
+    if (takeProbe()) {
+      skipPullsIfTheClusterIsEmpty();
+    }
     int queued = queuedGains(); // what a tick re-queues waits for the next tick
     Gain gain;
     for (int i = 0; i < queued && budget.available() && (gain = nextGain()) != null; i++) {
       pull(gain);
     }
     queued = queuedHandoffs();
-    TokenRange range;
-    for (int i = 0; i < queued && budget.available() && (range = nextHandoff()) != null; i++) {
-      handOffNow(range);
+    Handoff handoff;
+    for (int i = 0; i < queued && budget.available() && (handoff = nextHandoff()) != null; i++) {
+      handOffNow(handoff);
     }
   }
 
@@ -165,7 +173,40 @@ public final class Rebalancer {
     return gains.pollFirst();
   }
 
-  private synchronized TokenRange nextHandoff() {
+  private synchronized boolean takeProbe() {
+    boolean probe = probeForEmptyCluster;
+    probeForEmptyCluster = false;
+    return probe;
+  }
+
+  /**
+   * A node that started empty has nothing to pull when every other member is empty too, as when a
+   * new cluster starts: one whole-ring Merkle root per member says so, and the node serves at
+   * once instead of failing reads until hundreds of empty ranges have been compared.
+   */
+  private void skipPullsIfTheClusterIsEmpty() {
+    ClusterView view = views.current();
+    Optional<NodeId> me = self.get();
+    try {
+      for (Map.Entry<NodeId, Endpoint> member : view.members().entrySet()) {
+        if (!member.getKey().equals(me.orElse(null))
+            && sync.root(member.getValue(), TokenRange.fullRing()) != 0) {
+          return; // there is data somewhere: pull as planned
+        }
+      }
+    } catch (KvException e) {
+      log.debug("Could not ask every member whether it is empty ({}); pulling as planned",
+          e.getMessage());
+      return;
+    }
+    synchronized (this) {
+      gains.forEach(gain -> pending.remove(gain.range()));
+      gains.clear();
+    }
+    log.info("Every other member is empty: nothing to pull");
+  }
+
+  private synchronized Handoff nextHandoff() {
     return handoffs.pollFirst();
   }
 
@@ -202,16 +243,25 @@ public final class Rebalancer {
     gains.addLast(gain);
   }
 
+  private synchronized void requeue(Handoff handoff) {
+    handoffs.addLast(handoff);
+  }
+
   /**
    * Pushes every record in {@code range} that this node does not replicate on the current ring to
    * the replicas that do, then drops it here (unless a newer write arrived meanwhile).
    */
-  private void handOffNow(TokenRange range) {
+  private void handOffNow(Handoff handoff) {
     ClusterView view = views.current();
     Optional<NodeId> me = self.get();
     if (me.isEmpty() || view.ring().isEmpty()) {
       return;
     }
+    if (view.version() < handoff.viewVersion()) {
+      requeue(handoff); // planned for a view this thread does not see yet
+      return;
+    }
+    TokenRange range = handoff.range();
     Map<NodeId, List<SyncRecord>> byOwner = new LinkedHashMap<>();
     List<SyncRecord> foreign = new ArrayList<>();
     storage.scan(range, (key, record) -> {
@@ -233,9 +283,7 @@ public final class Rebalancer {
     } catch (KvException e) {
       log.info("Handing off {} record(s) of {} failed ({}); keeping them and retrying",
           foreign.size(), range, e.getMessage());
-      synchronized (this) {
-        handoffs.addLast(range);
-      }
+      requeue(handoff);
       return;
     }
     int dropped = 0;

@@ -60,6 +60,41 @@ class RebalanceTest {
   }
 
   @Test
+  @Timeout(60)
+  void nodesOfANewEmptyClusterAskOneRootPerMemberInsteadOfComparingEveryRange() {
+    try (var cluster = TestCluster.start(3, N3, (id, c) -> c.withSync(NO_ANTI_ENTROPY))) {
+      double treesServed = 0;
+      for (NodeId node : cluster.liveNodes()) {
+        assertThat(cluster.node(node).isRebalanced()).isTrue();
+        treesServed += merkleRequests(cluster, node);
+      }
+      // node-2 asks node-1, node-3 asks node-1 and node-2; comparing every range would be 768
+      assertThat(treesServed).isEqualTo(3);
+      assertAllReadable(cluster, 0, "v", "");
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void aFreshNodeJoiningAClusterWithDataStillPullsIt() {
+    try (var cluster = TestCluster.start(1, N3, (id, c) -> c.withSync(NO_ANTI_ENTROPY))) {
+      HttpResponse<byte[]> put = cluster.client().put(cluster.url(cluster.id(1)), "only", bytes("x"));
+      assertThat(put.statusCode()).isEqualTo(204);
+      NodeId second = cluster.addNode("node-2");
+      cluster.rebalance(5);
+      assertThat(cluster.node(second).storage().get(Key.of("only"))).isPresent();
+    }
+  }
+
+  private static double merkleRequests(TestCluster cluster, NodeId node) {
+    String text = new String(cluster.client()
+        .send("GET", cluster.url(node), "/metrics", null).body(), StandardCharsets.UTF_8);
+    return text.lines()
+        .filter(l -> l.startsWith("http_server_requests_seconds_count{") && l.contains("/internal/merkle"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  @Test
   @Timeout(120)
   void whenANodeExpiresTheSurvivorsRestoreNCopies() {
     try (var cluster = TestCluster.start(4, N3, (id, c) -> c.withSync(NO_ANTI_ENTROPY))) {
