@@ -128,7 +128,7 @@ public final class KvNode implements AutoCloseable {
     int n = config.replication().replicationFactor();
     this.replicationFactor = n;
     this.rebalancer = new Rebalancer(
-        views, self, n, storage, rangeSync, pending, budget, syncMetrics);
+        views, self, n, config.vnodes(), storage, rangeSync, pending, budget, syncMetrics);
     views.addListener(rebalancer::viewChanged);
     this.antiEntropy = new AntiEntropy(views, self, n, rangeSync, rebalancer, budget, syncMetrics,
         clock, config.sync().antiEntropyInterval());
@@ -141,7 +141,7 @@ public final class KvNode implements AutoCloseable {
         config.maxValueBytes());
     ReplicaRoutes replicaRoutes =
         new ReplicaRoutes(replicaStorage, hintWriter, hybridClock, config.token(), config.maxValueBytes());
-    SyncRoutes syncRoutes = new SyncRoutes(storage, hybridClock,
+    SyncRoutes syncRoutes = new SyncRoutes(storage, pending, hybridClock,
         RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
     this.server = Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;

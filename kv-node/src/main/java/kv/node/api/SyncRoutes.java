@@ -12,6 +12,7 @@ import kv.node.peer.SyncProtocol;
 import kv.node.storage.StorageEngine;
 import kv.node.storage.TokenRange;
 import kv.node.sync.MerkleTree;
+import kv.node.sync.PendingRanges;
 import kv.node.sync.RecordCodec;
 import kv.node.sync.SyncRecord;
 import kv.node.version.HybridClock;
@@ -23,11 +24,14 @@ import kv.node.version.HybridClock;
  */
 public final class SyncRoutes {
   private final StorageEngine storage;
+  private final PendingRanges pending;
   private final HybridClock clock;
   private final int maxBatchBytes;
 
-  public SyncRoutes(StorageEngine storage, HybridClock clock, int maxBatchBytes) {
+  public SyncRoutes(StorageEngine storage, PendingRanges pending, HybridClock clock,
+      int maxBatchBytes) {
     this.storage = storage;
+    this.pending = pending;
     this.clock = clock;
     this.maxBatchBytes = maxBatchBytes;
   }
@@ -44,6 +48,7 @@ public final class SyncRoutes {
     long[] leaves = MerkleTree.build(storage, range, depth).leaves();
     ByteBuffer bytes = ByteBuffer.allocate(leaves.length * Long.BYTES);
     bytes.asLongBuffer().put(leaves);
+    ctx.header(SyncProtocol.PENDING, Boolean.toString(pending.overlaps(range)));
     ctx.contentType(ContentType.APPLICATION_OCTET_STREAM).result(bytes.array());
   }
 

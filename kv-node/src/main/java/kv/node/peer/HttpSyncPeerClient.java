@@ -36,14 +36,15 @@ public final class HttpSyncPeerClient implements SyncPeerClient {
   }
 
   @Override
-  public CompletableFuture<MerkleTree> merkle(Endpoint peer, TokenRange range, int depth) {
+  public CompletableFuture<TreeReply> merkle(Endpoint peer, TokenRange range, int depth) {
     HttpUrl url = url(peer, SyncProtocol.MERKLE, range).newBuilder()
         .addQueryParameter("depth", Integer.toString(depth)).build();
     return send(peer, request(url).get(), response -> {
       ByteBuffer bytes = ByteBuffer.wrap(PeerCalls.body(response));
       long[] leaves = new long[bytes.remaining() / Long.BYTES];
       bytes.asLongBuffer().get(leaves);
-      return MerkleTree.ofLeaves(range, leaves);
+      return new TreeReply(MerkleTree.ofLeaves(range, leaves),
+          "true".equals(response.header(SyncProtocol.PENDING)));
     });
   }
 

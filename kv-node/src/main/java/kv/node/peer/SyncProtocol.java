@@ -8,6 +8,8 @@ public final class SyncProtocol {
   public static final String RANGE = "/internal/range";
   /** {@code POST}: records in {@code RecordCodec} frames, each kept if newer. */
   public static final String RECORDS = "/internal/records";
+  /** {@code true} on a Merkle answer when the replica is still receiving part of the range. */
+  public static final String PENDING = "X-Kv-Pending";
 
   private SyncProtocol() {}
 }

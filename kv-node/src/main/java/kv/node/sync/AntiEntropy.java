@@ -10,7 +10,6 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.NodeId;
-import kv.common.error.KvException;
 import kv.node.ring.ClusterView;
 import kv.node.ring.HashRing;
 import kv.node.ring.ViewHolder;
@@ -74,7 +73,7 @@ public final class AntiEntropy {
     if (round.isEmpty() && clock.millis() >= nextRoundMillis) {
       plan();
     }
-    while (!round.isEmpty() && budget.available()) {
+    while (!round.isEmpty() && budget.available() && !Thread.currentThread().isInterrupted()) {
       Task task = round.pollFirst();
       compare(task);
       if (round.isEmpty()) {
@@ -119,7 +118,7 @@ public final class AntiEntropy {
       return; // the peer left (the rebalancer takes over), or failed earlier in this round
     }
     try {
-      RangeSync.Outcome outcome = sync.exchange(task.range(), at.get(), budget);
+      RangeSync.Outcome outcome = sync.exchange(task.range(), at.get(), budget, false);
       metrics.compared(outcome);
       stats.compared++;
       stats.differing += outcome.differingRanges();
@@ -127,7 +126,7 @@ public final class AntiEntropy {
       if (!outcome.complete()) {
         round.addFirst(task); // out of budget: carry on from here next tick
       }
-    } catch (KvException e) {
+    } catch (RuntimeException e) { // unreachable, or an answer that made no sense: next round
       stats.failed++;
       stats.unreachable.add(task.peer());
       log.info("Anti-entropy with {} failed ({}); skipping it until the next round", task.peer(),

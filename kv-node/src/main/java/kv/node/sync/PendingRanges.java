@@ -27,6 +27,19 @@ public final class PendingRanges {
     return false;
   }
 
+  /** Whether any pending range shares a token with {@code range}. */
+  public boolean overlaps(TokenRange range) {
+    List<TokenRange> current = ranges;
+    for (int i = 0; i < current.size(); i++) {
+      TokenRange other = current.get(i);
+      // two arcs of the ring meet exactly when one holds the other's end
+      if (other.contains(range.end()) || range.contains(other.end())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public int size() {
     return ranges.size();
   }

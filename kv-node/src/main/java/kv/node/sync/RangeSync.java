@@ -52,11 +52,19 @@ public final class RangeSync {
 
   /**
    * Compares {@code range} with {@code peer} and exchanges the differing records both ways, while
-   * {@code budget} lasts. Throws {@link KvException} when the peer cannot be reached.
+   * {@code budget} lasts. Throws {@link KvException} when the peer cannot be reached, or, with
+   * {@code settledPeerOnly}, when the peer is itself still receiving part of the range (its
+   * tree would vouch for data it does not have yet).
    */
-  public Outcome exchange(TokenRange range, Endpoint peer, TransferBudget budget) {
+  public Outcome exchange(TokenRange range, Endpoint peer, TransferBudget budget,
+      boolean settledPeerOnly) {
     MerkleTree mine = MerkleTree.build(storage, range, depth);
-    MerkleTree theirs = await(peers.merkle(peer, range, depth));
+    SyncPeerClient.TreeReply reply = await(peers.merkle(peer, range, depth));
+    if (settledPeerOnly && reply.pending()) {
+      throw new KvException(ErrorCode.UNAVAILABLE,
+          "node at " + peer + " is still receiving " + range + " itself");
+    }
+    MerkleTree theirs = reply.tree();
     List<TokenRange> differing = mine.differences(theirs, LEAVES_PER_FETCH);
     int pulled = 0;
     int pushed = 0;
@@ -89,7 +97,7 @@ public final class RangeSync {
 
   /** The peer's Merkle root of {@code range} (0 when it holds nothing there). */
   public long root(Endpoint peer, TokenRange range) {
-    return await(peers.merkle(peer, range, 0)).root();
+    return await(peers.merkle(peer, range, 0)).tree().root(); // pending or not: empty is empty
   }
 
   /** Sends {@code records} to {@code peer} in batches; returns once the peer has them all. */
@@ -98,7 +106,7 @@ public final class RangeSync {
     long bytes = 0;
     for (int i = 0; i < records.size(); i++) {
       SyncRecord r = records.get(i);
-      bytes += r.key().value().length() + r.record().value().size();
+      bytes += RecordCodec.encodedSize(r);
       if (bytes >= PUSH_BATCH_BYTES || i == records.size() - 1) {
         await(peers.push(peer, records.subList(from, i + 1)));
         from = i + 1;

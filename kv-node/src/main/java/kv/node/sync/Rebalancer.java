@@ -10,7 +10,6 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.NodeId;
-import kv.common.error.KvException;
 import kv.node.ring.ClusterView;
 import kv.node.ring.HashRing;
 import kv.node.ring.ViewHolder;
@@ -46,6 +45,7 @@ public final class Rebalancer {
   private final ViewHolder views;
   private final Supplier<Optional<NodeId>> self;
   private final int replicationFactor;
+  private final int vnodes;
   private final StorageEngine storage;
   private final RangeSync sync;
   private final PendingRanges pending;
@@ -54,16 +54,26 @@ public final class Rebalancer {
   private final boolean startedEmpty;
   private final Deque<Gain> gains = new ArrayDeque<>(); // guarded by this
   private final Deque<Handoff> handoffs = new ArrayDeque<>(); // guarded by this
-  private boolean probeForEmptyCluster; // guarded by this
+  private ClusterView probeView; // guarded by this: the first view, when this node started empty
 
-  private record Gain(TokenRange range, List<NodeId> sources, int attempts) {}
+  /**
+   * A range to pull from {@code sources} as {@code planned} placed them; {@code marked} says
+   * whether it made the range pending (and so must unmark it).
+   */
+  private record Gain(TokenRange range, List<NodeId> sources, ClusterView planned, boolean marked,
+      int attempts) {
+    Gain retried() {
+      return new Gain(range, sources, planned, marked, attempts + 1);
+    }
+  }
 
   /** A range to hand off once this node's view is at least {@code viewVersion}. */
   private record Handoff(TokenRange range, long viewVersion) {}
 
   public Rebalancer(ViewHolder views, Supplier<Optional<NodeId>> self, int replicationFactor,
-      StorageEngine storage, RangeSync sync, PendingRanges pending, TransferBudget budget,
-      SyncMetrics metrics) {
+      int vnodes, StorageEngine storage, RangeSync sync, PendingRanges pending,
+      TransferBudget budget, SyncMetrics metrics) {
+    this.vnodes = vnodes;
     this.views = views;
     this.self = self;
     this.replicationFactor = replicationFactor;
@@ -88,24 +98,27 @@ public final class Rebalancer {
       return;
     }
     boolean first = before.members().isEmpty();
-    List<HashRing.Change> changes = HashRing.changes(before.ring(), after.ring(), replicationFactor);
+    // On the first view after starting, the ranges came from the ring without this node.
+    HashRing previous = first ? HashRing.of(others(after, me.get()), vnodes) : before.ring();
+    List<HashRing.Change> changes = HashRing.changes(previous, after.ring(), replicationFactor);
     int gained = 0;
     int lost = 0;
     synchronized (this) {
       if (first) {
         pending.clear();
-        probeForEmptyCluster = startedEmpty;
+        probeView = startedEmpty ? after : null;
       }
       for (HashRing.Change change : changes) {
         boolean was = change.before().contains(me.get());
         boolean is = change.after().contains(me.get());
         if (is && !was) {
-          List<NodeId> sources = sources(first ? change.after() : change.before(), after, me.get());
+          List<NodeId> sources = sources(change.before(), after, me.get());
           if (!sources.isEmpty()) {
-            if (!first || startedEmpty) {
+            boolean mark = !first || startedEmpty; // a restarted node serves what it has
+            if (mark) {
               pending.add(change.range());
             }
-            gains.add(new Gain(change.range(), sources, 0));
+            gains.add(new Gain(change.range(), sources, after, mark, 0));
             gained++;
           }
         } else if (was && !is) {
@@ -146,19 +159,25 @@ public final class Rebalancer {
 
   /** Runs queued transfers, gains first, until the queue or the budget runs out. */
   public void tick() {
-    if (takeProbe()) {
-      skipPullsIfTheClusterIsEmpty();
+    ClusterView probe = takeProbe();
+    if (probe != null) {
+      skipPullsIfTheClusterIsEmpty(probe);
     }
     int queued = queuedGains(); // what a tick re-queues waits for the next tick
     Gain gain;
-    for (int i = 0; i < queued && budget.available() && (gain = nextGain()) != null; i++) {
+    for (int i = 0; i < queued && running() && (gain = nextGain()) != null; i++) {
       pull(gain);
     }
     queued = queuedHandoffs();
     Handoff handoff;
-    for (int i = 0; i < queued && budget.available() && (handoff = nextHandoff()) != null; i++) {
+    for (int i = 0; i < queued && running() && (handoff = nextHandoff()) != null; i++) {
       handOffNow(handoff);
     }
+  }
+
+  /** Budget left, and the node is not stopping (its sync thread is interrupted then). */
+  private boolean running() {
+    return budget.available() && !Thread.currentThread().isInterrupted();
   }
 
   private synchronized int queuedGains() {
@@ -173,9 +192,9 @@ public final class Rebalancer {
     return gains.pollFirst();
   }
 
-  private synchronized boolean takeProbe() {
-    boolean probe = probeForEmptyCluster;
-    probeForEmptyCluster = false;
+  private synchronized ClusterView takeProbe() {
+    ClusterView probe = probeView;
+    probeView = null;
     return probe;
   }
 
@@ -184,8 +203,7 @@ public final class Rebalancer {
    * new cluster starts: one whole-ring Merkle root per member says so, and the node serves at
    * once instead of failing reads until hundreds of empty ranges have been compared.
    */
-  private void skipPullsIfTheClusterIsEmpty() {
-    ClusterView view = views.current();
+  private void skipPullsIfTheClusterIsEmpty(ClusterView view) {
     Optional<NodeId> me = self.get();
     try {
       for (Map.Entry<NodeId, Endpoint> member : view.members().entrySet()) {
@@ -194,13 +212,13 @@ public final class Rebalancer {
           return; // there is data somewhere: pull as planned
         }
       }
-    } catch (KvException e) {
+    } catch (RuntimeException e) {
       log.debug("Could not ask every member whether it is empty ({}); pulling as planned",
           e.getMessage());
       return;
     }
     synchronized (this) {
-      gains.forEach(gain -> pending.remove(gain.range()));
+      gains.forEach(this::unmark);
       gains.clear();
     }
     log.info("Every other member is empty: nothing to pull");
@@ -211,30 +229,38 @@ public final class Rebalancer {
   }
 
   private void pull(Gain gain) {
-    ClusterView view = views.current();
+    ClusterView current = views.current(); // the newer of it and the planned view has the sources
+    ClusterView view = current.version() >= gain.planned().version() ? current : gain.planned();
     for (NodeId source : gain.sources()) {
       Optional<Endpoint> at = view.endpoint(source);
       if (at.isEmpty()) {
         continue; // left since: its copy is gone, try the next
       }
       try {
-        RangeSync.Outcome outcome = sync.exchange(gain.range(), at.get(), budget);
+        // a source still receiving the range itself cannot complete this pull
+        RangeSync.Outcome outcome = sync.exchange(gain.range(), at.get(), budget, true);
         metrics.received(outcome.pulled());
         if (!outcome.complete()) {
           requeue(gain); // out of budget: resume (the Merkle trees skip what already arrived)
           return;
         }
-        pending.remove(gain.range());
+        unmark(gain);
         return;
-      } catch (KvException e) {
+      } catch (RuntimeException e) {
         log.debug("Pulling {} from {} failed: {}", gain.range(), source, e.getMessage());
       }
     }
     if (gain.attempts() + 1 < GAIN_ATTEMPTS) {
-      requeue(new Gain(gain.range(), gain.sources(), gain.attempts() + 1));
+      requeue(gain.retried());
     } else {
       log.warn("No previous replica of {} answered after {} attempts; serving it with what "
           + "arrives from now on, anti-entropy will fill it in", gain.range(), GAIN_ATTEMPTS);
+      unmark(gain);
+    }
+  }
+
+  private void unmark(Gain gain) {
+    if (gain.marked()) {
       pending.remove(gain.range());
     }
   }
@@ -280,7 +306,7 @@ public final class Rebalancer {
         Endpoint at = view.endpoint(entry.getKey()).orElseThrow();
         sync.push(at, entry.getValue());
       }
-    } catch (KvException e) {
+    } catch (RuntimeException e) {
       log.info("Handing off {} record(s) of {} failed ({}); keeping them and retrying",
           foreign.size(), range, e.getMessage());
       requeue(handoff);
@@ -295,6 +321,10 @@ public final class Rebalancer {
     budget.spend(foreign.size());
     metrics.handedOff(foreign.size());
     log.debug("Handed off {} record(s) of {}, dropped {}", foreign.size(), range, dropped);
+  }
+
+  private static List<NodeId> others(ClusterView view, NodeId me) {
+    return view.members().keySet().stream().filter(id -> !id.equals(me)).toList();
   }
 
   private static List<NodeId> sources(List<NodeId> candidates, ClusterView after, NodeId me) {

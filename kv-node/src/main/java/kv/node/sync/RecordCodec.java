@@ -34,6 +34,13 @@ import kv.node.version.Versioned;
 public final class RecordCodec {
   private RecordCodec() {}
 
+  /** The bytes {@link #encode} writes for {@code r}. */
+  public static int encodedSize(SyncRecord r) {
+    return Integer.BYTES + r.key().utf8().length + Long.BYTES + 1
+        + r.record().version().coordinator().value().length() + 1 + Integer.BYTES
+        + r.record().value().size();
+  }
+
   public static byte[] encode(List<SyncRecord> records) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {

@@ -10,12 +10,15 @@ import kv.node.storage.TokenRange;
  * {@link kv.common.error.KvException} as {@link kv.node.peer.PeerClient}'s do.
  */
 public interface SyncPeerClient {
-  /** The peer's Merkle tree of {@code range}. */
-  CompletableFuture<MerkleTree> merkle(Endpoint peer, TokenRange range, int depth);
+  /** The peer's Merkle tree of {@code range}, and whether it is still receiving part of it. */
+  CompletableFuture<TreeReply> merkle(Endpoint peer, TokenRange range, int depth);
 
   /** Every record the peer holds in {@code range}. */
   CompletableFuture<List<SyncRecord>> fetch(Endpoint peer, TokenRange range);
 
   /** Offers records; the peer keeps each one that is newer than what it has. */
   CompletableFuture<Void> push(Endpoint peer, List<SyncRecord> records);
+
+  /** A peer's tree, and whether the peer is itself still receiving part of the range. */
+  record TreeReply(MerkleTree tree, boolean pending) {}
 }

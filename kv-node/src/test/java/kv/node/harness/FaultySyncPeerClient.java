@@ -24,7 +24,7 @@ final class FaultySyncPeerClient implements SyncPeerClient {
   }
 
   @Override
-  public CompletableFuture<MerkleTree> merkle(Endpoint peer, TokenRange range, int depth) {
+  public CompletableFuture<TreeReply> merkle(Endpoint peer, TokenRange range, int depth) {
     return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.merkle(peer, range, depth);
   }
 

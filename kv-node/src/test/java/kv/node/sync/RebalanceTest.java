@@ -17,6 +17,7 @@ import kv.common.NodeId;
 import kv.node.harness.TestCluster;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
+import kv.node.storage.TokenRange;
 import kv.node.version.Versioned;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -92,6 +93,40 @@ class RebalanceTest {
     return text.lines()
         .filter(l -> l.startsWith("http_server_requests_seconds_count{") && l.contains("/internal/merkle"))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  @Test
+  @Timeout(60)
+  void withOneReplicaAJoiningNodeStillReceivingNeverAnswersNotFound() {
+    Coordinator.Policy n1 = new Coordinator.Policy(1, Consistency.exactly(1), Consistency.exactly(1));
+    SyncConfig trickle = new SyncConfig(Duration.ofDays(1), 1);
+    try (var cluster = TestCluster.start(1, n1, (id, c) -> c.withSync(trickle))) {
+      for (int i = 0; i < 300; i++) {
+        assertThat(cluster.client().put(cluster.url(cluster.id(1)), "key-" + i, bytes("v" + i))
+            .statusCode()).isEqualTo(204);
+      }
+      NodeId joiner = cluster.addNode("node-2");
+      assertThat(cluster.node(joiner).isRebalanced()).isFalse();
+      int unavailable = 0;
+      for (int i = 0; i < 300; i++) {
+        HttpResponse<byte[]> got = cluster.client().get(cluster.url(joiner), "key-" + i);
+        assertThat(got.statusCode()).as("GET key-%d", i).isIn(200, 503); // never 404
+        unavailable += got.statusCode() == 503 ? 1 : 0;
+      }
+      assertThat(unavailable).as("keys the joiner is still receiving").isPositive();
+    }
+  }
+
+  @Test
+  void pendingRangesOverlapAcrossTheWrap() {
+    PendingRanges pending = new PendingRanges();
+    pending.add(new TokenRange(100, -100)); // wraps past the largest token
+    assertThat(pending.overlaps(new TokenRange(-200, -150))).isTrue();
+    assertThat(pending.overlaps(new TokenRange(-100, 100))).isFalse();
+    assertThat(pending.overlaps(new TokenRange(50, 150))).isTrue();
+    assertThat(pending.overlaps(TokenRange.fullRing())).isTrue();
+    pending.remove(new TokenRange(100, -100));
+    assertThat(pending.overlaps(TokenRange.fullRing())).isFalse();
   }
 
   @Test
