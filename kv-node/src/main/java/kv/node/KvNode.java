@@ -44,6 +44,7 @@ import kv.node.peer.PeerClient;
 import kv.node.peer.ReplicaHeaders;
 import kv.node.replication.Coordinator;
 import kv.node.replication.ReplicationMetrics;
+import kv.node.replication.TombstoneCheck;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
 import kv.node.storage.HintStore;
@@ -134,7 +135,9 @@ public final class KvNode implements AutoCloseable {
         clock, config.sync().antiEntropyInterval());
     Coordinator coordinator = new Coordinator(views, replicaStorage, peers,
         self, hybridClock, config.replication(), new ReplicationMetrics(metrics), hintWriter);
-    this.purger = new TombstonePurger(storage, clock, config.tombstoneGrace());
+    this.purger = new TombstonePurger(storage, clock, config.tombstoneGrace(),
+        new TombstoneCheck(views, self, peers, config.replication().replicationFactor(),
+            config.peerTimeout().plusSeconds(1)));
     this.handoff = new HintDelivery(hints, views, peers, clock, hintPolicy(config), hintMetrics);
     ClientRoutes clientRoutes = new ClientRoutes(coordinator, views,
         () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
@@ -180,7 +183,7 @@ public final class KvNode implements AutoCloseable {
       long period = Math.min(1000, config.heartbeatInterval().toMillis());
       scheduler.scheduleWithFixedDelay(membership::tick, 0, period, TimeUnit.MILLISECONDS);
       long purgeEvery = Math.max(1000, config.tombstoneGrace().toMillis() / 10);
-      scheduler.scheduleWithFixedDelay(
+      syncScheduler.scheduleWithFixedDelay( // asks peers: kept off the heartbeats
           this::purgeTombstones, purgeEvery, purgeEvery, TimeUnit.MILLISECONDS);
       syncScheduler.scheduleWithFixedDelay(this::sync, 1, 1, TimeUnit.SECONDS);
       views.addListener((before, after) -> wakeSync()); // a new view's transfers start at once

@@ -221,6 +221,36 @@ class ReplicationTest {
   }
 
   @Test
+  void aTombstoneIsKeptWhileAReplicaStillHoldsTheValueItDeleted() {
+    try (var cluster = TestCluster.start(3)) {
+      var client = cluster.client();
+      NodeId away = cluster.id(3);
+      client.put(cluster.url(cluster.id(1)), "k", bytes("v"), "&w=all");
+      cluster.partition(away, cluster.id(1));
+      cluster.partition(away, cluster.id(2));
+      assertThat(client.delete(cluster.url(cluster.id(1)), "k").statusCode()).isEqualTo(204);
+
+      for (int i = 0; i < 11 * 12; i++) { // 11 minutes of heartbeats: past the grace, hint expired
+        cluster.tick();
+      }
+      for (NodeId node : List.of(cluster.id(1), cluster.id(2))) { // the away replica can't be asked
+        assertThat(cluster.node(node).storage().get(Key.of("k")).orElseThrow().isTombstone())
+            .as("tombstone on %s", node).isTrue();
+      }
+
+      cluster.heal();
+      cluster.tick(); // the purge finds the old value on the away replica and sends it the tombstone
+      assertThat(cluster.node(away).storage().get(Key.of("k")).filter(r -> !r.isTombstone()))
+          .as("the deleted value on the replica that missed the delete").isEmpty();
+      cluster.tick();
+      cluster.tick();
+      cluster.liveNodes().forEach(n ->
+          assertThat(cluster.node(n).storage().get(Key.of("k"))).as("on %s", n).isEmpty());
+      assertThat(client.get(cluster.url(away), "k", "&r=all").statusCode()).isEqualTo(404);
+    }
+  }
+
+  @Test
   void replicationFactorIsCappedByLiveNodesAndNEqualsOneIsASingleOwner() {
     try (var cluster = TestCluster.start(2)) {
       var client = cluster.client();
