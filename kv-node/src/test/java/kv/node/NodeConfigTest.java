@@ -13,6 +13,7 @@ import kv.node.handoff.HintDelivery;
 import kv.node.storage.InMemoryStorageEngine;
 import kv.node.storage.RocksDbStorageEngine;
 import kv.node.storage.StorageConfig;
+import kv.node.sync.SyncConfig;
 import kv.node.storage.StorageEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +92,19 @@ class NodeConfigTest {
         .hasMessageContaining("IDLE_TIMEOUT");
     assertThatThrownBy(() -> config(Map.of("SHUTDOWN_DRAIN", "soon")))
         .hasMessageContaining("SHUTDOWN_DRAIN");
+  }
+
+  @Test
+  void antiEntropyIntervalAndStreamRateHaveDefaultsAndRefuseGarbage() {
+    assertThat(config(Map.of()).sync()).isEqualTo(SyncConfig.defaults());
+    assertThat(config(Map.of("ANTI_ENTROPY_INTERVAL", "30s", "STREAM_RATE", "500")).sync())
+        .isEqualTo(new SyncConfig(Duration.ofSeconds(30), 500));
+    assertThatThrownBy(() -> config(Map.of("ANTI_ENTROPY_INTERVAL", "often")))
+        .hasMessageContaining("ANTI_ENTROPY_INTERVAL");
+    assertThatThrownBy(() -> config(Map.of("ANTI_ENTROPY_INTERVAL", "0s")))
+        .hasMessageContaining("ANTI_ENTROPY_INTERVAL");
+    assertThatThrownBy(() -> config(Map.of("STREAM_RATE", "0"))).hasMessageContaining("STREAM_RATE");
+    assertThatThrownBy(() -> config(Map.of("STREAM_RATE", "fast"))).hasMessageContaining("STREAM_RATE");
   }
 
   private static NodeConfig config(Map<String, String> env) {
