@@ -3,9 +3,6 @@ package kv.node.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,15 +38,12 @@ class AntiEntropyIT {
   private static final int WRITERS = 4;
 
   private final HttpTestClient client = new HttpTestClient();
-  private final ObjectMapper json = new ObjectMapper();
 
   @Test
   void aPausedReplicaLosesNothingAndConvergesWithinTwoPeriods() throws Exception {
     try (ProcessCluster cluster = ProcessCluster.start(3, Map.of(
         "ANTI_ENTROPY_INTERVAL", PERIOD.toMillis() + "ms", "PEER_TIMEOUT", "500ms"))) {
-      for (int i = 0; i < 3; i++) {
-        awaitMembers(cluster, i, 3);
-      }
+      cluster.awaitAllSee(3);
       Set<String> acknowledged = ConcurrentHashMap.newKeySet();
       AtomicBoolean stop = new AtomicBoolean();
       ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
@@ -110,15 +104,4 @@ class AntiEntropyIT {
     return ("value of " + key).getBytes(StandardCharsets.UTF_8);
   }
 
-  private void awaitMembers(ProcessCluster cluster, int index, int members) {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-        .until(() -> {
-          try {
-            return json.readTree(client.send("GET", cluster.nodeUrl(index), "/cluster", null).body())
-                .get("members").size() == members;
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
-  }
 }

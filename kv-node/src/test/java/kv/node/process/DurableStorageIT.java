@@ -3,10 +3,6 @@ package kv.node.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -36,15 +32,12 @@ class DurableStorageIT {
   private static final int CLIENT_THREADS = 4;
 
   private final HttpTestClient client = new HttpTestClient();
-  private final ObjectMapper json = new ObjectMapper();
 
   @Test
   void aKilledRocksDbNodeComesBackWithEveryAcknowledgedWrite() throws Exception {
     try (ProcessCluster cluster = ProcessCluster.start(3, Map.of("STORAGE", "rocksdb"))) {
-      awaitMembers(cluster, 0, 3);
-      awaitMembers(cluster, 1, 3);
-      awaitMembers(cluster, 2, 3);
-      String id = selfId(cluster, 0);
+      cluster.awaitAllSee(3);
+      String id = cluster.selfId(0);
       String via = cluster.nodeUrl(0);
 
       Map<Integer, String> versions = new ConcurrentHashMap<>();
@@ -63,8 +56,8 @@ class DurableStorageIT {
       cluster.startNode(0);
 
       await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-          .ignoreExceptions().until(() -> selfId(cluster, 0).equals(id));
-      assertThat(selfId(cluster, 0)).as("the same id, kept in DATA_DIR/node-id").isEqualTo(id);
+          .ignoreExceptions().until(() -> cluster.selfId(0).equals(id));
+      assertThat(cluster.selfId(0)).as("the same id, kept in DATA_DIR/node-id").isEqualTo(id);
 
       inParallel(i -> { // node 0's storage itself, through the replica endpoint
         HttpResponse<byte[]> got = client.send(HttpTestClient.request(via,
@@ -111,20 +104,4 @@ class DurableStorageIT {
     }
   }
 
-  private void awaitMembers(ProcessCluster cluster, int index, int members) {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-        .until(() -> cluster(cluster, index).get("members").size() == members);
-  }
-
-  private String selfId(ProcessCluster cluster, int index) {
-    return cluster(cluster, index).get("self").asText();
-  }
-
-  private JsonNode cluster(ProcessCluster cluster, int index) {
-    try {
-      return json.readTree(client.send("GET", cluster.nodeUrl(index), "/cluster", null).body());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

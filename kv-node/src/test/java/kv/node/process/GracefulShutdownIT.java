@@ -3,9 +3,6 @@ package kv.node.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -36,13 +33,12 @@ class GracefulShutdownIT {
   private static final int WRITERS = 4;
   private static final int STOPPED = 2;
   private final HttpTestClient client = new HttpTestClient();
-  private final ObjectMapper json = new ObjectMapper();
 
   @Test
   void sigtermMidLoadDeregistersAtOnceAndLosesNoAcknowledgedWrite() throws Exception {
     try (ProcessCluster cluster = ProcessCluster.start(3)) {
-      awaitAllSee(cluster, 3);
-      String stoppedId = cluster(cluster, STOPPED).get("self").asText();
+      cluster.awaitAllSee(3);
+      String stoppedId = cluster.clusterView(STOPPED).get("self").asText();
       Set<String> acknowledged = ConcurrentHashMap.newKeySet();
       AtomicInteger survivorFailures = new AtomicInteger();
       AtomicInteger stoppingFailures = new AtomicInteger();
@@ -69,7 +65,7 @@ class GracefulShutdownIT {
       long signalled = System.nanoTime();
       Process stopping = cluster.terminate(STOPPED);
       await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
-          .until(() -> !members(cluster).contains(stoppedId)); // NODE_TTL is 15 s
+          .until(() -> !cluster.members().toString().contains(stoppedId)); // NODE_TTL is 15 s
       Duration gone = Duration.ofNanos(System.nanoTime() - signalled);
       assertThat(stopping.waitFor(20, TimeUnit.SECONDS)).as("node exited").isTrue();
       int atExit = acknowledged.size();
@@ -105,31 +101,4 @@ class GracefulShutdownIT {
     return ("value of " + key).getBytes(StandardCharsets.UTF_8);
   }
 
-  private void awaitAllSee(ProcessCluster cluster, int members) {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-        .until(() -> {
-          for (int i = 0; i < cluster.size(); i++) {
-            if (cluster(cluster, i).get("members").size() != members) {
-              return false;
-            }
-          }
-          return true;
-        });
-  }
-
-  private JsonNode cluster(ProcessCluster cluster, int index) {
-    return read(client.send("GET", cluster.nodeUrl(index), "/cluster", null));
-  }
-
-  private String members(ProcessCluster cluster) {
-    return read(client.send("GET", cluster.seedUrl(), "/members", null)).toString();
-  }
-
-  private JsonNode read(HttpResponse<byte[]> response) {
-    try {
-      return json.readTree(response.body());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

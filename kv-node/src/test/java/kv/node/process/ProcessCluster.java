@@ -1,14 +1,20 @@
 package kv.node.process;
 
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import kv.node.harness.HttpTestClient;
 
 /**
  * The real jars as separate JVMs on 127.0.0.1: a seed and N nodes, each with its own data
@@ -25,6 +31,8 @@ final class ProcessCluster implements AutoCloseable {
   private final int[] nodePorts;
   private final Process seed;
   private final Process[] nodes;
+  private final HttpTestClient client = new HttpTestClient();
+  private final ObjectMapper json = new ObjectMapper();
 
   private ProcessCluster(Path work, int nodeCount, Map<String, String> nodeSettings) {
     this.work = work;
@@ -61,6 +69,41 @@ final class ProcessCluster implements AutoCloseable {
 
   Path dataDir(int index) {
     return work.resolve("node-" + index).toAbsolutePath();
+  }
+
+  /** Node {@code index}'s {@code GET /cluster} answer. */
+  JsonNode clusterView(int index) {
+    return read(client.send("GET", nodeUrl(index), "/cluster", null).body());
+  }
+
+  /** The seed's {@code GET /members} answer. */
+  JsonNode members() {
+    return read(client.send("GET", seedUrl(), "/members", null).body());
+  }
+
+  String selfId(int index) {
+    return clusterView(index).get("self").asText();
+  }
+
+  /** Waits, at most 60 s, until every node's ring lists {@code members} nodes. */
+  void awaitAllSee(int members) {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .until(() -> {
+          for (int i = 0; i < nodes.length; i++) {
+            if (clusterView(i).get("members").size() != members) {
+              return false;
+            }
+          }
+          return true;
+        });
+  }
+
+  private JsonNode read(byte[] body) {
+    try {
+      return json.readTree(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   int size() {

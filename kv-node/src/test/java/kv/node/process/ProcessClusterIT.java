@@ -3,10 +3,7 @@ package kv.node.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,7 +20,7 @@ class ProcessClusterIT {
   @Test
   void readmeWalkthroughAcrossThreeProcesses() throws Exception {
     try (ProcessCluster cluster = ProcessCluster.start(3)) {
-      awaitAllSee(cluster, 3);
+      cluster.awaitAllSee(3);
       String key = "user:42/profile #1 & more+😀";
       byte[] value = "{\"name\":\"Ada\"}".getBytes(StandardCharsets.UTF_8);
 
@@ -41,25 +38,25 @@ class ProcessClusterIT {
   @Test
   void killedNodeLeavesTheListAndComesBackWithItsId() throws Exception {
     try (ProcessCluster cluster = ProcessCluster.start(3)) {
-      awaitAllSee(cluster, 3);
-      String id = selfId(cluster, 2);
+      cluster.awaitAllSee(3);
+      String id = cluster.selfId(2);
 
       cluster.kill(2);
       // NODE_TTL is 15 s by default; the seed must drop the silent node by itself
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-          .until(() -> !members(cluster).contains(id));
+          .until(() -> !cluster.members().toString().contains(id));
 
       cluster.startNode(2);
-      awaitAllSee(cluster, 3);
-      assertThat(selfId(cluster, 2)).isEqualTo(id); // kept in DATA_DIR/node-id
-      assertThat(members(cluster)).contains(id);
+      cluster.awaitAllSee(3);
+      assertThat(cluster.selfId(2)).isEqualTo(id); // kept in DATA_DIR/node-id
+      assertThat(cluster.members().toString()).contains(id);
     }
   }
 
   @Test
   void killingAnyOneNodeLosesNoAcknowledgedWrite() throws Exception {
     try (ProcessCluster cluster = ProcessCluster.start(3)) {
-      awaitAllSee(cluster, 3);
+      cluster.awaitAllSee(3);
       for (int i = 0; i < 1000; i++) {
         HttpResponse<byte[]> put = client.put(cluster.nodeUrl(i % 3), "key-" + i, value(i));
         assertThat(put.statusCode()).as("PUT key-%d", i).isEqualTo(204); // acknowledged at W=2
@@ -79,35 +76,4 @@ class ProcessClusterIT {
     return ("value-" + i).getBytes(StandardCharsets.UTF_8);
   }
 
-  private void awaitAllSee(ProcessCluster cluster, int members) {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-        .until(() -> {
-          for (int i = 0; i < cluster.size(); i++) {
-            if (cluster(cluster, i).get("members").size() != members) {
-              return false;
-            }
-          }
-          return true;
-        });
-  }
-
-  private String selfId(ProcessCluster cluster, int index) {
-    return cluster(cluster, index).get("self").asText();
-  }
-
-  private JsonNode cluster(ProcessCluster cluster, int index) {
-    return read(client.send("GET", cluster.nodeUrl(index), "/cluster", null));
-  }
-
-  private String members(ProcessCluster cluster) {
-    return read(client.send("GET", cluster.seedUrl(), "/members", null)).toString();
-  }
-
-  private JsonNode read(HttpResponse<byte[]> response) {
-    try {
-      return json.readTree(response.body());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }
