@@ -73,7 +73,7 @@ public final class KvNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KvNode.class);
 
   private static final Set<String> ROUTES = Set.of("/put", "/get", "/delete", "/locate",
-      "/cluster", "/health", "/metrics", ReplicaHeaders.PATH, SyncProtocol.MERKLE,
+      "/cluster", "/health", "/metrics", ReplicaHeaders.PATH, ReplicaHeaders.BATCH_PATH, SyncProtocol.MERKLE,
       SyncProtocol.RANGE, SyncProtocol.RECORDS);
 
   private final PrometheusMeterRegistry metrics;
@@ -111,7 +111,9 @@ public final class KvNode implements AutoCloseable {
     HintMetrics hintMetrics = new HintMetrics(metrics, hints);
     HintWriter hintWriter = new HintWriter(hints, clock, hintMetrics);
     this.http = HttpClients.forPeers(config.peerTimeout());
-    this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper));
+    // real time, like OkHttp's own timeouts: a test's clock may jump while batches wait
+    this.peers = peerDecorator.apply(
+        new HttpPeerClient(http, config.token(), mapper, Clock.systemUTC()));
     SeedClient seed = new SeedClient(
         HttpClients.forSeed(http), HttpUrl.get(config.seedUrl()), config.token(), mapper);
     NodeIdStore idStore = new NodeIdStore(config.dataDir());
@@ -143,7 +145,8 @@ public final class KvNode implements AutoCloseable {
         () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
         config.maxValueBytes());
     ReplicaRoutes replicaRoutes =
-        new ReplicaRoutes(replicaStorage, hintWriter, hybridClock, config.token(), config.maxValueBytes());
+        new ReplicaRoutes(replicaStorage, hintWriter, hybridClock, config.token(),
+            config.maxValueBytes(), HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
     SyncRoutes syncRoutes = new SyncRoutes(storage, pending, hybridClock,
         RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
     this.server = Javalin.create(javalin -> {

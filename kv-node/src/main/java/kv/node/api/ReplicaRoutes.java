@@ -3,6 +3,8 @@ package kv.node.api;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.ContentType;
 import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import kv.common.ClusterToken;
 import kv.common.Key;
@@ -11,39 +13,85 @@ import kv.common.Value;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.handoff.HintWriter;
+import kv.node.peer.BatchCodec;
 import kv.node.peer.ReplicaHeaders;
+import kv.node.peer.ReplicaOp;
+import kv.node.peer.ReplicaReply;
 import kv.node.storage.StorageEngine;
 import kv.node.version.HybridClock;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code /internal/*}: replica operations another node's coordinator sends here. They touch only
  * this node's storage and are never forwarded again. Every call must carry the cluster token.
- * A record's version and tombstone flag travel in headers, its value as the raw body. A write
- * with {@code hint=<node>} comes from a coordinator that could not reach that replica: this node
- * keeps the record as a hint for it (sloppy quorum), not as its own.
+ * Peers send batches ({@code POST /internal/batch}, {@link BatchCodec}); one operation alone is
+ * {@code GET}/{@code PUT /internal/kv}, a record's version and tombstone flag in headers, its value
+ * as the raw body, for operators and tests. A write with a hint ({@code hint=<node>}, or a batch's
+ * hinted write) comes from a coordinator that could not reach that replica: this node keeps the
+ * record as a hint for it (sloppy quorum), not as its own.
  */
 public final class ReplicaRoutes {
+  private static final Logger log = LoggerFactory.getLogger(ReplicaRoutes.class);
+
   private final StorageEngine storage;
   private final HintWriter hints;
   private final HybridClock clock;
   private final ClusterToken token;
   private final int maxValueBytes;
+  private final int maxBatchBytes;
 
   public ReplicaRoutes(StorageEngine storage, HintWriter hints, HybridClock clock,
-      ClusterToken token, int maxValueBytes) {
+      ClusterToken token, int maxValueBytes, int maxBatchBytes) {
     this.storage = storage;
     this.hints = hints;
     this.clock = clock;
     this.token = token;
     this.maxValueBytes = maxValueBytes;
+    this.maxBatchBytes = maxBatchBytes;
   }
 
   public void registerOn(RoutesConfig routes) {
     routes.before("/internal/*", this::authenticate);
     routes.get(ReplicaHeaders.PATH, this::read);
     routes.put(ReplicaHeaders.PATH, this::write);
+    routes.post(ReplicaHeaders.BATCH_PATH, this::batch);
+  }
+
+  /**
+   * Serves a batch in order, one reply per operation; an operation that fails gets its error as
+   * its reply and the rest still run. A batch that does not decode is a {@code 400} and changes
+   * nothing.
+   */
+  private void batch(Context ctx) {
+    List<ReplicaOp> ops = BatchCodec.decodeOps(RequestBodies.read(ctx, maxBatchBytes));
+    List<ReplicaReply> replies = new ArrayList<>(ops.size());
+    for (ReplicaOp op : ops) {
+      replies.add(serve(op));
+    }
+    ctx.contentType(ContentType.APPLICATION_OCTET_STREAM).result(BatchCodec.encodeReplies(replies));
+  }
+
+  private ReplicaReply serve(ReplicaOp op) {
+    try {
+      if (op instanceof ReplicaOp.Write w) {
+        if (w.record().value().size() > maxValueBytes) {
+          throw new KvException(ErrorCode.VALUE_TOO_LARGE, "value is " + w.record().value().size()
+              + " bytes; the limit is " + maxValueBytes + " bytes (MAX_VALUE_BYTES)");
+        }
+        apply(w.key(), w.record(), w.hintFor());
+        return new ReplicaReply.Written();
+      }
+      return storage.get(op.key()).<ReplicaReply>map(ReplicaReply.Found::new)
+          .orElseGet(ReplicaReply.Missing::new);
+    } catch (KvException e) {
+      return ReplicaReply.Failed.of(e);
+    } catch (RuntimeException e) {
+      log.error("Replica operation on {} failed", op.key().value(), e);
+      return new ReplicaReply.Failed(ErrorCode.INTERNAL, "internal error: " + e);
+    }
   }
 
   private void read(Context ctx) {
@@ -69,15 +117,18 @@ public final class ReplicaRoutes {
     if (tombstone && value.size() != 0) {
       throw new KvException(ErrorCode.BAD_REQUEST, "a tombstone carries no value");
     }
-    Optional<NodeId> hintFor = hintFor(ctx);
-    clock.observe(version.timestamp());
     Versioned record = tombstone ? Versioned.tombstone(version) : Versioned.live(version, value);
+    apply(key, record, hintFor(ctx));
+    ctx.status(204);
+  }
+
+  private void apply(Key key, Versioned record, Optional<NodeId> hintFor) {
+    clock.observe(record.version().timestamp());
     if (hintFor.isPresent()) {
       hints.store(hintFor.get(), key, record);
     } else {
       storage.apply(key, record);
     }
-    ctx.status(204);
   }
 
   private void authenticate(Context ctx) {

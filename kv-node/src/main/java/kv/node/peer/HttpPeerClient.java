@@ -1,109 +1,111 @@
 package kv.node.peer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import kv.common.ClusterToken;
 import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.NodeId;
-import kv.common.Value;
-import kv.node.version.Version;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
 import kv.node.version.Versioned;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
-import okhttp3.Response;
 
 /**
- * {@link PeerClient} over HTTP/1.1 with OkHttp: values travel as raw bytes, the key in the query
- * string, the cluster token in a header. Calls are asynchronous on the shared client's
- * dispatcher and connection pool, each bounded by the client's call timeout.
+ * {@link PeerClient} over HTTP/1.1 with OkHttp. Operations to each peer are coalesced by a
+ * {@link PeerBatcher} and travel as {@code POST /internal/batch} in {@link BatchCodec} frames
+ * (values as raw bytes), the cluster token in a header, asynchronously on the shared client's
+ * dispatcher and connection pool, each batch bounded by the client's call timeout.
  */
 public final class HttpPeerClient implements PeerClient {
+  /** Batches on their way to one peer at once: enough to keep its cores busy. */
+  static final int MAX_BATCHES_IN_FLIGHT = 4;
+  static final int MAX_BATCH_OPS = 128;
+  /** A batch's size, beyond its first operation (which may carry a value of MAX_VALUE_BYTES). */
+  public static final int MAX_BATCH_BYTES = 256 << 10;
   private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 
   private final PeerCalls calls;
   private final ClusterToken token;
-  /**
-   * Each peer's internal URL, parsed once (a handful of entries, one per address ever called):
-   * building it for every call canonicalized the host and encoded the path again each time.
-   */
-  private final Map<Endpoint, HttpUrl> baseUrls = new ConcurrentHashMap<>();
+  private final Duration maxWait;
+  private final Clock clock;
+  private final Map<Endpoint, PeerBatcher> batchers = new ConcurrentHashMap<>();
 
-  public HttpPeerClient(OkHttpClient client, ClusterToken token, ObjectMapper mapper) {
+  public HttpPeerClient(
+      OkHttpClient client, ClusterToken token, ObjectMapper mapper, Clock clock) {
     this.calls = new PeerCalls(client, mapper);
     this.token = token;
+    this.maxWait = Duration.ofMillis(client.callTimeoutMillis());
+    this.clock = clock;
   }
 
   @Override
   public CompletableFuture<Optional<Versioned>> read(Endpoint peer, Key key) {
-    return send(peer, request(peer, key).get(), response -> {
-      if (response.code() == 404) {
+    return submit(peer, new ReplicaOp.Read(key)).thenApply(reply -> {
+      if (reply instanceof ReplicaReply.Found found) {
+        return Optional.of(found.record());
+      }
+      if (reply instanceof ReplicaReply.Missing) {
         return Optional.empty();
       }
-      Version version = Version.parse(response.header(ReplicaHeaders.VERSION));
-      return Optional.of("true".equals(response.header(ReplicaHeaders.TOMBSTONE))
-          ? Versioned.tombstone(version)
-          : Versioned.live(version, Value.copyOf(PeerCalls.body(response))));
+      throw failure(peer, reply);
     });
   }
 
   @Override
   public CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record) {
-    return write(peer, request(peer, key), record);
+    return write(peer, new ReplicaOp.Write(key, record, Optional.empty()));
   }
 
   @Override
   public CompletableFuture<Void> writeHint(Endpoint peer, NodeId owner, Key key, Versioned record) {
-    HttpUrl url = url(peer, key).newBuilder()
-        .addQueryParameter(ReplicaHeaders.HINT, owner.value()).build();
-    return write(peer, authenticated(url), record);
+    return write(peer, new ReplicaOp.Write(key, record, Optional.of(owner)));
   }
 
-  private CompletableFuture<Void> write(Endpoint peer, Request.Builder request, Versioned record) {
-    request
-        .header(ReplicaHeaders.VERSION, record.version().toString())
-        .put(RequestBody.create(record.value().toBytes(), OCTET_STREAM));
-    if (record.isTombstone()) {
-      request.header(ReplicaHeaders.TOMBSTONE, "true");
+  private CompletableFuture<Void> write(Endpoint peer, ReplicaOp.Write op) {
+    return submit(peer, op).thenApply(reply -> {
+      if (reply instanceof ReplicaReply.Written) {
+        return null;
+      }
+      throw failure(peer, reply);
+    });
+  }
+
+  private CompletableFuture<ReplicaReply> submit(Endpoint peer, ReplicaOp op) {
+    return batchers.computeIfAbsent(peer, this::batcher).submit(op);
+  }
+
+  private PeerBatcher batcher(Endpoint peer) {
+    HttpUrl url = new HttpUrl.Builder().scheme("http").host(peer.host()).port(peer.port())
+        .addPathSegments(ReplicaHeaders.BATCH_PATH.substring(1)).build();
+    return new PeerBatcher(ops -> send(peer, url, ops),
+        MAX_BATCHES_IN_FLIGHT, MAX_BATCH_OPS, MAX_BATCH_BYTES, maxWait, clock);
+  }
+
+  private CompletableFuture<List<ReplicaReply>> send(
+      Endpoint peer, HttpUrl url, List<ReplicaOp> ops) {
+    Request.Builder request = new Request.Builder().url(url)
+        .post(RequestBody.create(BatchCodec.encodeOps(ops), OCTET_STREAM));
+    token.headerValue().ifPresent(secret -> request.header(ClusterToken.HEADER, secret));
+    return calls.send(peer, request.build(), response -> response.isSuccessful(),
+        response -> BatchCodec.decodeReplies(PeerCalls.body(response), ops.size()));
+  }
+
+  private static KvException failure(Endpoint peer, ReplicaReply reply) {
+    if (reply instanceof ReplicaReply.Failed failed) {
+      return new KvException(failed.code(), "node at " + peer + ": " + failed.message());
     }
-    return send(peer, request, response -> null);
-  }
-
-  private Request.Builder request(Endpoint peer, Key key) {
-    return authenticated(url(peer, key));
-  }
-
-  private HttpUrl url(Endpoint peer, Key key) {
-    return baseUrls.computeIfAbsent(peer, HttpPeerClient::baseUrl).newBuilder()
-        .addQueryParameter("key", key.value()).build();
-  }
-
-  private Request.Builder authenticated(HttpUrl url) {
-    Request.Builder builder = new Request.Builder().url(url);
-    token.headerValue().ifPresent(secret -> builder.header(ClusterToken.HEADER, secret));
-    return builder;
-  }
-
-  private static HttpUrl baseUrl(Endpoint peer) {
-    return new HttpUrl.Builder().scheme("http").host(peer.host()).port(peer.port())
-        .addPathSegments(ReplicaHeaders.PATH.substring(1)).build();
-  }
-
-  private <T> CompletableFuture<T> send(
-      Endpoint peer, Request.Builder request, Function<Response, T> onAnswer) {
-    return calls.send(peer, request.build(), HttpPeerClient::answered, onAnswer);
-  }
-
-  /** Success, or a read's 404: the peer holds no record of the key. */
-  private static boolean answered(Response response) {
-    return response.isSuccessful()
-        || (response.code() == 404 && response.request().method().equals("GET"));
+    return new KvException(ErrorCode.UNAVAILABLE,
+        "node at " + peer + " answered " + reply + " to the wrong operation");
   }
 }

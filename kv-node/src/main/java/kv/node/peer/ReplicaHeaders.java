@@ -4,7 +4,10 @@ package kv.node.peer;
 public final class ReplicaHeaders {
   public static final String VERSION = "X-Kv-Version";
   public static final String TOMBSTONE = "X-Kv-Tombstone";
+  /** One replica operation: {@code GET} reads, {@code PUT} writes; for operators and tests. */
   public static final String PATH = "/internal/kv";
+  /** {@code POST}: a batch of replica operations in {@link BatchCodec} frames, as peers send them. */
+  public static final String BATCH_PATH = "/internal/batch";
   /** Query parameter of a hinted write: the node id of the replica the record is kept for. */
   public static final String HINT = "hint";
 

@@ -45,23 +45,33 @@ public final class RecordCodec {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       for (SyncRecord r : records) {
-        byte[] key = r.key().utf8();
-        byte[] coordinator =
-            r.record().version().coordinator().value().getBytes(StandardCharsets.US_ASCII);
-        byte[] value = r.record().value().toBytes();
-        out.writeInt(key.length);
-        out.write(key);
-        out.writeLong(r.record().version().timestamp());
-        out.writeByte(coordinator.length);
-        out.write(coordinator);
-        out.writeByte(r.record().isTombstone() ? 1 : 0);
-        out.writeInt(value.length);
-        out.write(value);
+        writeKey(out, r.key());
+        writeRecord(out, r.record());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
     }
     return bytes.toByteArray();
+  }
+
+  /** Writes the key's frame: its length and UTF-8 bytes. */
+  public static void writeKey(DataOutputStream out, Key key) throws IOException {
+    byte[] utf8 = key.utf8();
+    out.writeInt(utf8.length);
+    out.write(utf8);
+  }
+
+  /** Writes a record's frame after its key: version, tombstone flag and value. */
+  public static void writeRecord(DataOutputStream out, Versioned record) throws IOException {
+    byte[] coordinator =
+        record.version().coordinator().value().getBytes(StandardCharsets.US_ASCII);
+    byte[] value = record.value().toBytes();
+    out.writeLong(record.version().timestamp());
+    out.writeByte(coordinator.length);
+    out.write(coordinator);
+    out.writeByte(record.isTombstone() ? 1 : 0);
+    out.writeInt(value.length);
+    out.write(value);
   }
 
   /** Decodes frames; anything malformed is a {@code 400} (a peer sent junk) and nothing of it applies. */
@@ -70,18 +80,8 @@ public final class RecordCodec {
     List<SyncRecord> records = new ArrayList<>();
     try {
       while (in.hasRemaining()) {
-        Key key = Key.of(new String(take(in, in.getInt()), StandardCharsets.UTF_8));
-        long timestamp = in.getLong();
-        NodeId coordinator =
-            NodeId.of(new String(take(in, in.get() & 0xff), StandardCharsets.US_ASCII));
-        byte flag = in.get();
-        if (flag != 0 && flag != 1) {
-          throw new IllegalArgumentException("tombstone flag must be 0 or 1, got " + flag);
-        }
-        Value value = Value.copyOf(take(in, in.getInt()));
-        Version version = new Version(timestamp, coordinator);
-        records.add(new SyncRecord(
-            key, flag == 1 ? tombstone(version, value) : Versioned.live(version, value)));
+        Key key = readKey(in);
+        records.add(new SyncRecord(key, readRecord(in)));
       }
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw new KvException(ErrorCode.BAD_REQUEST, "malformed record batch at byte "
@@ -90,14 +90,36 @@ public final class RecordCodec {
     return records;
   }
 
-  private static Versioned tombstone(Version version, Value value) {
+  /**
+   * Reads a key's frame. Throws {@link IllegalArgumentException} (a bad key or length) or
+   * {@link BufferUnderflowException} (truncated) on malformed input, for the caller to report.
+   */
+  public static Key readKey(ByteBuffer in) {
+    return Key.of(new String(take(in, in.getInt()), StandardCharsets.UTF_8));
+  }
+
+  /** Reads a record's frame, failing as {@link #readKey} does. */
+  public static Versioned readRecord(ByteBuffer in) {
+    long timestamp = in.getLong();
+    NodeId coordinator =
+        NodeId.of(new String(take(in, in.get() & 0xff), StandardCharsets.US_ASCII));
+    byte flag = in.get();
+    if (flag != 0 && flag != 1) {
+      throw new IllegalArgumentException("tombstone flag must be 0 or 1, got " + flag);
+    }
+    Value value = Value.copyOf(take(in, in.getInt()));
+    Version version = new Version(timestamp, coordinator);
+    if (flag == 0) {
+      return Versioned.live(version, value);
+    }
     if (value.size() != 0) {
       throw new IllegalArgumentException("a tombstone carries no value");
     }
     return Versioned.tombstone(version);
   }
 
-  private static byte[] take(ByteBuffer in, int length) {
+  /** {@code length} bytes from {@code in}, after checking that it has them. */
+  public static byte[] take(ByteBuffer in, int length) {
     if (length < 0 || length > in.remaining()) {
       throw new IllegalArgumentException("length " + length + " exceeds the " + in.remaining()
           + " bytes left");

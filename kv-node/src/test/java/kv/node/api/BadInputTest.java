@@ -8,9 +8,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
+import kv.common.ClusterToken;
+import kv.common.Key;
+import kv.common.NodeId;
+import kv.common.Value;
+import kv.node.peer.BatchCodec;
+import kv.node.peer.ReplicaOp;
+import kv.node.version.Version;
+import kv.node.version.Versioned;
 import kv.node.harness.HttpTestClient;
 import kv.node.harness.TestCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -79,6 +91,7 @@ class BadInputTest {
         Arguments.of("GET", "/internal/merkle?start=0&end=0", null, 401, "unauthorized"),
         Arguments.of("GET", "/internal/range?start=0&end=0", null, 401, "unauthorized"),
         Arguments.of("POST", "/internal/records", "evil", 401, "unauthorized"),
+        Arguments.of("POST", "/internal/batch", "evil", 401, "unauthorized"),
         Arguments.of("GET", "/locate", null, 400, "bad_request"),
         Arguments.of("PUT", "/put?key=sentinel-1&w=0", "x", 400, "bad_request"),
         Arguments.of("PUT", "/put?key=sentinel-1&w=4", "x", 400, "bad_request"),
@@ -144,6 +157,28 @@ class BadInputTest {
       assertThat(answer).contains("\"error\":");
     }
     assertThat(client.send("GET", node, "/health", null).statusCode()).isEqualTo(200);
+    assertNothingChanged();
+  }
+
+  @Test
+  void aMalformedReplicaBatchIs400AndAppliesNoneOfIt() throws IOException {
+    Versioned newer = Versioned.live(new Version(Long.MAX_VALUE / 2, NodeId.of("node-x")),
+        Value.of("overwritten"));
+    byte[] batch = BatchCodec.encodeOps(List.of(
+        new ReplicaOp.Write(Key.of("sentinel-1"), newer, Optional.empty()),
+        new ReplicaOp.Write(Key.of("sentinel-2"), newer, Optional.empty())));
+    byte[] truncated = Arrays.copyOf(batch, batch.length - 1);
+    byte[] unknownKind = batch.clone();
+    unknownKind[batch.length / 2] = 9; // the second operation's kind (both are the same size)
+
+    for (byte[] junk : List.of(truncated, unknownKind, "junk".getBytes(StandardCharsets.UTF_8))) {
+      HttpResponse<byte[]> answer = client.send(HttpTestClient.request(node, "/internal/batch")
+          .header(ClusterToken.HEADER, "test-cluster-token")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(junk)).build());
+
+      assertThat(answer.statusCode()).isEqualTo(400);
+      assertJsonError(answer.body(), "bad_request");
+    }
     assertNothingChanged();
   }
 

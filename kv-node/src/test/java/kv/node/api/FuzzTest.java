@@ -60,7 +60,8 @@ class FuzzTest {
   private static final String[] METHODS = {"GET", "PUT", "DELETE", "POST", "HEAD", "OPTIONS",
       "PATCH", "TRACE", "CONNECT", "get", "PuT", "G3T", "", "X-CUSTOM", "GET GET", "PROPFIND"};
   private static final String[] PATHS = {"/put", "/get", "/delete", "/locate", "/cluster",
-      "/health", "/metrics", "/internal/kv", "/", "//put", "/put/", "/get/x", "/../../etc/passwd",
+      "/health", "/metrics", "/internal/kv", "/internal/batch", "/", "//put", "/put/", "/get/x",
+      "/../../etc/passwd",
       "/%2e%2e/%2e%2e/", "/%00", "*", "http://other/get", "/put;jsessionid=1", "/get%3Fkey=x",
       "/internal/kv/../../put", "/deregister", "/%zz", "/\u00e9", "/put\\x"};
   private static final String[] VERSIONS = {"HTTP/1.1", "HTTP/1.1", "HTTP/1.1", "HTTP/1.0",
@@ -358,7 +359,7 @@ class FuzzTest {
         "HEAD", "FOO"});
     HttpUrl.Builder url = new HttpUrl.Builder().scheme("http").host("127.0.0.1").port(port)
         .addPathSegments(pick(random, new String[] {"put", "get", "delete", "locate", "cluster",
-            "health", "internal/kv", "nope", "put/x"}));
+            "health", "internal/kv", "internal/batch", "nope", "put/x"}));
     if (random.nextInt(5) != 0) {
       url.addQueryParameter("key", "fz-" + randomUnicode(random, random.nextInt(40)));
     }

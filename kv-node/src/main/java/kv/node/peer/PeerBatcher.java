@@ -1,0 +1,156 @@
+package kv.node.peer;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
+
+/**
+ * Coalesces the replica operations this node sends one peer into batches, so that under load one
+ * round trip carries many operations instead of one each (Cassandra coalesces its internode
+ * messages the same way). At most {@code maxInFlight} batches are on their way to the peer at
+ * once; an operation that arrives while they all are waits for the first of them to come back and
+ * then leaves with everything else that arrived meanwhile (up to {@code maxOps} operations or about
+ * {@code maxBytes}). Nothing ever waits for a batch to fill: under light load a batch holds one
+ * operation and costs the round trip it always did.
+ *
+ * <p>An operation that has waited in the queue longer than {@code maxWait} (its peer is not
+ * answering) fails with {@code TIMEOUT} instead of being sent, so every operation settles within
+ * about twice the call timeout however long the peer hangs, and the queue stays bounded.
+ */
+final class PeerBatcher {
+  /** Sends one batch; the replies come back in the order of the operations. */
+  interface Sender {
+    CompletableFuture<List<ReplicaReply>> send(List<ReplicaOp> ops);
+  }
+
+  /** Conservative bytes one operation adds to a batch beyond its key's chars and value. */
+  private static final int OP_OVERHEAD = 600;
+
+  private final Sender sender;
+  private final int maxInFlight;
+  private final int maxOps;
+  private final int maxBytes;
+  private final long maxWaitMillis;
+  private final Clock clock;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by this
+  private int inFlight; // guarded by this
+
+  PeerBatcher(Sender sender, int maxInFlight, int maxOps, int maxBytes, Duration maxWait,
+      Clock clock) {
+    this.sender = sender;
+    this.maxInFlight = maxInFlight;
+    this.maxOps = maxOps;
+    this.maxBytes = maxBytes;
+    this.maxWaitMillis = maxWait.toMillis();
+    this.clock = clock;
+  }
+
+  private record Pending(ReplicaOp op, CompletableFuture<ReplicaReply> reply, long queuedAt) {}
+
+  /** What leaves the queue at once: a batch to send, and operations that waited too long. */
+  private record Batch(List<Pending> send, List<Pending> expired) {}
+
+  /** Queues {@code op}; sends a batch now unless {@code maxInFlight} are on their way already. */
+  CompletableFuture<ReplicaReply> submit(ReplicaOp op) {
+    Pending pending = new Pending(op, new CompletableFuture<>(), clock.millis());
+    Batch batch;
+    synchronized (this) {
+      queue.add(pending);
+      if (inFlight == maxInFlight) {
+        return pending.reply();
+      }
+      inFlight++;
+      batch = take(pending.queuedAt());
+    }
+    dispatch(batch);
+    return pending.reply();
+  }
+
+  /**
+   * Sends the batch, and when it comes back the next one, while anything is queued. On a call
+   * that fails synchronously (a client shutting down) this recurses once per batch queued, a few
+   * at most, since each batch takes up to {@code maxOps} operations.
+   */
+  private void dispatch(Batch batch) {
+    expire(batch.expired());
+    if (batch.send().isEmpty()) {
+      return;
+    }
+    List<ReplicaOp> ops = new ArrayList<>(batch.send().size());
+    for (Pending p : batch.send()) {
+      ops.add(p.op());
+    }
+    CompletableFuture<List<ReplicaReply>> call;
+    try {
+      call = sender.send(ops);
+    } catch (RuntimeException e) {
+      call = CompletableFuture.failedFuture(e);
+    }
+    call.whenComplete((replies, error) -> {
+      settle(batch.send(), replies, error);
+      dispatch(next());
+    });
+  }
+
+  /** The next batch, if anything is queued; otherwise this batch slot is free again. */
+  private synchronized Batch next() {
+    Batch next = take(clock.millis());
+    if (next.send().isEmpty()) {
+      inFlight--;
+    }
+    return next;
+  }
+
+  private Batch take(long now) { // guarded by this
+    List<Pending> send = new ArrayList<>(Math.min(queue.size(), maxOps));
+    List<Pending> expired = List.of();
+    int bytes = 0;
+    while (!queue.isEmpty() && send.size() < maxOps) {
+      Pending next = queue.peek();
+      if (now - next.queuedAt() > maxWaitMillis) {
+        if (expired.isEmpty()) {
+          expired = new ArrayList<>();
+        }
+        expired.add(queue.poll());
+        continue;
+      }
+      int size = sizeOf(next.op());
+      if (!send.isEmpty() && bytes + size > maxBytes) {
+        break;
+      }
+      send.add(queue.poll());
+      bytes += size;
+    }
+    return new Batch(send, expired);
+  }
+
+  private static int sizeOf(ReplicaOp op) {
+    int value = op instanceof ReplicaOp.Write w ? w.record().value().size() : 0;
+    return 3 * op.key().value().length() + value + OP_OVERHEAD; // UTF-8: at most 3 bytes a char
+  }
+
+  private static void settle(List<Pending> batch, List<ReplicaReply> replies, Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    for (int i = 0; i < batch.size(); i++) {
+      if (cause == null) {
+        batch.get(i).reply().complete(replies.get(i));
+      } else {
+        batch.get(i).reply().completeExceptionally(cause);
+      }
+    }
+  }
+
+  private void expire(List<Pending> expired) {
+    for (Pending p : expired) {
+      p.reply().completeExceptionally(new KvException(ErrorCode.TIMEOUT, "waited over "
+          + maxWaitMillis + " ms for a batch slot to the peer"));
+    }
+  }
+}

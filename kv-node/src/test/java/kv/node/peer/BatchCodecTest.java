@@ -1,0 +1,95 @@
+package kv.node.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import kv.common.Key;
+import kv.common.NodeId;
+import kv.common.Value;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
+import kv.node.version.Version;
+import kv.node.version.Versioned;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(10)
+class BatchCodecTest {
+  private static final Version V = new Version(123_456_789L, NodeId.of("node-a"));
+
+  @Test
+  void operationsSurviveTheRoundTripInOrder() {
+    byte[] binary = {0, -1, 10, 13, 127, -128};
+    List<ReplicaOp> ops = List.of(
+        new ReplicaOp.Read(Key.of("k&#+%/ 😀")),
+        new ReplicaOp.Write(Key.of("live"), Versioned.live(V, Value.copyOf(binary)), Optional.empty()),
+        new ReplicaOp.Write(Key.of("gone"), Versioned.tombstone(V), Optional.empty()),
+        new ReplicaOp.Write(Key.of("hinted"), Versioned.live(V, Value.of("v")),
+            Optional.of(NodeId.of("node-b"))));
+
+    assertThat(BatchCodec.decodeOps(BatchCodec.encodeOps(ops))).isEqualTo(ops);
+  }
+
+  @Test
+  void repliesSurviveTheRoundTripInOrder() {
+    List<ReplicaReply> replies = List.of(
+        new ReplicaReply.Written(),
+        new ReplicaReply.Found(Versioned.live(V, Value.of("é value"))),
+        new ReplicaReply.Found(Versioned.tombstone(V)),
+        new ReplicaReply.Missing(),
+        new ReplicaReply.Failed(ErrorCode.UNAVAILABLE, "range pending: ünïcode"));
+
+    assertThat(BatchCodec.decodeReplies(BatchCodec.encodeReplies(replies), 5)).isEqualTo(replies);
+  }
+
+  @Test
+  void anEmptyBatchIsNoOperations() {
+    assertThat(BatchCodec.decodeOps(BatchCodec.encodeOps(List.of()))).isEmpty();
+  }
+
+  @Test
+  void malformedOperationsAreABadRequest() {
+    byte[] good = BatchCodec.encodeOps(List.of(new ReplicaOp.Write(Key.of("k"),
+        Versioned.live(V, Value.of("value")), Optional.empty())));
+    byte[] unknownKind = good.clone();
+    unknownKind[0] = 9;
+    byte[] hugeKeyLength = good.clone();
+    hugeKeyLength[1] = 0x7f;
+
+    for (byte[] junk : List.of(Arrays.copyOf(good, good.length - 1), unknownKind, hugeKeyLength,
+        "junk".getBytes(StandardCharsets.UTF_8))) {
+      assertThatThrownBy(() -> BatchCodec.decodeOps(junk))
+          .isInstanceOfSatisfying(KvException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST))
+          .hasMessageContaining("malformed operation batch");
+    }
+  }
+
+  @Test
+  void aTombstoneWithAValueIsRejected() {
+    byte[] bytes = BatchCodec.encodeOps(List.of(new ReplicaOp.Write(Key.of("k"),
+        Versioned.live(V, Value.of("x")), Optional.empty())));
+    int flagAt = bytes.length - Integer.BYTES - 1 - 1; // flag, value length, one value byte
+    bytes[flagAt] = 1;
+
+    assertThatThrownBy(() -> BatchCodec.decodeOps(bytes))
+        .hasMessageContaining("a tombstone carries no value");
+  }
+
+  @Test
+  void repliesThatDoNotParseOrDoNotMatchTheBatchMeanThePeerFailed() {
+    byte[] two = BatchCodec.encodeReplies(List.of(new ReplicaReply.Written(), new ReplicaReply.Missing()));
+
+    for (Runnable bad : List.<Runnable>of(
+        () -> BatchCodec.decodeReplies(two, 3),
+        () -> BatchCodec.decodeReplies(new byte[] {42}, 1),
+        () -> BatchCodec.decodeReplies(new byte[] {2, 0, 0}, 1))) {
+      assertThatThrownBy(bad::run).isInstanceOfSatisfying(KvException.class,
+          e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+    }
+  }
+}
