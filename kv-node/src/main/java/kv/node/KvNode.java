@@ -111,9 +111,7 @@ public final class KvNode implements AutoCloseable {
     HintMetrics hintMetrics = new HintMetrics(metrics, hints);
     HintWriter hintWriter = new HintWriter(hints, clock, hintMetrics);
     this.http = HttpClients.forPeers(config.peerTimeout());
-    // real time, like OkHttp's own timeouts: a test's clock may jump while batches wait
-    this.peers = peerDecorator.apply(
-        new HttpPeerClient(http, config.token(), mapper, Clock.systemUTC()));
+    this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper));
     SeedClient seed = new SeedClient(
         HttpClients.forSeed(http), HttpUrl.get(config.seedUrl()), config.token(), mapper);
     NodeIdStore idStore = new NodeIdStore(config.dataDir());
@@ -363,7 +361,10 @@ public final class KvNode implements AutoCloseable {
     }
   }
 
-  /** Waits (at most a peer timeout and a second) until no call to a peer is running or queued. */
+  /**
+   * Waits (at most two peer timeouts and a second: an operation may wait out one batch before its
+   * own is sent) until no call to a peer is running or queued.
+   */
   private void awaitPeerCalls() {
     CountDownLatch idle = new CountDownLatch(1);
     http.dispatcher().setIdleCallback(idle::countDown);
@@ -371,7 +372,7 @@ public final class KvNode implements AutoCloseable {
       idle.countDown();
     }
     try {
-      long bound = config.peerTimeout().toMillis() + 1000;
+      long bound = 2 * config.peerTimeout().toMillis() + 1000;
       if (!idle.await(bound, TimeUnit.MILLISECONDS)) {
         log.warn("{} replica call(s) still running after {} ms; closing anyway",
             http.dispatcher().runningCallsCount(), bound);

@@ -1,12 +1,12 @@
 package kv.node.peer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import kv.common.ClusterToken;
 import kv.common.Endpoint;
@@ -38,15 +38,12 @@ public final class HttpPeerClient implements PeerClient {
   private final PeerCalls calls;
   private final ClusterToken token;
   private final Duration maxWait;
-  private final Clock clock;
   private final Map<Endpoint, PeerBatcher> batchers = new ConcurrentHashMap<>();
 
-  public HttpPeerClient(
-      OkHttpClient client, ClusterToken token, ObjectMapper mapper, Clock clock) {
+  public HttpPeerClient(OkHttpClient client, ClusterToken token, ObjectMapper mapper) {
     this.calls = new PeerCalls(client, mapper);
     this.token = token;
     this.maxWait = Duration.ofMillis(client.callTimeoutMillis());
-    this.clock = clock;
   }
 
   @Override
@@ -89,7 +86,7 @@ public final class HttpPeerClient implements PeerClient {
     HttpUrl url = new HttpUrl.Builder().scheme("http").host(peer.host()).port(peer.port())
         .addPathSegments(ReplicaHeaders.BATCH_PATH.substring(1)).build();
     return new PeerBatcher(ops -> send(peer, url, ops),
-        MAX_BATCHES_IN_FLIGHT, MAX_BATCH_OPS, MAX_BATCH_BYTES, maxWait, clock);
+        MAX_BATCHES_IN_FLIGHT, MAX_BATCH_OPS, MAX_BATCH_BYTES, maxWait, System::nanoTime);
   }
 
   private CompletableFuture<List<ReplicaReply>> send(
@@ -98,7 +95,25 @@ public final class HttpPeerClient implements PeerClient {
         .post(RequestBody.create(BatchCodec.encodeOps(ops), OCTET_STREAM));
     token.headerValue().ifPresent(secret -> request.header(ClusterToken.HEADER, secret));
     return calls.send(peer, request.build(), response -> response.isSuccessful(),
-        response -> BatchCodec.decodeReplies(PeerCalls.body(response), ops.size()));
+            response -> BatchCodec.decodeReplies(PeerCalls.body(response), ops.size()))
+        .exceptionallyCompose(HttpPeerClient::asReplicaFailure);
+  }
+
+  /**
+   * A batch refused as a whole says nothing about the client's request (a 400 there is a codec
+   * bug, a 404 a peer too old to know batches): it is the replica failing, which a quorum counts
+   * and hinted handoff covers, never the client's fault. Only the peer's own verdict on the
+   * caller (401) keeps its code.
+   */
+  private static <T> CompletableFuture<T> asReplicaFailure(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    if (cause instanceof KvException kv && kv.code().httpStatus() < 500
+        && kv.code() != ErrorCode.UNAUTHORIZED) {
+      return CompletableFuture.failedFuture(new KvException(ErrorCode.UNAVAILABLE,
+          kv.getMessage() + " (the whole batch was refused)"));
+    }
+    return CompletableFuture.failedFuture(cause);
   }
 
   private static KvException failure(Endpoint peer, ReplicaReply reply) {

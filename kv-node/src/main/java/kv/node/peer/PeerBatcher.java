@@ -1,12 +1,12 @@
 package kv.node.peer;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.LongSupplier;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 
@@ -36,19 +36,20 @@ final class PeerBatcher {
   private final int maxInFlight;
   private final int maxOps;
   private final int maxBytes;
-  private final long maxWaitMillis;
-  private final Clock clock;
+  private final long maxWaitNanos;
+  private final LongSupplier nanoTime;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by this
   private int inFlight; // guarded by this
 
+  /** {@code nanoTime} is a monotonic clock, {@code System::nanoTime} outside tests. */
   PeerBatcher(Sender sender, int maxInFlight, int maxOps, int maxBytes, Duration maxWait,
-      Clock clock) {
+      LongSupplier nanoTime) {
     this.sender = sender;
     this.maxInFlight = maxInFlight;
     this.maxOps = maxOps;
     this.maxBytes = maxBytes;
-    this.maxWaitMillis = maxWait.toMillis();
-    this.clock = clock;
+    this.maxWaitNanos = maxWait.toNanos();
+    this.nanoTime = nanoTime;
   }
 
   private record Pending(ReplicaOp op, CompletableFuture<ReplicaReply> reply, long queuedAt) {}
@@ -58,7 +59,7 @@ final class PeerBatcher {
 
   /** Queues {@code op}; sends a batch now unless {@code maxInFlight} are on their way already. */
   CompletableFuture<ReplicaReply> submit(ReplicaOp op) {
-    Pending pending = new Pending(op, new CompletableFuture<>(), clock.millis());
+    Pending pending = new Pending(op, new CompletableFuture<>(), nanoTime.getAsLong());
     Batch batch;
     synchronized (this) {
       queue.add(pending);
@@ -73,34 +74,52 @@ final class PeerBatcher {
   }
 
   /**
-   * Sends the batch, and when it comes back the next one, while anything is queued. On a call
-   * that fails synchronously (a client shutting down) this recurses once per batch queued, a few
-   * at most, since each batch takes up to {@code maxOps} operations.
+   * Sends the batch, and whenever one comes back the next, while anything is queued. When a batch
+   * returns, the next one leaves before the returned one's operations are settled (their
+   * continuations answer clients on this thread). A call that fails at once (a client shutting
+   * down) is settled in this frame and the loop goes on, so nothing recurses.
    */
   private void dispatch(Batch batch) {
-    expire(batch.expired());
-    if (batch.send().isEmpty()) {
-      return;
+    while (true) {
+      expire(batch.expired());
+      List<Pending> sent = batch.send();
+      if (sent.isEmpty()) {
+        return; // next() has freed the slot
+      }
+      CompletableFuture<List<ReplicaReply>> call = send(sent);
+      if (!call.isDone()) {
+        call.whenComplete((replies, error) -> {
+          try {
+            dispatch(next());
+          } finally {
+            settle(sent, replies, error);
+          }
+        });
+        return;
+      }
+      call.handle((replies, error) -> {
+        settle(sent, replies, error);
+        return null;
+      });
+      batch = next();
     }
-    List<ReplicaOp> ops = new ArrayList<>(batch.send().size());
-    for (Pending p : batch.send()) {
+  }
+
+  private CompletableFuture<List<ReplicaReply>> send(List<Pending> batch) {
+    List<ReplicaOp> ops = new ArrayList<>(batch.size());
+    for (Pending p : batch) {
       ops.add(p.op());
     }
-    CompletableFuture<List<ReplicaReply>> call;
     try {
-      call = sender.send(ops);
-    } catch (RuntimeException e) {
-      call = CompletableFuture.failedFuture(e);
+      return sender.send(ops);
+    } catch (Throwable e) { // even an Error: the batch must settle and its slot be freed
+      return CompletableFuture.failedFuture(e);
     }
-    call.whenComplete((replies, error) -> {
-      settle(batch.send(), replies, error);
-      dispatch(next());
-    });
   }
 
   /** The next batch, if anything is queued; otherwise this batch slot is free again. */
   private synchronized Batch next() {
-    Batch next = take(clock.millis());
+    Batch next = take(nanoTime.getAsLong());
     if (next.send().isEmpty()) {
       inFlight--;
     }
@@ -113,7 +132,7 @@ final class PeerBatcher {
     int bytes = 0;
     while (!queue.isEmpty() && send.size() < maxOps) {
       Pending next = queue.peek();
-      if (now - next.queuedAt() > maxWaitMillis) {
+      if (now - next.queuedAt() > maxWaitNanos) {
         if (expired.isEmpty()) {
           expired = new ArrayList<>();
         }
@@ -150,7 +169,7 @@ final class PeerBatcher {
   private void expire(List<Pending> expired) {
     for (Pending p : expired) {
       p.reply().completeExceptionally(new KvException(ErrorCode.TIMEOUT, "waited over "
-          + maxWaitMillis + " ms for a batch slot to the peer"));
+          + Duration.ofNanos(maxWaitNanos).toMillis() + " ms for a batch slot to the peer"));
     }
   }
 }

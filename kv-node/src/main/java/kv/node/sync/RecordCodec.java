@@ -91,8 +91,9 @@ public final class RecordCodec {
   }
 
   /**
-   * Reads a key's frame. Throws {@link IllegalArgumentException} (a bad key or length) or
-   * {@link BufferUnderflowException} (truncated) on malformed input, for the caller to report.
+   * Reads a key's frame. On malformed input throws {@link IllegalArgumentException} (a bad length)
+   * or {@link BufferUnderflowException} (truncated), for the caller to report, or the
+   * {@code 400} {@link KvException} of {@link Key#of} (an empty or oversized key).
    */
   public static Key readKey(ByteBuffer in) {
     return Key.of(new String(take(in, in.getInt()), StandardCharsets.UTF_8));

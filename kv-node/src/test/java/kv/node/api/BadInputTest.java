@@ -179,6 +179,12 @@ class BadInputTest {
       assertThat(answer.statusCode()).isEqualTo(400);
       assertJsonError(answer.body(), "bad_request");
     }
+    for (var id : cluster.liveNodes()) { // on the node itself: a quorum read might not ask it
+      for (String key : List.of("sentinel-1", "sentinel-2")) {
+        assertThat(cluster.node(id).storage().get(Key.of(key)).orElseThrow().value())
+            .as("%s on %s", key, id).isNotEqualTo(newer.value());
+      }
+    }
     assertNothingChanged();
   }
 

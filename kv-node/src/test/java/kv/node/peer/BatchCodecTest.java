@@ -70,6 +70,26 @@ class BatchCodecTest {
   }
 
   @Test
+  void randomlyCorruptedBatchesDecodeOrAreABadRequestNeverAnythingElse() {
+    byte[] good = BatchCodec.encodeOps(List.of(
+        new ReplicaOp.Read(Key.of("a")),
+        new ReplicaOp.Write(Key.of("b"), Versioned.live(V, Value.of("value")), Optional.empty()),
+        new ReplicaOp.Write(Key.of("c"), Versioned.tombstone(V), Optional.of(NodeId.of("node-c")))));
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < 20_000; i++) {
+      byte[] junk = Arrays.copyOf(good, 1 + random.nextInt(good.length + 8));
+      for (int flips = random.nextInt(4); flips >= 0; flips--) {
+        junk[random.nextInt(junk.length)] = (byte) random.nextInt(256);
+      }
+      try {
+        BatchCodec.decodeOps(junk);
+      } catch (KvException e) {
+        assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST);
+      }
+    }
+  }
+
+  @Test
   void aTombstoneWithAValueIsRejected() {
     byte[] bytes = BatchCodec.encodeOps(List.of(new ReplicaOp.Write(Key.of("k"),
         Versioned.live(V, Value.of("x")), Optional.empty())));

@@ -13,8 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import kv.common.Key;
-import kv.common.MutableClock;
 import kv.common.NodeId;
 import kv.common.Value;
 import kv.common.error.ErrorCode;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(20)
 class PeerBatcherTest {
-  private final MutableClock clock = MutableClock.atEpoch2030();
+  private final AtomicLong nanoTime = new AtomicLong(42);
   private final Peer peer = new Peer();
 
   /** A peer whose batches are answered when the test says so. */
@@ -51,7 +51,7 @@ class PeerBatcherTest {
   }
 
   private PeerBatcher batcher(int maxInFlight, int maxOps, int maxBytes) {
-    return new PeerBatcher(peer, maxInFlight, maxOps, maxBytes, Duration.ofSeconds(2), clock);
+    return new PeerBatcher(peer, maxInFlight, maxOps, maxBytes, Duration.ofSeconds(2), nanoTime::get);
   }
 
   private static ReplicaOp read(int i) {
@@ -142,7 +142,7 @@ class PeerBatcherTest {
     PeerBatcher batcher = batcher(1, 100, 1 << 20);
     batcher.submit(read(0));
     CompletableFuture<ReplicaReply> stale = batcher.submit(read(1));
-    clock.advance(Duration.ofMillis(2_001));
+    nanoTime.addAndGet(Duration.ofMillis(2_001).toNanos());
     CompletableFuture<ReplicaReply> fresh = batcher.submit(read(2));
 
     peer.answer(0);
@@ -158,10 +158,44 @@ class PeerBatcherTest {
   void aSenderThatThrowsFailsTheBatchAndFreesTheSlot() {
     PeerBatcher batcher = new PeerBatcher(ops -> {
       throw new KvException(ErrorCode.UNAVAILABLE, "client closed");
-    }, 1, 100, 1 << 20, Duration.ofSeconds(2), clock);
+    }, 1, 100, 1 << 20, Duration.ofSeconds(2), nanoTime::get);
 
     assertThat(batcher.submit(read(0))).isCompletedExceptionally();
     assertThat(batcher.submit(read(1))).isCompletedExceptionally();
+  }
+
+  @Test
+  void aSenderThatThrowsAnErrorStillSettlesTheBatchAndFreesTheSlot() {
+    PeerBatcher batcher = new PeerBatcher(ops -> {
+      throw new OutOfMemoryError("encoding");
+    }, 1, 100, 1 << 20, Duration.ofSeconds(2), nanoTime::get);
+
+    assertThat(batcher.submit(read(0))).isCompletedExceptionally();
+    assertThat(batcher.submit(read(1))).isCompletedExceptionally();
+  }
+
+  @Test
+  void callsThatFailAtOnceDrainADeepQueueWithoutRecursing() {
+    List<CompletableFuture<List<ReplicaReply>>> held = new ArrayList<>();
+    boolean[] failNow = {false};
+    PeerBatcher batcher = new PeerBatcher(ops -> {
+      if (failNow[0]) {
+        return CompletableFuture.failedFuture(new KvException(ErrorCode.UNAVAILABLE, "closed"));
+      }
+      CompletableFuture<List<ReplicaReply>> call = new CompletableFuture<>();
+      held.add(call);
+      return call;
+    }, 1, 1, 1 << 20, Duration.ofSeconds(2), nanoTime::get);
+    batcher.submit(read(0));
+    List<CompletableFuture<ReplicaReply>> queued = new ArrayList<>();
+    for (int i = 1; i <= 100_000; i++) { // one operation per batch: 100,000 batches in one go
+      queued.add(batcher.submit(read(i)));
+    }
+    failNow[0] = true;
+
+    held.get(0).completeExceptionally(new KvException(ErrorCode.UNAVAILABLE, "refused"));
+
+    assertThat(queued).allSatisfy(f -> assertThat(f).isCompletedExceptionally());
   }
 
   @Test
@@ -180,7 +214,7 @@ class PeerBatcherTest {
         return ops.stream().<ReplicaReply>map(op -> new ReplicaReply.Found(
             Versioned.live(new Version(1, NodeId.of("n")), Value.of(op.key().value())))).toList();
       }, peerThreads);
-    }, maxInFlight, 16, 1 << 20, Duration.ofSeconds(10), clock);
+    }, maxInFlight, 16, 1 << 20, Duration.ofSeconds(10), nanoTime::get);
     ExecutorService clients = Executors.newFixedThreadPool(8);
     Map<String, CompletableFuture<ReplicaReply>> replies = new ConcurrentHashMap<>();
     for (int t = 0; t < 8; t++) {
