@@ -18,7 +18,7 @@
 # not saturated. Results go to a table on stdout, followed by the issues' targets; raw wrk output
 # and cluster logs stay in the work directory printed at the start.
 #
-# Settings (environment): DURATION (20 s per measurement), WARMUP (20 s per code path), ROUNDS (1),
+# Settings (environment): DURATION (20 s per measurement), WARMUP (60 s per code path), ROUNDS (1),
 # CONNECTIONS (64), THREADS (wrk threads, 2), KEYS (2000), VALUE_BYTES (100), PACE (70; 0 skips
 # the paced runs), CASES (all six: "get-direct get-forwarded put-direct put-forwarded get-rf3
 # put-rf3"), SEED_PORT (19000) and BASE_PORT (18001) for this checkout, +10000 for the --compare
@@ -34,7 +34,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 DURATION=${DURATION:-20}
-WARMUP=${WARMUP:-20}
+WARMUP=${WARMUP:-60}
 ROUNDS=${ROUNDS:-1}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}

@@ -1,7 +1,6 @@
 package kv.node.api;
 
 import io.javalin.config.RoutesConfig;
-import io.javalin.http.ContentType;
 import io.javalin.http.Context;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +58,7 @@ public final class ClientRoutes {
     Key key = key(ctx);
     Responses.respond(ctx, coordinator.get(key, consistency(ctx, "r")), found -> {
       headers(ctx, found.owners(), List.of(found.servedBy()), found.version());
-      ctx.contentType(ContentType.APPLICATION_OCTET_STREAM).result(found.value().toBytes());
+      Responses.octets(ctx, found.value().toBytes());
     });
   }
 

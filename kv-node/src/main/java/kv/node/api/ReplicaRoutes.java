@@ -1,7 +1,6 @@
 package kv.node.api;
 
 import io.javalin.config.RoutesConfig;
-import io.javalin.http.ContentType;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,7 +70,7 @@ public final class ReplicaRoutes {
     for (ReplicaOp op : ops) {
       replies.add(serve(op));
     }
-    ctx.contentType(ContentType.APPLICATION_OCTET_STREAM).result(BatchCodec.encodeReplies(replies));
+    Responses.octets(ctx, BatchCodec.encodeReplies(replies));
   }
 
   private ReplicaReply serve(ReplicaOp op) {
@@ -102,7 +101,7 @@ public final class ReplicaRoutes {
     if (record.isTombstone()) {
       ctx.header(ReplicaHeaders.TOMBSTONE, "true");
     }
-    ctx.contentType(ContentType.APPLICATION_OCTET_STREAM).result(record.value().toBytes());
+    Responses.octets(ctx, record.value().toBytes());
   }
 
   private void write(Context ctx) {

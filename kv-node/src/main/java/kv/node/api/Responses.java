@@ -1,6 +1,10 @@
 package kv.node.api;
 
+import io.javalin.http.ContentType;
 import io.javalin.http.Context;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
@@ -18,6 +22,23 @@ final class Responses {
       render.accept(joinUnwrapped(future));
     } else {
       ctx.future(() -> future.thenAccept(render));
+    }
+  }
+
+  /**
+   * Answers with a binary body, written straight to the servlet stream with its Content-Length.
+   * Javalin's {@code ctx.result(bytes)} copies the body through a new array of the response
+   * buffer's size (32 KiB) for every response: 38 % of all bytes a coordinator allocated under
+   * RF=3 GET load (JFR), for 100-byte values.
+   */
+  static void octets(Context ctx, byte[] body) {
+    HttpServletResponse response = ctx.res();
+    response.setContentType(ContentType.OCTET_STREAM);
+    response.setContentLength(body.length);
+    try {
+      response.getOutputStream().write(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing the response failed", e);
     }
   }
 

@@ -1,7 +1,6 @@
 package kv.node.api;
 
 import io.javalin.config.RoutesConfig;
-import io.javalin.http.ContentType;
 import io.javalin.http.Context;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -49,13 +48,13 @@ public final class SyncRoutes {
     ByteBuffer bytes = ByteBuffer.allocate(leaves.length * Long.BYTES);
     bytes.asLongBuffer().put(leaves);
     ctx.header(SyncProtocol.PENDING, Boolean.toString(pending.overlaps(range)));
-    ctx.contentType(ContentType.APPLICATION_OCTET_STREAM).result(bytes.array());
+    Responses.octets(ctx, bytes.array());
   }
 
   private void records(Context ctx) {
     List<SyncRecord> records = new ArrayList<>();
     storage.scan(range(ctx), (key, record) -> records.add(new SyncRecord(key, record)));
-    ctx.contentType(ContentType.APPLICATION_OCTET_STREAM).result(RecordCodec.encode(records));
+    Responses.octets(ctx, RecordCodec.encode(records));
   }
 
   private void apply(Context ctx) {
