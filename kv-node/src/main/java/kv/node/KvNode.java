@@ -111,7 +111,7 @@ public final class KvNode implements AutoCloseable {
     HintMetrics hintMetrics = new HintMetrics(metrics, hints);
     HintWriter hintWriter = new HintWriter(hints, clock, hintMetrics);
     this.http = HttpClients.forPeers(config.peerTimeout());
-    this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper));
+    this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper, metrics));
     SeedClient seed = new SeedClient(
         HttpClients.forSeed(http), HttpUrl.get(config.seedUrl()), config.token(), mapper);
     NodeIdStore idStore = new NodeIdStore(config.dataDir());

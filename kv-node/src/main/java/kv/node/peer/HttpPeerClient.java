@@ -1,6 +1,7 @@
 package kv.node.peer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,11 +46,14 @@ public final class HttpPeerClient implements PeerClient {
   private final ClusterToken token;
   private final Duration maxWait;
   private final Map<Endpoint, PeerBatcher> batchers = new ConcurrentHashMap<>();
+  private final BatchMetrics metrics;
 
-  public HttpPeerClient(OkHttpClient client, ClusterToken token, ObjectMapper mapper) {
+  public HttpPeerClient(
+      OkHttpClient client, ClusterToken token, ObjectMapper mapper, MeterRegistry registry) {
     this.calls = new PeerCalls(client, mapper);
     this.token = token;
     this.maxWait = Duration.ofMillis(client.callTimeoutMillis());
+    this.metrics = new BatchMetrics(registry, this::queued);
   }
 
   @Override
@@ -92,7 +96,15 @@ public final class HttpPeerClient implements PeerClient {
     HttpUrl url = new HttpUrl.Builder().scheme("http").host(peer.host()).port(peer.port())
         .addPathSegments(ReplicaHeaders.BATCH_PATH.substring(1)).build();
     return new PeerBatcher(ops -> send(peer, url, ops),
-        MAX_BATCHES_IN_FLIGHT, MAX_BATCH_OPS, MAX_BATCH_BYTES, maxWait, System::nanoTime);
+        MAX_BATCHES_IN_FLIGHT, MAX_BATCH_OPS, MAX_BATCH_BYTES, maxWait, System::nanoTime, metrics);
+  }
+
+  private int queued() {
+    int queued = 0;
+    for (PeerBatcher batcher : batchers.values()) {
+      queued += batcher.queued();
+    }
+    return queued;
   }
 
   private CompletableFuture<List<ReplicaReply>> send(

@@ -38,18 +38,20 @@ final class PeerBatcher {
   private final int maxBytes;
   private final long maxWaitNanos;
   private final LongSupplier nanoTime;
+  private final BatchMetrics metrics;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by this
   private int inFlight; // guarded by this
 
   /** {@code nanoTime} is a monotonic clock, {@code System::nanoTime} outside tests. */
   PeerBatcher(Sender sender, int maxInFlight, int maxOps, int maxBytes, Duration maxWait,
-      LongSupplier nanoTime) {
+      LongSupplier nanoTime, BatchMetrics metrics) {
     this.sender = sender;
     this.maxInFlight = maxInFlight;
     this.maxOps = maxOps;
     this.maxBytes = maxBytes;
     this.maxWaitNanos = maxWait.toNanos();
     this.nanoTime = nanoTime;
+    this.metrics = metrics;
   }
 
   private record Pending(ReplicaOp op, CompletableFuture<ReplicaReply> reply, long queuedAt) {}
@@ -110,11 +112,17 @@ final class PeerBatcher {
     for (Pending p : batch) {
       ops.add(p.op());
     }
+    metrics.sent(ops.size());
     try {
       return sender.send(ops);
     } catch (Throwable e) { // even an Error: the batch must settle and its slot be freed
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** Operations waiting for a batch slot. */
+  synchronized int queued() {
+    return queue.size();
   }
 
   /** The next batch, if anything is queued; otherwise this batch slot is free again. */
@@ -167,6 +175,10 @@ final class PeerBatcher {
   }
 
   private void expire(List<Pending> expired) {
+    if (expired.isEmpty()) {
+      return;
+    }
+    metrics.expired(expired.size());
     for (Pending p : expired) {
       p.reply().completeExceptionally(new KvException(ErrorCode.TIMEOUT, "waited over "
           + Duration.ofNanos(maxWaitNanos).toMillis() + " ms for a batch slot to the peer"));

@@ -39,6 +39,10 @@ class MetricsTest {
         assertThat(value(after, "kv_replica_calls_total{op=\"write\",outcome=\"ok\",replica=\"local\"}")).isEqualTo(11);
         assertThat(value(after, "kv_replica_calls_total{op=\"write\",outcome=\"failed\",replica=\"remote\"}")).isEqualTo(1);
         assertThat(value(after, "kv_read_repairs_total")).isGreaterThanOrEqualTo(1);
+        assertThat(value(after, "kv_peer_batch_operations_sum")).as("operations sent in batches")
+            .isGreaterThanOrEqualTo(20);
+        assertThat(value(after, "kv_peer_operations_queued")).isZero();
+        assertThat(value(after, "kv_peer_operations_expired_total")).isZero();
         assertThat(value(after, "kv_ring_members")).isEqualTo(3);
         assertThat(value(after, "kv_storage_records")).isEqualTo(11);
         assertThat(after).contains("jvm_memory_used_bytes");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -49,8 +50,8 @@ class HttpPeerClientTest {
     })).start("127.0.0.1", 0);
     at = Endpoint.parse("127.0.0.1:" + peer.port());
     http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5)).build();
-    client = new HttpPeerClient(
-        http, ClusterToken.of(Optional.of("secret")), new ObjectMapper());
+    client = new HttpPeerClient(http, ClusterToken.of(Optional.of("secret")), new ObjectMapper(),
+        new SimpleMeterRegistry());
   }
 
   @AfterEach

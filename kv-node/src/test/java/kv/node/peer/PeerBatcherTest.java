@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
@@ -27,6 +28,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(20)
 class PeerBatcherTest {
   private final AtomicLong nanoTime = new AtomicLong(42);
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final List<PeerBatcher> batchers = new CopyOnWriteArrayList<>();
+  private final BatchMetrics metrics = new BatchMetrics(registry,
+      () -> batchers.stream().mapToInt(PeerBatcher::queued).sum());
   private final Peer peer = new Peer();
 
   /** A peer whose batches are answered when the test says so. */
@@ -51,7 +56,10 @@ class PeerBatcherTest {
   }
 
   private PeerBatcher batcher(int maxInFlight, int maxOps, int maxBytes) {
-    return new PeerBatcher(peer, maxInFlight, maxOps, maxBytes, Duration.ofSeconds(2), nanoTime::get);
+    PeerBatcher batcher = new PeerBatcher(
+        peer, maxInFlight, maxOps, maxBytes, Duration.ofSeconds(2), nanoTime::get, metrics);
+    batchers.add(batcher);
+    return batcher;
   }
 
   private static ReplicaOp read(int i) {
@@ -75,6 +83,7 @@ class PeerBatcherTest {
       replies.add(batcher.submit(read(i)));
     }
     assertThat(peer.batches).containsExactly(List.of(read(0)), List.of(read(1)));
+    assertThat(registry.get("kv.peer.operations.queued").gauge().value()).isEqualTo(8);
 
     peer.answer(1);
 
@@ -87,6 +96,9 @@ class PeerBatcherTest {
     peer.answer(0);
     assertThat(replies).allSatisfy(r -> assertThat(r).isCompletedWithValue(new ReplicaReply.Missing()));
     assertThat(peer.batches).as("nothing left to send").hasSize(3);
+    assertThat(registry.get("kv.peer.batch.operations").summary().count()).isEqualTo(3);
+    assertThat(registry.get("kv.peer.batch.operations").summary().totalAmount()).isEqualTo(10);
+    assertThat(registry.get("kv.peer.operations.queued").gauge().value()).isZero();
   }
 
   @Test
@@ -149,6 +161,7 @@ class PeerBatcherTest {
 
     assertThat(stale.handle((ok, e) -> e).join()).isInstanceOfSatisfying(KvException.class,
         e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT));
+    assertThat(registry.get("kv.peer.operations.expired").counter().count()).isEqualTo(1);
     assertThat(peer.batches.get(1)).containsExactly(read(2));
     peer.answer(1);
     assertThat(fresh).isCompletedWithValue(new ReplicaReply.Missing());
@@ -158,7 +171,7 @@ class PeerBatcherTest {
   void aSenderThatThrowsFailsTheBatchAndFreesTheSlot() {
     PeerBatcher batcher = new PeerBatcher(ops -> {
       throw new KvException(ErrorCode.UNAVAILABLE, "client closed");
-    }, 1, 100, 1 << 20, Duration.ofSeconds(2), nanoTime::get);
+    }, 1, 100, 1 << 20, Duration.ofSeconds(2), nanoTime::get, metrics);
 
     assertThat(batcher.submit(read(0))).isCompletedExceptionally();
     assertThat(batcher.submit(read(1))).isCompletedExceptionally();
@@ -168,7 +181,7 @@ class PeerBatcherTest {
   void aSenderThatThrowsAnErrorStillSettlesTheBatchAndFreesTheSlot() {
     PeerBatcher batcher = new PeerBatcher(ops -> {
       throw new OutOfMemoryError("encoding");
-    }, 1, 100, 1 << 20, Duration.ofSeconds(2), nanoTime::get);
+    }, 1, 100, 1 << 20, Duration.ofSeconds(2), nanoTime::get, metrics);
 
     assertThat(batcher.submit(read(0))).isCompletedExceptionally();
     assertThat(batcher.submit(read(1))).isCompletedExceptionally();
@@ -185,7 +198,7 @@ class PeerBatcherTest {
       CompletableFuture<List<ReplicaReply>> call = new CompletableFuture<>();
       held.add(call);
       return call;
-    }, 1, 1, 1 << 20, Duration.ofSeconds(2), nanoTime::get);
+    }, 1, 1, 1 << 20, Duration.ofSeconds(2), nanoTime::get, metrics);
     batcher.submit(read(0));
     List<CompletableFuture<ReplicaReply>> queued = new ArrayList<>();
     for (int i = 1; i <= 100_000; i++) { // one operation per batch: 100,000 batches in one go
@@ -214,7 +227,7 @@ class PeerBatcherTest {
         return ops.stream().<ReplicaReply>map(op -> new ReplicaReply.Found(
             Versioned.live(new Version(1, NodeId.of("n")), Value.of(op.key().value())))).toList();
       }, peerThreads);
-    }, maxInFlight, 16, 1 << 20, Duration.ofSeconds(10), nanoTime::get);
+    }, maxInFlight, 16, 1 << 20, Duration.ofSeconds(10), nanoTime::get, metrics);
     ExecutorService clients = Executors.newFixedThreadPool(8);
     Map<String, CompletableFuture<ReplicaReply>> replies = new ConcurrentHashMap<>();
     for (int t = 0; t < 8; t++) {
