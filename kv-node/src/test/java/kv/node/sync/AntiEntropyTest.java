@@ -40,8 +40,9 @@ class AntiEntropyTest {
         put(cluster, cluster.id(1 + i % 3), "key-" + i, "value-" + i);
       }
       for (int i = 0; i < 500; i += 5) {
-        assertThat(cluster.client().delete(cluster.url(cluster.id(1)), "key-" + i).statusCode())
-            .isEqualTo(204);
+        // w=all: no third replica's write may still be on its way when node 2 is wiped below
+        assertThat(cluster.client().delete(cluster.url(cluster.id(1)), "key-" + i, "&w=all")
+            .statusCode()).isEqualTo(204);
       }
       NodeId wiped = cluster.id(2);
       StorageEngine storage = cluster.node(wiped).storage();
