@@ -65,7 +65,8 @@ public final class ReplicaRoutes {
    * nothing.
    */
   private void batch(Context ctx) {
-    List<ReplicaOp> ops = BatchCodec.decodeOps(RequestBodies.read(ctx, maxBatchBytes));
+    List<ReplicaOp> ops = BatchCodec.decodeOps(RequestBodies.read(ctx, maxBatchBytes,
+        "an operation batch", "a batch's limit: 256 KiB plus MAX_VALUE_BYTES and 64 KiB"));
     List<ReplicaReply> replies = new ArrayList<>(ops.size());
     for (ReplicaOp op : ops) {
       replies.add(serve(op));

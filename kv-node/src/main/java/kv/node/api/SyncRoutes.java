@@ -58,7 +58,8 @@ public final class SyncRoutes {
   }
 
   private void apply(Context ctx) {
-    List<SyncRecord> records = RecordCodec.decode(RequestBodies.read(ctx, maxBatchBytes));
+    List<SyncRecord> records = RecordCodec.decode(RequestBodies.read(ctx, maxBatchBytes,
+        "a record batch", "a push batch's limit plus MAX_VALUE_BYTES and 64 KiB"));
     for (SyncRecord r : records) { // all decoded before any applies: a bad batch changes nothing
       clock.observe(r.record().version().timestamp());
       storage.apply(r.key(), r.record());

@@ -188,6 +188,20 @@ class BadInputTest {
     assertNothingChanged();
   }
 
+  @Test
+  void anOversizedReplicaBatchIs413AndSaysItIsTheBatchLimit() throws IOException {
+    byte[] tooBig = new byte[(256 << 10) + (1 << 20) + (1 << 16) + 1]; // the batch limit + 1
+    HttpResponse<byte[]> answer = client.send(HttpTestClient.request(node, "/internal/batch")
+        .header(ClusterToken.HEADER, "test-cluster-token")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(tooBig)).build());
+
+    assertThat(answer.statusCode()).isEqualTo(413);
+    assertJsonError(answer.body(), "value_too_large");
+    assertThat(JSON.readTree(answer.body()).get("message").asText())
+        .startsWith("an operation batch is").doesNotContain("(MAX_VALUE_BYTES)");
+    assertNothingChanged();
+  }
+
   private static void assertJsonError(byte[] body, String code) throws IOException {
     JsonNode json = JSON.readTree(body);
     assertThat(json.get("error").asText()).isEqualTo(code);
