@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
+import kv.common.http.RequestBodies;
 import kv.common.wire.MemberInfo;
 import kv.node.peer.ReplicaHeaders;
 import kv.node.replication.Consistency;
@@ -47,7 +48,7 @@ public final class ClientRoutes {
   private void put(Context ctx) {
     Key key = key(ctx);
     Optional<Consistency> w = consistency(ctx, "w");
-    Value value = Value.copyOf(RequestBodies.read(ctx, maxValueBytes));
+    Value value = Value.copyOf(RequestBodies.read(ctx, maxValueBytes, "value", "MAX_VALUE_BYTES"));
     Responses.respond(ctx, coordinator.put(key, value, w), written -> {
       headers(ctx, written.owners(), written.acknowledged(), written.version());
       ctx.status(204);

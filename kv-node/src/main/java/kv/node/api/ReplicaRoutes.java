@@ -11,6 +11,7 @@ import kv.common.NodeId;
 import kv.common.Value;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.common.http.RequestBodies;
 import kv.node.handoff.HintWriter;
 import kv.node.peer.BatchCodec;
 import kv.node.peer.ReplicaHeaders;
@@ -113,7 +114,7 @@ public final class ReplicaRoutes {
     }
     Version version = Version.parse(versionHeader);
     boolean tombstone = "true".equals(ctx.header(ReplicaHeaders.TOMBSTONE));
-    Value value = Value.copyOf(RequestBodies.read(ctx, maxValueBytes));
+    Value value = Value.copyOf(RequestBodies.read(ctx, maxValueBytes, "value", "MAX_VALUE_BYTES"));
     if (tombstone && value.size() != 0) {
       throw new KvException(ErrorCode.BAD_REQUEST, "a tombstone carries no value");
     }

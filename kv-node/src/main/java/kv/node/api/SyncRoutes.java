@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.common.http.RequestBodies;
 import kv.node.peer.SyncProtocol;
 import kv.node.storage.StorageEngine;
 import kv.node.storage.TokenRange;

@@ -9,6 +9,7 @@ import kv.common.Endpoint;
 import kv.common.Json;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.common.http.RequestBodies;
 import kv.common.wire.DeregisterRequest;
 import kv.common.wire.Health;
 import kv.common.wire.HeartbeatRequest;
@@ -18,6 +19,9 @@ import kv.seed.membership.MemberRegistry;
 
 /** The seed's HTTP API: parse, delegate to the registry once, render. */
 public final class MembershipRoutes {
+  /** The largest request body the seed reads: its messages are a few short JSON fields. */
+  public static final int MAX_BODY_BYTES = 4096;
+
   private final MemberRegistry registry;
   private final ObjectMapper mapper;
   private final ClusterToken token;
@@ -38,7 +42,7 @@ public final class MembershipRoutes {
 
   private void register(Context ctx) {
     authenticate(ctx);
-    RegisterRequest request = Json.readBody(mapper, ctx.bodyAsBytes(), RegisterRequest.class);
+    RegisterRequest request = read(ctx, RegisterRequest.class);
     Endpoint address = request.address() != null
         ? request.address()
         : new Endpoint(ctx.ip(), request.port());
@@ -48,16 +52,23 @@ public final class MembershipRoutes {
 
   private void heartbeat(Context ctx) {
     authenticate(ctx);
-    HeartbeatRequest request = Json.readBody(mapper, ctx.bodyAsBytes(), HeartbeatRequest.class);
+    HeartbeatRequest request = read(ctx, HeartbeatRequest.class);
     ctx.json(registry.heartbeat(request.nodeId()).orElseThrow(() -> new KvException(
         ErrorCode.UNKNOWN_NODE, "node " + request.nodeId() + " is not registered; register again")));
   }
 
   private void deregister(Context ctx) {
     authenticate(ctx);
-    DeregisterRequest request = Json.readBody(mapper, ctx.bodyAsBytes(), DeregisterRequest.class);
+    DeregisterRequest request = read(ctx, DeregisterRequest.class);
     ctx.json(registry.deregister(request.nodeId()).orElseThrow(() -> new KvException(
         ErrorCode.UNKNOWN_NODE, "node " + request.nodeId() + " is not registered")));
+  }
+
+  /** The body as {@code type}: too long is a {@code 413}, unreadable or not the type a {@code 400}. */
+  private <T> T read(Context ctx, Class<T> type) {
+    byte[] body = RequestBodies.read(ctx, MAX_BODY_BYTES, "a " + type.getSimpleName() + " body",
+        "the seed's limit for a request body");
+    return Json.readBody(mapper, body, type);
   }
 
   private void authenticate(Context ctx) {

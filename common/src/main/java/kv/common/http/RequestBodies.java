@@ -1,4 +1,4 @@
-package kv.node.api;
+package kv.common.http;
 
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -6,17 +6,16 @@ import java.io.InputStream;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 
-/** Reads a request body without ever holding more than the limit plus one byte. */
-final class RequestBodies {
+/**
+ * Reads a request body without ever holding more than the limit plus one byte, for the seed and
+ * the nodes alike. A body over the limit (declared or sent) is a {@code 413}; a body that cannot be
+ * read (it ends before its {@code Content-Length}, or its chunks are broken) is a {@code 400}.
+ */
+public final class RequestBodies {
   private RequestBodies() {}
 
-  /** A client's value, limited by {@code MAX_VALUE_BYTES}. */
-  static byte[] read(Context ctx, int maxBytes) {
-    return read(ctx, maxBytes, "value", "MAX_VALUE_BYTES");
-  }
-
   /** A body of {@code what}, whose limit {@code limitName} explains in the error. */
-  static byte[] read(Context ctx, int maxBytes, String what, String limitName) {
+  public static byte[] read(Context ctx, int maxBytes, String what, String limitName) {
     long declared = ctx.req().getContentLengthLong();
     if (declared > maxBytes) {
       throw tooLarge(what, declared + " bytes", maxBytes, limitName);
