@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import kv.common.Json;
 import kv.common.NodeId;
 import kv.common.http.HttpErrors;
-import kv.common.http.HttpLimits;
 import kv.common.http.HttpMetrics;
 import kv.common.http.ServerProtection;
 import kv.seed.api.MembershipRoutes;
@@ -49,7 +48,7 @@ public final class SeedServer implements AutoCloseable {
       javalin.jsonMapper(new JavalinJackson(mapper, false));
       HttpErrors.install(javalin, mapper);
       // the same idle, header and in-flight limits as a node's, with their defaults
-      ServerProtection.install(javalin, config.bind(), config.port(), HttpLimits.defaults(),
+      ServerProtection.install(javalin, config.bind(), config.port(), config.limits(),
           path -> !path.equals("/health") && !path.equals("/metrics"), overloaded::increment,
           mapper);
       HttpMetrics.install(javalin, metrics, ROUTES);

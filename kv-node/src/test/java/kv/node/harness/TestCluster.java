@@ -11,6 +11,7 @@ import java.util.function.UnaryOperator;
 import kv.common.ClusterToken;
 import kv.common.MutableClock;
 import kv.common.NodeId;
+import kv.common.http.HttpLimits;
 import kv.node.KvNode;
 import kv.node.NodeConfig;
 import kv.node.replication.Consistency;
@@ -195,7 +196,8 @@ public final class TestCluster implements AutoCloseable {
   /** Starts a fresh seed (empty registry) on the same port. */
   public void restartSeed() {
     seed = SeedServer.startManual(
-        new SeedConfig("127.0.0.1", seedPort, Duration.ofSeconds(15), TOKEN),
+        new SeedConfig("127.0.0.1", seedPort, Duration.ofSeconds(15), TOKEN,
+            HttpLimits.defaults()),
         clock);
   }
 
