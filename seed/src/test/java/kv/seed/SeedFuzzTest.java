@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The nodes' fuzz test ({@link HttpFuzzer}) against the seed: ten thousand random and malformed
- * requests, most carrying the cluster token so their JSON bodies (valid, cut short, mutated, nested,
- * oversized) reach the parser. No answer may be a 5xx, the seed must stay healthy, and the sentinel
+ * requests, most carrying the cluster token so their JSON bodies (valid, cut short, mutated,
+ * nested, oversized) reach the parser. No answer may be a 5xx, the seed must stay healthy, and the sentinel
  * members registered first must still be listed at their addresses: the fuzzer's node ids never
  * name them. Rerun a failure with {@code -Dfuzz.seed=N}.
  */

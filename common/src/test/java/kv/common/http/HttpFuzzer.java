@@ -78,7 +78,7 @@ public final class HttpFuzzer {
     this.dialect = dialect;
   }
 
-  /** Sends {@code requests} requests to {@code port} from {@code threads} threads, seeded by {@code seed}. */
+  /** Sends {@code requests} requests to {@code port} from {@code threads} threads. */
   public static Report run(Dialect dialect, int port, long seed, int requests, int threads)
       throws InterruptedException, ExecutionException {
     HttpFuzzer fuzzer = new HttpFuzzer(dialect);
@@ -120,7 +120,8 @@ public final class HttpFuzzer {
   private byte[] rawRequest(Random random) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     String method = pick(random, METHODS);
-    String line = method + " " + path(random) + dialect.query(random) + " " + pick(random, VERSIONS);
+    String line =
+        method + " " + path(random) + dialect.query(random) + " " + pick(random, VERSIONS);
     if (random.nextInt(30) == 0) {
       line = line.replace(' ', random.nextBoolean() ? '\t' : ' ') + "  ";
     }
@@ -187,7 +188,8 @@ public final class HttpFuzzer {
         return content;
       }
       case 1 -> { // declared longer than sent
-        headers.putIfAbsent("Content-Length", String.valueOf(content.length + 1 + random.nextInt(99)));
+        headers.putIfAbsent("Content-Length",
+            String.valueOf(content.length + 1 + random.nextInt(99)));
         return content;
       }
       case 2 -> {
