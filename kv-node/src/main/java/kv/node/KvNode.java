@@ -59,6 +59,7 @@ import kv.node.sync.Rebalancer;
 import kv.node.sync.SyncMetrics;
 import kv.node.sync.SyncPeerClient;
 import kv.node.sync.TransferBudget;
+import kv.node.version.ClockBound;
 import kv.node.version.HybridClock;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -116,13 +117,14 @@ public final class KvNode implements AutoCloseable {
         HttpClients.forSeed(http), HttpUrl.get(config.seedUrl()), config.token(), mapper);
     NodeIdStore idStore = new NodeIdStore(config.dataDir());
     MembershipWatcher[] watcher = new MembershipWatcher[1]; // built once the port is known
-    HybridClock hybridClock = new HybridClock(clock);
+    HybridClock hybridClock = new HybridClock(clock, config.maxClockOffset());
+    ClockBound clockBound = new ClockBound(hybridClock, clock, metrics);
     Supplier<Optional<NodeId>> self = () -> watcher[0] == null ? Optional.empty() : watcher[0].id();
     PendingRanges pending = new PendingRanges();
     StorageEngine replicaStorage = new ReadGatedStorage(storage, pending);
     SyncPeerClient syncPeers = syncDecorator.apply(new HttpSyncPeerClient(
         HttpClients.forSync(http, config.peerTimeout()), config.token(), mapper));
-    RangeSync rangeSync = new RangeSync(storage, syncPeers, hybridClock,
+    RangeSync rangeSync = new RangeSync(storage, syncPeers, clockBound,
         config.peerTimeout().multipliedBy(10), MerkleTree.DEFAULT_DEPTH);
     TransferBudget budget = new TransferBudget(clock, config.sync().streamRate());
     SyncMetrics syncMetrics = new SyncMetrics(metrics, pending);
@@ -134,7 +136,8 @@ public final class KvNode implements AutoCloseable {
     this.antiEntropy = new AntiEntropy(views, self, n, rangeSync, rebalancer, budget, syncMetrics,
         clock, config.sync().antiEntropyInterval());
     Coordinator coordinator = new Coordinator(views, replicaStorage, peers,
-        self, hybridClock, config.replication(), new ReplicationMetrics(metrics), hintWriter);
+        self, hybridClock, clockBound, config.replication(), new ReplicationMetrics(metrics),
+        hintWriter);
     this.purger = new TombstonePurger(storage, clock, config.tombstoneGrace(),
         new TombstoneCheck(views, self, peers, config.replication().replicationFactor(),
             config.peerTimeout().plusSeconds(1)));
@@ -143,9 +146,9 @@ public final class KvNode implements AutoCloseable {
         () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
         config.maxValueBytes());
     ReplicaRoutes replicaRoutes =
-        new ReplicaRoutes(replicaStorage, hintWriter, hybridClock, config.token(),
+        new ReplicaRoutes(replicaStorage, hintWriter, clockBound, config.token(),
             config.maxValueBytes(), HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
-    SyncRoutes syncRoutes = new SyncRoutes(storage, pending, hybridClock,
+    SyncRoutes syncRoutes = new SyncRoutes(storage, pending, clockBound,
         RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
     this.server = Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;

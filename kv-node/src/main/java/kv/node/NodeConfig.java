@@ -35,7 +35,11 @@ public record NodeConfig(
     SyncConfig sync,
     HintDelivery.Policy hints,
     HttpLimits limits,
-    Duration shutdownDrain) {
+    Duration shutdownDrain,
+    Duration maxClockOffset) {
+
+  /** How far ahead of this node's clock an outside timestamp may be ({@code MAX_CLOCK_OFFSET}). */
+  public static final Duration DEFAULT_MAX_CLOCK_OFFSET = Duration.ofMillis(500);
 
   public static NodeConfig from(Settings s) {
     Optional<Path> dataDir = s.optional("DATA_DIR").map(Path::of);
@@ -64,7 +68,8 @@ public record NodeConfig(
             s.duration("HINT_WINDOW", Duration.ofHours(3)),
             s.integer("HINT_RATE", 1000, 1, 1_000_000)),
         limits(s),
-        s.durationOrZero("SHUTDOWN_DRAIN", Duration.ofSeconds(2)));
+        s.durationOrZero("SHUTDOWN_DRAIN", Duration.ofSeconds(2)),
+        s.duration("MAX_CLOCK_OFFSET", DEFAULT_MAX_CLOCK_OFFSET));
   }
 
   /** A node for the in-process harness: loopback, any port, in memory. */
@@ -74,7 +79,8 @@ public record NodeConfig(
         Duration.ofSeconds(2), ClusterToken.open(),
         new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
         Duration.ofMinutes(10), new SyncConfig(Duration.ofMinutes(1), 10_000_000),
-        new HintDelivery.Policy(Duration.ofHours(3), 1000), HttpLimits.defaults(), Duration.ZERO);
+        new HintDelivery.Policy(Duration.ofHours(3), 1000), HttpLimits.defaults(), Duration.ZERO,
+        DEFAULT_MAX_CLOCK_OFFSET);
   }
 
   public NodeConfig withNodeId(NodeId id) {
@@ -113,6 +119,10 @@ public record NodeConfig(
     return with(b -> b.shutdownDrain = drain);
   }
 
+  public NodeConfig withMaxClockOffset(Duration offset) {
+    return with(b -> b.maxClockOffset = offset);
+  }
+
   private NodeConfig with(Consumer<Copy> change) {
     Copy copy = new Copy(this);
     change.accept(copy);
@@ -139,6 +149,7 @@ public record NodeConfig(
     HintDelivery.Policy hints;
     HttpLimits limits;
     Duration shutdownDrain;
+    Duration maxClockOffset;
 
     Copy(NodeConfig c) {
       bind = c.bind;
@@ -159,12 +170,13 @@ public record NodeConfig(
       hints = c.hints;
       limits = c.limits;
       shutdownDrain = c.shutdownDrain;
+      maxClockOffset = c.maxClockOffset;
     }
 
     NodeConfig build() {
       return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
           heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication,
-          tombstoneGrace, sync, hints, limits, shutdownDrain);
+          tombstoneGrace, sync, hints, limits, shutdownDrain, maxClockOffset);
     }
   }
 

@@ -107,6 +107,19 @@ class NodeConfigTest {
     assertThatThrownBy(() -> config(Map.of("STREAM_RATE", "fast"))).hasMessageContaining("STREAM_RATE");
   }
 
+  @Test
+  void maxClockOffsetIsHalfASecondByDefaultAndMustBePositive() {
+    assertThat(config(Map.of()).maxClockOffset()).isEqualTo(Duration.ofMillis(500));
+    assertThat(config(Map.of("MAX_CLOCK_OFFSET", "250ms")).maxClockOffset())
+        .isEqualTo(Duration.ofMillis(250));
+    assertThat(NodeConfig.from(Settings.from(Map.of(), "--max-clock-offset=2s")).maxClockOffset())
+        .isEqualTo(Duration.ofSeconds(2));
+    assertThatThrownBy(() -> config(Map.of("MAX_CLOCK_OFFSET", "0s")))
+        .hasMessageContaining("MAX_CLOCK_OFFSET");
+    assertThatThrownBy(() -> config(Map.of("MAX_CLOCK_OFFSET", "half a second")))
+        .hasMessageContaining("MAX_CLOCK_OFFSET");
+  }
+
   private static NodeConfig config(Map<String, String> env) {
     return NodeConfig.from(Settings.from(env));
   }

@@ -19,6 +19,8 @@ public enum ErrorCode {
   UNAVAILABLE("unavailable", 503),
   TIMEOUT("timeout", 503),
   OVERLOADED("overloaded", 503),
+  /** A timestamp (or this node's clock) is further off than MAX_CLOCK_OFFSET allows. */
+  CLOCK_SKEW("clock_skew", 503),
   INTERNAL("internal", 500);
 
   private final String wireName;

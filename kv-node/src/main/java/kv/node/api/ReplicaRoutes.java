@@ -18,7 +18,7 @@ import kv.node.peer.ReplicaHeaders;
 import kv.node.peer.ReplicaOp;
 import kv.node.peer.ReplicaReply;
 import kv.node.storage.StorageEngine;
-import kv.node.version.HybridClock;
+import kv.node.version.ClockBound;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
 import org.slf4j.Logger;
@@ -31,23 +31,25 @@ import org.slf4j.LoggerFactory;
  * {@code GET}/{@code PUT /internal/kv}, a record's version and tombstone flag in headers, its value
  * as the raw body, for operators and tests. A write with a hint ({@code hint=<node>}, or a batch's
  * hinted write) comes from a coordinator that could not reach that replica: this node keeps the
- * record as a hint for it (sloppy quorum), not as its own.
+ * record as a hint for it (sloppy quorum), not as its own. Every record written passes the
+ * {@link ClockBound} first: one too far in the future is refused with {@code 503 clock_skew} (in a
+ * batch, as that operation's reply) and nothing is stored.
  */
 public final class ReplicaRoutes {
   private static final Logger log = LoggerFactory.getLogger(ReplicaRoutes.class);
 
   private final StorageEngine storage;
   private final HintWriter hints;
-  private final HybridClock clock;
+  private final ClockBound clockBound;
   private final ClusterToken token;
   private final int maxValueBytes;
   private final int maxBatchBytes;
 
-  public ReplicaRoutes(StorageEngine storage, HintWriter hints, HybridClock clock,
+  public ReplicaRoutes(StorageEngine storage, HintWriter hints, ClockBound clockBound,
       ClusterToken token, int maxValueBytes, int maxBatchBytes) {
     this.storage = storage;
     this.hints = hints;
-    this.clock = clock;
+    this.clockBound = clockBound;
     this.token = token;
     this.maxValueBytes = maxValueBytes;
     this.maxBatchBytes = maxBatchBytes;
@@ -69,20 +71,21 @@ public final class ReplicaRoutes {
     List<ReplicaOp> ops = BatchCodec.decodeOps(RequestBodies.read(ctx, maxBatchBytes,
         "an operation batch", "a batch's limit: 256 KiB plus MAX_VALUE_BYTES and 64 KiB"));
     List<ReplicaReply> replies = new ArrayList<>(ops.size());
+    String sender = sender(ctx);
     for (ReplicaOp op : ops) {
-      replies.add(serve(op));
+      replies.add(serve(op, sender));
     }
     Responses.octets(ctx, BatchCodec.encodeReplies(replies));
   }
 
-  private ReplicaReply serve(ReplicaOp op) {
+  private ReplicaReply serve(ReplicaOp op, String sender) {
     try {
       if (op instanceof ReplicaOp.Write w) {
         if (w.record().value().size() > maxValueBytes) {
           throw new KvException(ErrorCode.VALUE_TOO_LARGE, "value is " + w.record().value().size()
               + " bytes; the limit is " + maxValueBytes + " bytes (MAX_VALUE_BYTES)");
         }
-        apply(w.key(), w.record(), w.hintFor());
+        apply(w.key(), w.record(), w.hintFor(), sender);
         return new ReplicaReply.Written();
       }
       return storage.get(op.key()).<ReplicaReply>map(ReplicaReply.Found::new)
@@ -119,12 +122,13 @@ public final class ReplicaRoutes {
       throw new KvException(ErrorCode.BAD_REQUEST, "a tombstone carries no value");
     }
     Versioned record = tombstone ? Versioned.tombstone(version) : Versioned.live(version, value);
-    apply(key, record, hintFor(ctx));
+    apply(key, record, hintFor(ctx), sender(ctx));
     ctx.status(204);
   }
 
-  private void apply(Key key, Versioned record, Optional<NodeId> hintFor) {
-    clock.observe(record.version().timestamp());
+  private void apply(Key key, Versioned record, Optional<NodeId> hintFor, String sender) {
+    clockBound.admit(record.version(), hintFor.isPresent() ? ClockBound.Via.HINT
+        : ClockBound.Via.WRITE, sender);
     if (hintFor.isPresent()) {
       hints.store(hintFor.get(), key, record);
     } else {
@@ -137,6 +141,11 @@ public final class ReplicaRoutes {
       throw new KvException(ErrorCode.UNAUTHORIZED,
           "missing or wrong " + ClusterToken.HEADER + " header");
     }
+  }
+
+  /** The peer, by its address: the log line about a refused record names it. */
+  static String sender(Context ctx) {
+    return "the node at " + ctx.ip();
   }
 
   private static Optional<NodeId> hintFor(Context ctx) {

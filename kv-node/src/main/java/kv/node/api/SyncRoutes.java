@@ -15,24 +15,26 @@ import kv.node.sync.MerkleTree;
 import kv.node.sync.PendingRanges;
 import kv.node.sync.RecordCodec;
 import kv.node.sync.SyncRecord;
-import kv.node.version.HybridClock;
+import kv.node.version.ClockBound;
 
 /**
  * The range operations other replicas call for rebalancing and anti-entropy: a range's Merkle
  * leaves, its records, and a batch of records to keep if newer. Like every {@code /internal/*}
- * route they require the cluster token (checked by {@link ReplicaRoutes}).
+ * route they require the cluster token (checked by {@link ReplicaRoutes}). A pushed record too far
+ * in the future ({@link ClockBound}) is not kept; the others are, and the answer is then a
+ * {@code 503 clock_skew} saying how many were refused, so the sender keeps its copy and retries.
  */
 public final class SyncRoutes {
   private final StorageEngine storage;
   private final PendingRanges pending;
-  private final HybridClock clock;
+  private final ClockBound clockBound;
   private final int maxBatchBytes;
 
-  public SyncRoutes(StorageEngine storage, PendingRanges pending, HybridClock clock,
+  public SyncRoutes(StorageEngine storage, PendingRanges pending, ClockBound clockBound,
       int maxBatchBytes) {
     this.storage = storage;
     this.pending = pending;
-    this.clock = clock;
+    this.clockBound = clockBound;
     this.maxBatchBytes = maxBatchBytes;
   }
 
@@ -61,9 +63,22 @@ public final class SyncRoutes {
   private void apply(Context ctx) {
     List<SyncRecord> records = RecordCodec.decode(RequestBodies.read(ctx, maxBatchBytes,
         "a record batch", "a push batch's limit plus MAX_VALUE_BYTES and 64 KiB"));
+    String sender = ReplicaRoutes.sender(ctx);
+    int refused = 0;
+    KvException last = null;
     for (SyncRecord r : records) { // all decoded before any applies: a bad batch changes nothing
-      clock.observe(r.record().version().timestamp());
+      try {
+        clockBound.admit(r.record().version(), ClockBound.Via.PUSH, sender);
+      } catch (KvException e) { // counted and logged by the bound
+        refused++;
+        last = e;
+        continue;
+      }
       storage.apply(r.key(), r.record());
+    }
+    if (last != null) {
+      throw new KvException(last.code(), refused + " of " + records.size()
+          + " record(s) refused, the others kept; the last refused: " + last.getMessage());
     }
     ctx.status(204);
   }

@@ -14,6 +14,7 @@ import kv.node.peer.PeerClient;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
 import kv.node.storage.StorageEngine;
+import kv.node.version.ClockBound;
 import kv.node.version.HybridClock;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
@@ -35,6 +36,7 @@ public final class Coordinator {
   private final PeerClient peers;
   private final Supplier<Optional<NodeId>> self;
   private final HybridClock clock;
+  private final ClockBound clockBound;
   private final Policy policy;
   private final ReplicationMetrics metrics;
   private final ReadRepair readRepair;
@@ -50,13 +52,14 @@ public final class Coordinator {
   }
 
   public Coordinator(ViewHolder views, StorageEngine storage, PeerClient peers,
-      Supplier<Optional<NodeId>> self, HybridClock clock, Policy policy,
+      Supplier<Optional<NodeId>> self, HybridClock clock, ClockBound clockBound, Policy policy,
       ReplicationMetrics metrics, HintWriter hints) {
     this.views = views;
     this.storage = storage;
     this.peers = peers;
     this.self = self;
     this.clock = clock;
+    this.clockBound = clockBound;
     this.policy = policy;
     this.metrics = metrics;
     this.readRepair = new ReadRepair(metrics);
@@ -133,7 +136,7 @@ public final class Coordinator {
 
   private Replica replica(ClusterView view, NodeId id, Optional<NodeId> me) {
     if (me.isPresent() && me.get().equals(id)) {
-      return new LocalReplica(id, storage);
+      return new LocalReplica(id, storage, clockBound);
     }
     return new RemoteReplica(id, view.endpoint(id).orElseThrow(), peers);
   }

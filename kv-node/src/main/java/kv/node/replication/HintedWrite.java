@@ -7,6 +7,7 @@ import java.util.function.Function;
 import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.NodeId;
+import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.handoff.HintWriter;
 import kv.node.peer.PeerClient;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One write's calls to its preference list, with a sloppy quorum. When a remote replica cannot
- * take the write (unreachable, timed out or failing, not when it rejects the request), the next
+ * take the write (unreachable, timed out or failing; not when it rejects the request, nor when it
+ * refuses the record as from the future: then the record is the problem, not the replica), the next
  * node on the ring beyond the preference list that has not stood in yet is sent the write as a
  * hint for that replica, and its acknowledgement counts toward W (Dynamo, Riak). When there is no
  * such node (no more members than replicas) or it fails too, this coordinator keeps the hint
@@ -70,7 +72,7 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
     log.debug("{} missed {}; {} stands in with a hint", failed.id(), key, spare.get());
     CompletableFuture<Void> call = peers.writeHint(at, failed.id(), key, record)
         .whenComplete((ok, error) -> {
-          if (error != null) {
+          if (error != null && isWorthAHint(Quorum.unwrap(error))) {
             keepLocally(failed.id(), error);
           }
         });
@@ -95,8 +97,14 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
     }
   }
 
-  /** Whether the replica may take the write later: not when it rejected the request itself. */
+  /**
+   * Whether the replica may take the write later: not when it rejected the request itself, nor
+   * when it refused the record's timestamp as too far ahead of its clock (a hint would be refused
+   * the same way, or spread a record from the future once the clocks have moved on).
+   */
   private static boolean isWorthAHint(Throwable cause) {
-    return !(cause instanceof KvException kv) || kv.code().httpStatus() >= 500;
+    return !(cause instanceof KvException kv)
+        || (kv.code().httpStatus() >= 500 && kv.code() != ErrorCode.CLOCK_SKEW);
   }
+
 }

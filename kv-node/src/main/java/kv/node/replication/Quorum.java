@@ -136,7 +136,7 @@ final class Quorum<T> {
         && (kv.code() == ErrorCode.BAD_REQUEST || kv.code() == ErrorCode.VALUE_TOO_LARGE);
   }
 
-  private static Throwable unwrap(Throwable error) {
+  static Throwable unwrap(Throwable error) {
     return error instanceof CompletionException && error.getCause() != null
         ? error.getCause() : error;
   }

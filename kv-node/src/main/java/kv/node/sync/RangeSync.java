@@ -15,7 +15,7 @@ import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.storage.StorageEngine;
 import kv.node.storage.TokenRange;
-import kv.node.version.HybridClock;
+import kv.node.version.ClockBound;
 import kv.node.version.Version;
 
 /**
@@ -23,7 +23,8 @@ import kv.node.version.Version;
  * differs: both sides hash the range into a {@link MerkleTree}; for each run of differing leaves
  * this node fetches the peer's records (keeping each one newer than its own) and pushes back the
  * records of its own that the peer lacks or holds older. Versions decide; tombstones travel like
- * values. Calls block the (background) caller, each bounded by a timeout.
+ * values. A fetched record too far in the future ({@link ClockBound}) is not kept; the exchange
+ * goes on with the others. Calls block the (background) caller, each bounded by a timeout.
  */
 public final class RangeSync {
   /** Runs of differing leaves fetched in one request: bounds a response to a slice of the range. */
@@ -33,15 +34,15 @@ public final class RangeSync {
 
   private final StorageEngine storage;
   private final SyncPeerClient peers;
-  private final HybridClock clock;
+  private final ClockBound clockBound;
   private final Duration timeout;
   private final int depth;
 
-  public RangeSync(StorageEngine storage, SyncPeerClient peers, HybridClock clock, Duration timeout,
-      int depth) {
+  public RangeSync(StorageEngine storage, SyncPeerClient peers, ClockBound clockBound,
+      Duration timeout, int depth) {
     this.storage = storage;
     this.peers = peers;
-    this.clock = clock;
+    this.clockBound = clockBound;
     this.timeout = timeout;
     this.depth = MerkleTree.checkDepth(depth);
   }
@@ -76,8 +77,7 @@ public final class RangeSync {
       Map<Key, Version> remoteVersions = new HashMap<>();
       for (SyncRecord r : remote) {
         remoteVersions.put(r.key(), r.record().version());
-        clock.observe(r.record().version().timestamp());
-        if (storage.apply(r.key(), r.record())) {
+        if (admits(r, peer) && storage.apply(r.key(), r.record())) {
           pulled++;
         }
       }
@@ -93,6 +93,16 @@ public final class RangeSync {
       budget.spend(remote.size() + missing.size());
     }
     return new Outcome(true, differing.size(), pulled, pushed);
+  }
+
+  /** Whether the bound admits a fetched record (a refusal is counted and logged there). */
+  private boolean admits(SyncRecord r, Endpoint peer) {
+    try {
+      clockBound.admit(r.record().version(), ClockBound.Via.FETCH, "the node at " + peer);
+      return true;
+    } catch (KvException e) {
+      return false;
+    }
   }
 
   /** The peer's Merkle root of {@code range} (0 when it holds nothing there). */

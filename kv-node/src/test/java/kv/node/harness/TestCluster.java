@@ -1,5 +1,7 @@
 package kv.node.harness;
 
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import kv.common.ClusterToken;
 import kv.common.MutableClock;
 import kv.common.NodeId;
@@ -107,6 +111,20 @@ public final class TestCluster implements AutoCloseable {
 
   public HttpTestClient client() {
     return client;
+  }
+
+  /**
+   * The value of one series in node {@code id}'s {@code GET /metrics}, written exactly as Prometheus
+   * prints it (e.g. {@code kv_ring_members}); 0 when the node does not report it.
+   */
+  public double metric(NodeId id, String series) {
+    HttpResponse<byte[]> scraped = client.send("GET", url(id), "/metrics", null);
+    if (scraped.statusCode() != 200) {
+      throw new IllegalStateException("GET /metrics on " + id + ": " + scraped.statusCode());
+    }
+    Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE)
+        .matcher(new String(scraped.body(), StandardCharsets.UTF_8));
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
   public SeedServer seed() {
