@@ -32,6 +32,7 @@ import kv.node.version.Versioned;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * No timestamp from outside moves a node's clock past MAX_CLOCK_OFFSET (500 ms in the harness):
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * {@code clock_skew}, counted, and changes neither the node's next version nor its storage; a
  * record within the bound is still kept. The harness's clock stands still unless a test moves it.
  */
+@Timeout(120) // a cold JVM's first cluster start took 10-25 s on a busy machine
 class FutureRecordsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String TOKEN = TestCluster.TOKEN.headerValue().orElseThrow();

@@ -3,8 +3,10 @@ package kv.node.harness;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +30,9 @@ import kv.seed.SeedServer;
  * A seed and N nodes in this JVM, each on its own port on 127.0.0.1, sharing a {@link
  * MutableClock}. Nothing runs in the background: {@link #tick()} advances the clock by one
  * heartbeat interval and runs every background task once. Nodes can be crashed and restarted,
- * pairs partitioned, and the seed stopped and restarted on its port.
+ * pairs partitioned, and the seed stopped and restarted on its port. Each node reads the shared
+ * clock through its own {@link SkewedClock}, so a test can set one node's clock ahead or behind
+ * ({@link #skew}) while {@link #tick()} still moves every clock together.
  */
 public final class TestCluster implements AutoCloseable {
   public static final Duration HEARTBEAT = Duration.ofSeconds(5);
@@ -37,6 +41,7 @@ public final class TestCluster implements AutoCloseable {
   private final MutableClock clock = MutableClock.atEpoch2030();
   private final Faults faults = new Faults();
   private final Map<NodeId, KvNode> live = new LinkedHashMap<>();
+  private final Map<NodeId, SkewedClock> clocks = new HashMap<>(); // kept across restarts
   private final List<NodeId> all = new ArrayList<>();
   private final HttpTestClient client = new HttpTestClient();
   private final Coordinator.Policy policy;
@@ -131,14 +136,36 @@ public final class TestCluster implements AutoCloseable {
     return seed;
   }
 
+  /** The shared clock: the seed's, and every node's before its skew. */
   public MutableClock clock() {
     return clock;
+  }
+
+  /** The clock node {@code id} reads: the shared one plus the node's skew. */
+  public Clock clock(NodeId id) {
+    return nodeClock(id);
+  }
+
+  /**
+   * Sets node {@code id}'s clock {@code offset} ahead of the shared one (behind when negative),
+   * from now on: at once for a running node, and for the node when it is started or restarted
+   * later. Like a real clock set back, a running node set behind waits that much longer for its
+   * next heartbeat (the seed may expire it); set a negative skew before starting the node to
+   * avoid that.
+   */
+  public void skew(NodeId id, Duration offset) {
+    nodeClock(id).offset(offset);
+  }
+
+  private SkewedClock nodeClock(NodeId id) {
+    return clocks.computeIfAbsent(id, i -> new SkewedClock(clock));
   }
 
   public KvNode startNode(NodeId id) {
     NodeConfig config = configure.apply(id, NodeConfig.forTests("http://127.0.0.1:" + seedPort)
         .withNodeId(id).withToken(TOKEN).withReplication(policy));
-    KvNode node = KvNode.startManual(config, clock, peers -> new FaultyPeerClient(id, faults, peers),
+    KvNode node = KvNode.startManual(config, nodeClock(id),
+        peers -> new FaultyPeerClient(id, faults, peers),
         sync -> new FaultySyncPeerClient(id, faults, sync));
     faults.nodeAt(id, node.port());
     live.put(id, node);
