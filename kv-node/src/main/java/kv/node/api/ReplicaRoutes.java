@@ -5,7 +5,6 @@ import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import kv.common.ClusterToken;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
@@ -25,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code /internal/*}: replica operations another node's coordinator sends here. They touch only
- * this node's storage and are never forwarded again. Every call must carry the cluster token.
+ * this node's storage and are never forwarded again. Every call must carry the cluster token
+ * ({@link InternalGate} checks it).
  * Peers send batches ({@code POST /internal/batch}, {@link BatchCodec}); one operation alone is
  * {@code GET}/{@code PUT /internal/kv}, a record's version and tombstone flag in headers, its value
  * as the raw body, for operators and tests. A write with a hint ({@code hint=<node>}, or a batch's
@@ -38,22 +38,19 @@ public final class ReplicaRoutes {
   private final StorageEngine storage;
   private final HintWriter hints;
   private final HybridClock clock;
-  private final ClusterToken token;
   private final int maxValueBytes;
   private final int maxBatchBytes;
 
   public ReplicaRoutes(StorageEngine storage, HintWriter hints, HybridClock clock,
-      ClusterToken token, int maxValueBytes, int maxBatchBytes) {
+      int maxValueBytes, int maxBatchBytes) {
     this.storage = storage;
     this.hints = hints;
     this.clock = clock;
-    this.token = token;
     this.maxValueBytes = maxValueBytes;
     this.maxBatchBytes = maxBatchBytes;
   }
 
   public void registerOn(RoutesConfig routes) {
-    routes.before("/internal/*", this::authenticate);
     routes.get(ReplicaHeaders.PATH, this::read);
     routes.put(ReplicaHeaders.PATH, this::write);
     routes.post(ReplicaHeaders.BATCH_PATH, this::batch);
@@ -128,13 +125,6 @@ public final class ReplicaRoutes {
       hints.store(hintFor.get(), key, record);
     } else {
       storage.apply(key, record);
-    }
-  }
-
-  private void authenticate(Context ctx) {
-    if (!token.admits(ctx.header(ClusterToken.HEADER))) {
-      throw new KvException(ErrorCode.UNAUTHORIZED,
-          "missing or wrong " + ClusterToken.HEADER + " header");
     }
   }
 
