@@ -55,6 +55,7 @@ import kv.node.replication.Coordinator;
 import kv.node.replication.ReplicationMetrics;
 import kv.node.replication.TombstoneCheck;
 import kv.node.ring.ClusterView;
+import kv.node.ring.StalePlacement;
 import kv.node.ring.ViewHolder;
 import kv.node.storage.HintStore;
 import kv.node.storage.StorageEngine;
@@ -127,8 +128,8 @@ public final class KvNode implements AutoCloseable {
     HintWriter hintWriter = new HintWriter(hints, clock, hintMetrics);
     MembershipWatcher[] watcher = new MembershipWatcher[1]; // built once the port is known
     Supplier<Optional<NodeId>> self = () -> watcher[0] == null ? Optional.empty() : watcher[0].id();
-    ViewInstaller installer = new ViewInstaller(
-        views, config.vnodes(), clock, new LargestCluster(config.dataDir()), metrics);
+    LargestCluster largest = new LargestCluster(config.dataDir());
+    ViewInstaller installer = new ViewInstaller(views, config.vnodes(), clock, largest, metrics);
     OkHttpClient base = HttpClients.base(config.peerTimeout());
     HttpUrl seedUrl = HttpUrl.get(config.seedUrl());
     SeedClient seed = new SeedClient(seedTransport.apply(HttpClients.forSeed(base, SEED_TIMEOUT)),
@@ -159,16 +160,17 @@ public final class KvNode implements AutoCloseable {
     this.antiEntropy = new AntiEntropy(views, self, n, rangeSync, rebalancer, budget, syncMetrics,
         clock, config.sync().antiEntropyInterval());
     Coordinator coordinator = new Coordinator(views, replicaStorage, peers,
-        self, hybridClock, config.replication(), new ReplicationMetrics(metrics), hintWriter);
+        self, hybridClock, config.replication(), new ReplicationMetrics(metrics), hintWriter,
+        largest::size, config.peerTimeout());
     this.purger = new TombstonePurger(storage, clock, config.tombstoneGrace(),
         new TombstoneCheck(views, self, peers, config.replication().replicationFactor(),
             config.peerTimeout().plusSeconds(1)));
     this.handoff = new HintDelivery(hints, views, peers, clock, hintPolicy(config), hintMetrics);
     ClientRoutes clientRoutes = new ClientRoutes(coordinator, views,
         () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
-        config.maxValueBytes());
+        config.maxValueBytes(), installer::last, largest::size);
     ReplicaRoutes replicaRoutes = new ReplicaRoutes(replicaStorage, hintWriter, hybridClock,
-        config.maxValueBytes(), HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
+        new StalePlacement(views, n), config.maxValueBytes(), HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
     InternalGate internal = new InternalGate(config.token(), gossip, views::current);
     SyncRoutes syncRoutes = new SyncRoutes(storage, pending, hybridClock,
         RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
@@ -366,6 +368,8 @@ public final class KvNode implements AutoCloseable {
     status.set(Health.Status.STOPPING);
     stopBackgroundWork();
     server.stop(); // stop accepting; requests in flight finish, bounded by SHUTDOWN_TIMEOUT
+    seedWatch.close(); // views kept arriving while draining: requests still coordinated here
+    catchUp.shutdownNow();
     awaitPeerCalls(); // replica writes and read repairs still under way
     flushHints();
     peers.close();
@@ -377,8 +381,6 @@ public final class KvNode implements AutoCloseable {
   }
 
   private void stopBackgroundWork() {
-    seedWatch.close();
-    catchUp.shutdownNow();
     scheduler.shutdownNow();
     syncScheduler.shutdownNow();
     handoffThread.shutdownNow();

@@ -15,6 +15,7 @@ import kv.node.peer.BatchCodec;
 import kv.node.peer.ReplicaHeaders;
 import kv.node.peer.ReplicaOp;
 import kv.node.peer.ReplicaReply;
+import kv.node.ring.StalePlacement;
 import kv.node.storage.StorageEngine;
 import kv.node.version.HybridClock;
 import kv.node.version.Version;
@@ -38,14 +39,16 @@ public final class ReplicaRoutes {
   private final StorageEngine storage;
   private final HintWriter hints;
   private final HybridClock clock;
+  private final StalePlacement placement;
   private final int maxValueBytes;
   private final int maxBatchBytes;
 
   public ReplicaRoutes(StorageEngine storage, HintWriter hints, HybridClock clock,
-      int maxValueBytes, int maxBatchBytes) {
+      StalePlacement placement, int maxValueBytes, int maxBatchBytes) {
     this.storage = storage;
     this.hints = hints;
     this.clock = clock;
+    this.placement = placement;
     this.maxValueBytes = maxValueBytes;
     this.maxBatchBytes = maxBatchBytes;
   }
@@ -78,6 +81,7 @@ public final class ReplicaRoutes {
           throw new KvException(ErrorCode.VALUE_TOO_LARGE, "value is " + w.record().value().size()
               + " bytes; the limit is " + maxValueBytes + " bytes (MAX_VALUE_BYTES)");
         }
+        placement.check(w.key(), w.placedOn());
         apply(w.key(), w.record(), w.hintFor());
         return new ReplicaReply.Written();
       }

@@ -1,6 +1,8 @@
 package kv.node.ring;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -12,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class ViewHolder {
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final List<Waiter> waiting = new ArrayList<>(); // guarded by this
   private volatile Views views;
 
   /** Told of every change of view, with the view it replaces. */
@@ -40,14 +43,36 @@ public final class ViewHolder {
     listeners.add(listener);
   }
 
-  /** Installs {@code view} if it is newer than the current one; says whether it did. */
-  public synchronized boolean install(ClusterView view) {
-    ClusterView before = views.current();
-    if (view.version() <= before.version()) {
-      return false;
+  /**
+   * The first view newer than {@code version}: at once if the current one is, else when one is
+   * installed. Completed outside the install lock, so what the caller does next never runs under it.
+   */
+  public synchronized CompletableFuture<ClusterView> newerThan(long version) {
+    if (views.current().version() > version) {
+      return CompletableFuture.completedFuture(views.current());
     }
-    listeners.forEach(l -> l.viewChanged(before, view));
-    views = new Views(view, before);
+    CompletableFuture<ClusterView> newer = new CompletableFuture<>();
+    waiting.add(new Waiter(version, newer));
+    return newer;
+  }
+
+  /** Installs {@code view} if it is newer than the current one; says whether it did. */
+  public boolean install(ClusterView view) {
+    List<Waiter> ready;
+    synchronized (this) {
+      ClusterView before = views.current();
+      if (view.version() <= before.version()) {
+        return false;
+      }
+      listeners.forEach(l -> l.viewChanged(before, view));
+      views = new Views(view, before);
+      ready = waiting.stream().filter(w -> w.version() < view.version()).toList();
+      waiting.removeAll(ready);
+    }
+    ready.forEach(w -> w.newer().complete(view));
     return true;
   }
+
+  /** Someone waiting for a view newer than {@code version}. */
+  private record Waiter(long version, CompletableFuture<ClusterView> newer) {}
 }

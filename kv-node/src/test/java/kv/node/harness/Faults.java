@@ -30,11 +30,9 @@ public final class Faults {
     blocked.add(Set.of(a, b));
   }
 
-  /** Clears every fault: partitions, seed cuts and broken watches. */
+  /** Ends every partition (seed faults stay). */
   public void heal() {
     blocked.clear();
-    cutFromSeed.clear();
-    brokenWatch.clear();
   }
 
   /** Every call from {@code node} to the seed fails as if the seed were unreachable. */
@@ -42,7 +40,10 @@ public final class Faults {
     cutFromSeed.add(node);
   }
 
-  /** The node's watch on the seed's list fails (its heartbeats still go through). */
+  /**
+   * The node's watch on the seed's list fails, the one already open included (its answer is
+   * lost); heartbeats and plain reads of the list still go through.
+   */
   public void breakWatch(NodeId node) {
     brokenWatch.add(node);
   }
@@ -54,7 +55,12 @@ public final class Faults {
       if (cutFromSeed.contains(node) || (watch && brokenWatch.contains(node))) {
         throw new IOException("seed unreachable from " + node + " (injected)");
       }
-      return chain.proceed(chain.request());
+      okhttp3.Response response = chain.proceed(chain.request());
+      if (watch && brokenWatch.contains(node)) { // broke while the watch was waiting
+        response.close();
+        throw new IOException("watch answer lost on " + node + " (injected)");
+      }
+      return response;
     };
   }
 
