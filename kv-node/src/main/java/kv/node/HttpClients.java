@@ -4,12 +4,14 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
+import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 
 /**
- * The node's one OkHttp client. OkHttp's defaults keep 5 idle connections and run 5 calls per
- * host at once; a coordinator forwarding thousands of requests a second to a handful of peers
- * needs far more of both, or it churns connections (TIME_WAIT, handshakes) and queues calls.
+ * The node's OkHttp clients, which all share one dispatcher and one connection pool. OkHttp's
+ * defaults keep 5 idle connections and run 5 calls per host at once; a coordinator forwarding
+ * thousands of requests a second to a handful of peers needs far more of both, or it churns
+ * connections (TIME_WAIT, handshakes) and queues calls.
  */
 final class HttpClients {
   private static final int MAX_CALLS = 1024;
@@ -18,7 +20,8 @@ final class HttpClients {
 
   private HttpClients() {}
 
-  static OkHttpClient forPeers(Duration timeout) {
+  /** The shared dispatcher and pool, with {@code timeout} on every phase of a call. */
+  static OkHttpClient base(Duration timeout) {
     Dispatcher dispatcher = new Dispatcher();
     dispatcher.setMaxRequests(MAX_CALLS);
     dispatcher.setMaxRequestsPerHost(MAX_CALLS_PER_PEER);
@@ -33,17 +36,21 @@ final class HttpClients {
         .build();
   }
 
-  /** Shares the pool and dispatcher; a range transfer carries many records, so it may take longer. */
+  /** Replica traffic: every request and answer also carries the member-list version. */
+  static OkHttpClient forPeers(OkHttpClient base, Interceptor viewHeaders) {
+    return base.newBuilder().addInterceptor(viewHeaders).build();
+  }
+
+  /** As the peers', but a range transfer carries many records, so it may take longer. */
   static OkHttpClient forSync(OkHttpClient peers, Duration peerTimeout) {
     Duration timeout = peerTimeout.multipliedBy(10);
     return peers.newBuilder().readTimeout(timeout).writeTimeout(timeout).callTimeout(timeout)
         .build();
   }
 
-  /** Shares the pool and dispatcher; the seed may be slower to answer than a peer. */
-  static OkHttpClient forSeed(OkHttpClient peers) {
-    Duration timeout = Duration.ofSeconds(3);
-    return peers.newBuilder().connectTimeout(timeout).readTimeout(timeout).callTimeout(timeout)
+  /** The seed may be slower to answer than a peer. */
+  static OkHttpClient forSeed(OkHttpClient base, Duration timeout) {
+    return base.newBuilder().connectTimeout(timeout).readTimeout(timeout).callTimeout(timeout)
         .build();
   }
 }

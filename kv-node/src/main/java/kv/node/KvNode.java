@@ -8,10 +8,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,23 +31,31 @@ import kv.common.http.ServerProtection;
 import kv.common.wire.Health;
 import kv.node.api.ClientRoutes;
 import kv.node.api.HealthRoute;
+import kv.node.api.InternalGate;
 import kv.node.api.ReplicaRoutes;
 import kv.node.api.SyncRoutes;
 import kv.node.handoff.HintDelivery;
 import kv.node.handoff.HintMetrics;
 import kv.node.handoff.HintWriter;
+import kv.node.membership.LargestCluster;
 import kv.node.membership.MembershipWatcher;
 import kv.node.membership.NodeIdStore;
 import kv.node.membership.SeedClient;
+import kv.node.membership.SeedWatch;
+import kv.node.membership.ViewGossip;
+import kv.node.membership.ViewInstaller;
 import kv.node.peer.HttpPeerClient;
 import kv.node.peer.HttpSyncPeerClient;
+import kv.node.peer.HttpViewClient;
 import kv.node.peer.SyncProtocol;
 import kv.node.peer.PeerClient;
 import kv.node.peer.ReplicaHeaders;
+import kv.node.peer.ViewHeaders;
 import kv.node.replication.Coordinator;
 import kv.node.replication.ReplicationMetrics;
 import kv.node.replication.TombstoneCheck;
 import kv.node.ring.ClusterView;
+import kv.node.ring.StalePlacement;
 import kv.node.ring.ViewHolder;
 import kv.node.storage.HintStore;
 import kv.node.storage.StorageEngine;
@@ -74,8 +84,11 @@ public final class KvNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KvNode.class);
 
   private static final Set<String> ROUTES = Set.of("/put", "/get", "/delete", "/locate",
-      "/cluster", "/health", "/metrics", ReplicaHeaders.PATH, ReplicaHeaders.BATCH_PATH, SyncProtocol.MERKLE,
-      SyncProtocol.RANGE, SyncProtocol.RECORDS);
+      "/cluster", "/health", "/metrics", ReplicaHeaders.PATH, ReplicaHeaders.BATCH_PATH,
+      ReplicaHeaders.VIEW_PATH, SyncProtocol.MERKLE, SyncProtocol.RANGE, SyncProtocol.RECORDS);
+  /** A catch-up read of the seed's list must not hold up reading it from a peer for long. */
+  private static final Duration SEED_REFRESH_TIMEOUT = Duration.ofSeconds(1);
+  private static final Duration SEED_TIMEOUT = Duration.ofSeconds(3);
 
   private final PrometheusMeterRegistry metrics;
   private final StorageEngine storage;
@@ -85,6 +98,8 @@ public final class KvNode implements AutoCloseable {
   private final OkHttpClient http;
   private final PeerClient peers;
   private final MembershipWatcher membership;
+  private final SeedWatch seedWatch;
+  private final ExecutorService catchUp; // reads a newer member list that a peer told of
   private final TombstonePurger purger;
   private final Rebalancer rebalancer;
   private final AntiEntropy antiEntropy;
@@ -99,7 +114,8 @@ public final class KvNode implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private KvNode(NodeConfig config, Clock clock, UnaryOperator<PeerClient> peerDecorator,
-      UnaryOperator<SyncPeerClient> syncDecorator, boolean scheduleBackgroundWork) {
+      UnaryOperator<SyncPeerClient> syncDecorator, UnaryOperator<OkHttpClient> seedTransport,
+      boolean scheduleBackgroundWork) {
     ObjectMapper mapper = Json.newMapper();
     this.config = config;
     this.metrics = HttpMetrics.newRegistry();
@@ -111,15 +127,25 @@ public final class KvNode implements AutoCloseable {
     this.hints = config.storage().openHints();
     HintMetrics hintMetrics = new HintMetrics(metrics, hints);
     HintWriter hintWriter = new HintWriter(hints, clock, hintMetrics);
-    this.http = HttpClients.forPeers(config.peerTimeout());
-    this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper, metrics));
-    SeedClient seed = new SeedClient(
-        HttpClients.forSeed(http), HttpUrl.get(config.seedUrl()), config.token(), mapper);
-    NodeIdStore idStore = new NodeIdStore(config.dataDir());
     MembershipWatcher[] watcher = new MembershipWatcher[1]; // built once the port is known
+    Supplier<Optional<NodeId>> self = () -> watcher[0] == null ? Optional.empty() : watcher[0].id();
+    LargestCluster largest = new LargestCluster(config.dataDir());
+    ViewInstaller installer = new ViewInstaller(views, config.vnodes(), clock, largest, metrics);
+    OkHttpClient base = HttpClients.base(config.peerTimeout());
+    HttpUrl seedUrl = HttpUrl.get(config.seedUrl());
+    SeedClient seed = new SeedClient(seedTransport.apply(HttpClients.forSeed(base, SEED_TIMEOUT)),
+        seedUrl, config.token(), mapper);
+    this.catchUp = Executors.newSingleThreadExecutor(r -> new Thread(r, "membership-catch-up"));
+    ViewGossip gossip = new ViewGossip(views, installer,
+        new SeedClient(seedTransport.apply(HttpClients.forSeed(base, SEED_REFRESH_TIMEOUT)),
+            seedUrl, config.token(), mapper),
+        new HttpViewClient(base, config.token(), mapper), self, catchUp, config.peerTimeout(),
+        System::nanoTime);
+    this.http = HttpClients.forPeers(base, new ViewHeaders(gossip));
+    this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper, metrics));
+    NodeIdStore idStore = new NodeIdStore(config.dataDir());
     HybridClock hybridClock = new HybridClock(clock, config.maxClockOffset());
     ClockBound clockBound = new ClockBound(hybridClock, clock, metrics);
-    Supplier<Optional<NodeId>> self = () -> watcher[0] == null ? Optional.empty() : watcher[0].id();
     PendingRanges pending = new PendingRanges();
     StorageEngine replicaStorage = new ReadGatedStorage(storage, pending);
     SyncPeerClient syncPeers = syncDecorator.apply(new HttpSyncPeerClient(
@@ -137,17 +163,17 @@ public final class KvNode implements AutoCloseable {
         clock, config.sync().antiEntropyInterval());
     Coordinator coordinator = new Coordinator(views, replicaStorage, peers,
         self, hybridClock, clockBound, config.replication(), new ReplicationMetrics(metrics),
-        hintWriter);
+        hintWriter, largest::size, config.peerTimeout());
     this.purger = new TombstonePurger(storage, clock, config.tombstoneGrace(),
         new TombstoneCheck(views, self, peers, config.replication().replicationFactor(),
             config.peerTimeout().plusSeconds(1)));
     this.handoff = new HintDelivery(hints, views, peers, clock, hintPolicy(config), hintMetrics);
     ClientRoutes clientRoutes = new ClientRoutes(coordinator, views,
         () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
-        config.maxValueBytes());
-    ReplicaRoutes replicaRoutes =
-        new ReplicaRoutes(replicaStorage, hintWriter, clockBound, config.token(),
-            config.maxValueBytes(), HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
+        config.maxValueBytes(), installer::last, largest::size);
+    ReplicaRoutes replicaRoutes = new ReplicaRoutes(replicaStorage, hintWriter, clockBound,
+        new StalePlacement(views, n), config.maxValueBytes(), HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
+    InternalGate internal = new InternalGate(config.token(), gossip, views::current);
     SyncRoutes syncRoutes = new SyncRoutes(storage, pending, clockBound,
         RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
     this.server = Javalin.create(javalin -> {
@@ -162,6 +188,7 @@ public final class KvNode implements AutoCloseable {
       HttpMetrics.install(javalin, metrics, ROUTES);
       new HealthRoute(status::get).registerOn(javalin.routes);
       clientRoutes.registerOn(javalin.routes);
+      internal.registerOn(javalin.routes); // before the /internal/* routes: token, view exchange
       replicaRoutes.registerOn(javalin.routes);
       syncRoutes.registerOn(javalin.routes);
     });
@@ -169,9 +196,11 @@ public final class KvNode implements AutoCloseable {
       log.warn("CLUSTER_TOKEN is not set: /internal/* accepts any caller");
     }
     server.start();
-    watcher[0] = new MembershipWatcher(seed, views, idStore, config.nodeId(),
-        config.advertise(), server.port(), clock, config.heartbeatInterval(), config.vnodes());
+    watcher[0] = new MembershipWatcher(seed, views, installer, idStore, config.nodeId(),
+        config.advertise(), server.port(), clock, config.heartbeatInterval());
     this.membership = watcher[0];
+    this.seedWatch = new SeedWatch(seed, views, installer, membership, SeedWatch.WAIT);
+    seedWatch.start(); // in tests too: changes are pushed, whether or not anyone ticks
     Gauge.builder("kv.ring.members", views, v -> v.current().members().size())
         .description("Nodes in this node's ring").register(metrics);
     Gauge.builder("kv.membership.version", views, v -> v.current().version())
@@ -214,16 +243,19 @@ public final class KvNode implements AutoCloseable {
   /** Starts a node with the system clock and its background work scheduled. */
   public static KvNode start(NodeConfig config) {
     return new KvNode(config, Clock.systemUTC(), UnaryOperator.identity(),
-        UnaryOperator.identity(), true);
+        UnaryOperator.identity(), UnaryOperator.identity(), true);
   }
 
   /**
    * Starts a node whose background work runs only when {@link #tick()} is called, with its peer
-   * client wrapped by {@code peerDecorator} (the in-process harness injects faults this way).
+   * client wrapped by {@code peerDecorator} and its seed client's transport by {@code
+   * seedTransport} (the in-process harness injects faults this way). The watch on the seed's
+   * list runs on its own thread all the same: changes are pushed, not ticked.
    */
   public static KvNode startManual(NodeConfig config, Clock clock,
-      UnaryOperator<PeerClient> peerDecorator, UnaryOperator<SyncPeerClient> syncDecorator) {
-    return new KvNode(config, clock, peerDecorator, syncDecorator, false);
+      UnaryOperator<PeerClient> peerDecorator, UnaryOperator<SyncPeerClient> syncDecorator,
+      UnaryOperator<OkHttpClient> seedTransport) {
+    return new KvNode(config, clock, peerDecorator, syncDecorator, seedTransport, false);
   }
 
   public int port() {
@@ -338,6 +370,8 @@ public final class KvNode implements AutoCloseable {
     status.set(Health.Status.STOPPING);
     stopBackgroundWork();
     server.stop(); // stop accepting; requests in flight finish, bounded by SHUTDOWN_TIMEOUT
+    seedWatch.close(); // views kept arriving while draining: requests still coordinated here
+    catchUp.shutdownNow();
     awaitPeerCalls(); // replica writes and read repairs still under way
     flushHints();
     peers.close();

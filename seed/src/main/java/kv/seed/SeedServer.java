@@ -19,6 +19,7 @@ import kv.common.http.HttpMetrics;
 import kv.common.http.ServerProtection;
 import kv.seed.api.MembershipRoutes;
 import kv.seed.membership.MemberRegistry;
+import kv.seed.membership.MemberWatches;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,7 @@ public final class SeedServer implements AutoCloseable {
       Set.of("/register", "/heartbeat", "/deregister", "/members", "/health", "/metrics");
 
   private final MemberRegistry registry;
+  private final MemberWatches watches;
   private final PrometheusMeterRegistry metrics = HttpMetrics.newRegistry();
   private final Counter expirations;
   private final Javalin http;
@@ -39,7 +41,9 @@ public final class SeedServer implements AutoCloseable {
     ObjectMapper mapper = Json.newMapper();
     this.registry = new MemberRegistry(clock, config.nodeTtl(),
         () -> NodeId.of("node-" + UUID.randomUUID().toString().substring(0, 8)));
-    MembershipRoutes routes = new MembershipRoutes(registry, mapper, config.token());
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "seed-timer"));
+    this.watches = new MemberWatches(registry, scheduler, config.maxWatches(), config.maxWatchWait());
+    MembershipRoutes routes = new MembershipRoutes(registry, watches, mapper, config.token());
     Counter overloaded = Counter.builder("seed.requests.overloaded")
         .description("Requests refused with 503 because MAX_IN_FLIGHT were in flight")
         .register(metrics);
@@ -47,10 +51,11 @@ public final class SeedServer implements AutoCloseable {
       javalin.startup.showJavalinBanner = false;
       javalin.jsonMapper(new JavalinJackson(mapper, false));
       HttpErrors.install(javalin, mapper);
-      // the same idle, header and in-flight limits as a node's, with their defaults
+      // the same idle, header and in-flight limits as a node's, with their defaults; watches
+      // (GET /members) wait long and have their own bound (MAX_WATCHES), so they are not counted
       ServerProtection.install(javalin, config.bind(), config.port(), config.limits(),
-          path -> !path.equals("/health") && !path.equals("/metrics"), overloaded::increment,
-          mapper);
+          path -> !path.equals("/health") && !path.equals("/metrics") && !path.equals("/members"),
+          overloaded::increment, mapper);
       HttpMetrics.install(javalin, metrics, ROUTES);
       routes.registerOn(javalin.routes);
     });
@@ -58,9 +63,10 @@ public final class SeedServer implements AutoCloseable {
         .description("Registered live nodes").register(metrics);
     Gauge.builder("seed.membership.version", registry, r -> r.view().version())
         .description("Version of the member list").register(metrics);
+    Gauge.builder("seed.watches.open", watches, MemberWatches::open)
+        .description("Blocking queries (GET /members?index=) waiting for a change").register(metrics);
     this.expirations = Counter.builder("seed.expirations")
         .description("Nodes dropped after NODE_TTL of silence").register(metrics);
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "seed-expiry"));
     if (config.token().isOpen()) {
       log.warn("CLUSTER_TOKEN is not set: any process can register as a node");
     }
@@ -100,6 +106,7 @@ public final class SeedServer implements AutoCloseable {
 
   @Override
   public void close() {
+    watches.releaseAll(); // a waiting watch would hold the graceful stop for its whole wait
     scheduler.shutdownNow();
     http.stop();
     metrics.close();

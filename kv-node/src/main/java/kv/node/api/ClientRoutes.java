@@ -5,12 +5,14 @@ import io.javalin.http.Context;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
 import kv.common.http.RequestBodies;
 import kv.common.wire.MemberInfo;
+import kv.node.membership.ViewInstaller;
 import kv.node.peer.ReplicaHeaders;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
@@ -28,13 +30,18 @@ public final class ClientRoutes {
   private final ViewHolder views;
   private final Supplier<String> self;
   private final int maxValueBytes;
+  private final Supplier<Optional<ViewInstaller.Installed>> installed;
+  private final IntSupplier largestCluster;
 
-  public ClientRoutes(
-      Coordinator coordinator, ViewHolder views, Supplier<String> self, int maxValueBytes) {
+  public ClientRoutes(Coordinator coordinator, ViewHolder views, Supplier<String> self,
+      int maxValueBytes, Supplier<Optional<ViewInstaller.Installed>> installed,
+      IntSupplier largestCluster) {
     this.coordinator = coordinator;
     this.views = views;
     this.self = self;
     this.maxValueBytes = maxValueBytes;
+    this.installed = installed;
+    this.largestCluster = largestCluster;
   }
 
   public void registerOn(RoutesConfig routes) {
@@ -87,8 +94,9 @@ public final class ClientRoutes {
         .map(e -> new MemberState(e.getKey(), e.getValue().toString(),
             shares.getOrDefault(e.getKey(), 0.0), e.getKey().value().equals(self.get())))
         .toList();
-    ctx.json(new ClusterInfo(
-        self.get(), view.version(), coordinator.policy().replicationFactor(), members));
+    ctx.json(new ClusterInfo(self.get(), view.version(), view.changedAt(),
+        installed.get().filter(i -> i.version() == view.version()).map(ViewState::of).orElse(null),
+        coordinator.policy().replicationFactor(), largestCluster.getAsInt(), members));
   }
 
   private static Key key(Context ctx) {
@@ -114,8 +122,21 @@ public final class ClientRoutes {
   /** {@code GET /locate}: where a key lives on this node's ring. */
   record Location(String key, String token, List<MemberInfo> preferenceList) {}
 
-  /** {@code GET /cluster}: the members as this node sees them. */
-  record ClusterInfo(String self, long version, int replicationFactor, List<MemberState> members) {}
+  /**
+   * {@code GET /cluster}: the members as this node sees them; {@code version} is the seed's list
+   * version, made at {@code changedAt}; {@code largestCluster} the most members seen at once,
+   * which N is capped at.
+   */
+  record ClusterInfo(String self, long version, long changedAt, ViewState installed,
+      int replicationFactor, int largestCluster, List<MemberState> members) {}
+
+  /** How this node got its current list: from whom, when, and how long after the seed's change. */
+  record ViewState(String source, String from, long at, long delayMillis) {
+    static ViewState of(ViewInstaller.Installed installed) {
+      return new ViewState(installed.source().label(), installed.from(), installed.atMillis(),
+          installed.delayMillis());
+    }
+  }
 
   /** One member in {@link ClusterInfo}; {@code ringShare} is its fraction of the token space. */
   record MemberState(NodeId id, String address, double ringShare, boolean self) {}

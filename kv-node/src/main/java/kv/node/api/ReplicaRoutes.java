@@ -5,7 +5,6 @@ import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import kv.common.ClusterToken;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
@@ -17,6 +16,7 @@ import kv.node.peer.BatchCodec;
 import kv.node.peer.ReplicaHeaders;
 import kv.node.peer.ReplicaOp;
 import kv.node.peer.ReplicaReply;
+import kv.node.ring.StalePlacement;
 import kv.node.storage.StorageEngine;
 import kv.node.version.ClockBound;
 import kv.node.version.Version;
@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code /internal/*}: replica operations another node's coordinator sends here. They touch only
- * this node's storage and are never forwarded again. Every call must carry the cluster token.
+ * this node's storage and are never forwarded again. Every call must carry the cluster token
+ * ({@link InternalGate} checks it).
  * Peers send batches ({@code POST /internal/batch}, {@link BatchCodec}); one operation alone is
  * {@code GET}/{@code PUT /internal/kv}, a record's version and tombstone flag in headers, its value
  * as the raw body, for operators and tests. A write with a hint ({@code hint=<node>}, or a batch's
@@ -41,22 +42,21 @@ public final class ReplicaRoutes {
   private final StorageEngine storage;
   private final HintWriter hints;
   private final ClockBound clockBound;
-  private final ClusterToken token;
+  private final StalePlacement placement;
   private final int maxValueBytes;
   private final int maxBatchBytes;
 
   public ReplicaRoutes(StorageEngine storage, HintWriter hints, ClockBound clockBound,
-      ClusterToken token, int maxValueBytes, int maxBatchBytes) {
+      StalePlacement placement, int maxValueBytes, int maxBatchBytes) {
     this.storage = storage;
     this.hints = hints;
     this.clockBound = clockBound;
-    this.token = token;
+    this.placement = placement;
     this.maxValueBytes = maxValueBytes;
     this.maxBatchBytes = maxBatchBytes;
   }
 
   public void registerOn(RoutesConfig routes) {
-    routes.before("/internal/*", this::authenticate);
     routes.get(ReplicaHeaders.PATH, this::read);
     routes.put(ReplicaHeaders.PATH, this::write);
     routes.post(ReplicaHeaders.BATCH_PATH, this::batch);
@@ -85,6 +85,7 @@ public final class ReplicaRoutes {
           throw new KvException(ErrorCode.VALUE_TOO_LARGE, "value is " + w.record().value().size()
               + " bytes; the limit is " + maxValueBytes + " bytes (MAX_VALUE_BYTES)");
         }
+        placement.check(w.key(), w.placedOn());
         apply(w.key(), w.record(), w.hintFor(), sender);
         return new ReplicaReply.Written();
       }
@@ -133,13 +134,6 @@ public final class ReplicaRoutes {
       hints.store(hintFor.get(), key, record);
     } else {
       storage.apply(key, record);
-    }
-  }
-
-  private void authenticate(Context ctx) {
-    if (!token.admits(ctx.header(ClusterToken.HEADER))) {
-      throw new KvException(ErrorCode.UNAUTHORIZED,
-          "missing or wrong " + ClusterToken.HEADER + " header");
     }
   }
 

@@ -3,10 +3,9 @@ package kv.node.membership;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.NodeId;
@@ -15,7 +14,6 @@ import kv.common.error.KvException;
 import kv.common.wire.MembershipView;
 import kv.common.wire.RegisterRequest;
 import kv.common.wire.RegisterResponse;
-import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,9 +21,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps this node registered with the seed and its ring current. {@link #tick()} is the whole
  * background job: register if not registered (retrying every tick until the seed answers),
- * otherwise heartbeat once the interval has passed, and install a new ring only when the list's
- * version changes. When the seed is unreachable the node keeps its last view; when the seed has
- * forgotten it, it registers again under the same id.
+ * otherwise heartbeat once the interval has passed, and offer each list the seed answers with to
+ * the {@link ViewInstaller} (which installs only newer ones). Heartbeats are the liveness signal and
+ * the polling path; changes normally arrive sooner through the {@link SeedWatch}, which starts once
+ * this node has registered. When the seed is unreachable the node keeps its last view; when the
+ * seed has forgotten it, it registers again under the same id.
  *
  * <p>A node without a configured or persisted id picks one itself and persists it before its first
  * registration, so a registration retried after a client-side timeout (the seed may have processed
@@ -40,10 +40,10 @@ public final class MembershipWatcher {
 
   private final SeedClient seed;
   private final ViewHolder views;
+  private final ViewInstaller installer;
   private final NodeIdStore idStore;
   private final Clock clock;
   private final Duration heartbeatInterval;
-  private final int vnodes;
   private final Optional<Endpoint> advertised;
   private final int port;
   private volatile NodeId id;
@@ -51,24 +51,25 @@ public final class MembershipWatcher {
   private boolean registered;
   private boolean seedReachable = true;
   private Instant lastHeartbeat = Instant.MIN;
+  private final CountDownLatch registeredOnce = new CountDownLatch(1);
 
-  public MembershipWatcher(SeedClient seed, ViewHolder views, NodeIdStore idStore,
-      Optional<NodeId> configuredId, Optional<Endpoint> advertised, int port, Clock clock,
-      Duration heartbeatInterval, int vnodes) {
-    this(seed, views, idStore, configuredId, MembershipWatcher::randomId, advertised, port, clock,
-        heartbeatInterval, vnodes);
+  public MembershipWatcher(SeedClient seed, ViewHolder views, ViewInstaller installer,
+      NodeIdStore idStore, Optional<NodeId> configuredId, Optional<Endpoint> advertised, int port,
+      Clock clock, Duration heartbeatInterval) {
+    this(seed, views, installer, idStore, configuredId, MembershipWatcher::randomId, advertised,
+        port, clock, heartbeatInterval);
   }
 
   /** {@code newId} makes the id candidate of a node that has none configured or persisted. */
-  public MembershipWatcher(SeedClient seed, ViewHolder views, NodeIdStore idStore,
-      Optional<NodeId> configuredId, Supplier<NodeId> newId, Optional<Endpoint> advertised,
-      int port, Clock clock, Duration heartbeatInterval, int vnodes) {
+  public MembershipWatcher(SeedClient seed, ViewHolder views, ViewInstaller installer,
+      NodeIdStore idStore, Optional<NodeId> configuredId, Supplier<NodeId> newId,
+      Optional<Endpoint> advertised, int port, Clock clock, Duration heartbeatInterval) {
     this.seed = seed;
     this.views = views;
+    this.installer = installer;
     this.idStore = idStore;
     this.clock = clock;
     this.heartbeatInterval = heartbeatInterval;
-    this.vnodes = vnodes;
     this.advertised = advertised;
     this.port = port;
     this.id = configuredId.or(idStore::load).orElseGet(() -> {
@@ -86,6 +87,12 @@ public final class MembershipWatcher {
 
   public boolean isRegistered() {
     return registered;
+  }
+
+  /** Blocks until this node has registered once (the watch starts then); false if it never does. */
+  boolean awaitFirstRegistration() throws InterruptedException {
+    registeredOnce.await();
+    return !left;
   }
 
   /** One pass of the background job; the scheduler calls it every second, tests directly. */
@@ -113,6 +120,7 @@ public final class MembershipWatcher {
    */
   public boolean deregister() {
     left = true;
+    registeredOnce.countDown(); // a watch still waiting for the first registration gives up
     try {
       MembershipView view = seed.deregister(id);
       registered = false;
@@ -144,7 +152,8 @@ public final class MembershipWatcher {
     lastHeartbeat = clock.instant();
     seedReachable = true;
     log.info("Registered with the seed at {} as {} at {}", seed.url(), id, answer.address());
-    install(answer.view());
+    installer.offer(answer.view(), ViewSource.REGISTER, seed.url().toString());
+    registeredOnce.countDown();
   }
 
   private void heartbeat() {
@@ -155,7 +164,7 @@ public final class MembershipWatcher {
         log.info("Seed at {} reachable again", seed.url());
         seedReachable = true;
       }
-      install(view);
+      installer.offer(view, ViewSource.HEARTBEAT, seed.url().toString());
     } catch (KvException e) {
       if (e.code() != ErrorCode.UNKNOWN_NODE) {
         throw e;
@@ -164,21 +173,6 @@ public final class MembershipWatcher {
       registered = false;
       register();
     }
-  }
-
-  private void install(MembershipView view) {
-    ClusterView previous = views.current();
-    if (view.version() == previous.version()) {
-      return;
-    }
-    ClusterView next = ClusterView.of(view, vnodes);
-    views.install(next);
-    Set<NodeId> joined = new HashSet<>(next.members().keySet());
-    joined.removeAll(previous.members().keySet());
-    Set<NodeId> left = new HashSet<>(previous.members().keySet());
-    left.removeAll(next.members().keySet());
-    log.info("Membership version {}: {} node(s), joined {}, left {}",
-        view.version(), next.members().size(), joined, left);
   }
 
   private void seedUnreachable(KvException e) {

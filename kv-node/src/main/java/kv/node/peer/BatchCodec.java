@@ -21,9 +21,10 @@ import kv.node.sync.RecordCodec;
  * concatenation of operations, the answer one reply per operation, in the same order:
  *
  * <pre>
- *   operation: byte kind (1 read, 2 write, 3 hinted write), then the key's frame;
+ *   operation: byte kind (1 read, 2 write, 3 hinted write, 4 placed write), then the key's frame;
  *              a write adds the record's frame; a hinted write adds
- *              byte n = length of the owner's node id, then n bytes of it (ASCII)
+ *              byte n = length of the owner's node id, then n bytes of it (ASCII);
+ *              a placed write adds long v, the member-list version it was placed on
  *   reply:     byte kind (1 written, 2 found, 3 missing, 4 failed);
  *              found adds the record's frame; failed adds
  *              short n, n bytes of the error code's wire name, int m, m bytes of the message (UTF-8)
@@ -36,6 +37,7 @@ public final class BatchCodec {
   private static final int READ = 1;
   private static final int WRITE = 2;
   private static final int HINTED_WRITE = 3;
+  private static final int PLACED_WRITE = 4;
 
   private static final int WRITTEN = 1;
   private static final int FOUND = 2;
@@ -48,13 +50,16 @@ public final class BatchCodec {
     return write(out -> {
       for (ReplicaOp op : ops) {
         if (op instanceof ReplicaOp.Write w) {
-          out.writeByte(w.hintFor().isPresent() ? HINTED_WRITE : WRITE);
+          out.writeByte(w.hintFor().isPresent() ? HINTED_WRITE
+              : w.placedOn() == ReplicaOp.Write.UNPLACED ? WRITE : PLACED_WRITE);
           RecordCodec.writeKey(out, w.key());
           RecordCodec.writeRecord(out, w.record());
           if (w.hintFor().isPresent()) {
             byte[] owner = w.hintFor().get().value().getBytes(StandardCharsets.US_ASCII);
             out.writeByte(owner.length);
             out.write(owner);
+          } else if (w.placedOn() != ReplicaOp.Write.UNPLACED) {
+            out.writeLong(w.placedOn());
           }
         } else {
           out.writeByte(READ);
@@ -74,9 +79,13 @@ public final class BatchCodec {
         Key key = RecordCodec.readKey(in);
         ops.add(switch (kind) {
           case READ -> new ReplicaOp.Read(key);
-          case WRITE -> new ReplicaOp.Write(key, RecordCodec.readRecord(in), Optional.empty());
+          case WRITE -> new ReplicaOp.Write(
+              key, RecordCodec.readRecord(in), Optional.empty(), ReplicaOp.Write.UNPLACED);
           case HINTED_WRITE -> new ReplicaOp.Write(key, RecordCodec.readRecord(in), Optional.of(
-              NodeId.of(new String(RecordCodec.take(in, in.get() & 0xff), StandardCharsets.US_ASCII))));
+              NodeId.of(new String(RecordCodec.take(in, in.get() & 0xff), StandardCharsets.US_ASCII))),
+              ReplicaOp.Write.UNPLACED);
+          case PLACED_WRITE -> new ReplicaOp.Write(
+              key, RecordCodec.readRecord(in), Optional.empty(), placedOn(in.getLong()));
           default -> throw new IllegalArgumentException("unknown operation kind " + kind);
         });
       }
@@ -136,6 +145,13 @@ public final class BatchCodec {
           replies.size() + " replies to a batch of " + expected + " operations");
     }
     return replies;
+  }
+
+  private static long placedOn(long version) {
+    if (version < 1) {
+      throw new IllegalArgumentException("a placed write's list version must be >= 1: " + version);
+    }
+    return version;
   }
 
   /** A batch a peer sent is its error ({@code 400}); replies a peer sent are a failed call. */

@@ -70,13 +70,14 @@ public final class HttpPeerClient implements PeerClient {
   }
 
   @Override
-  public CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record) {
-    return write(peer, new ReplicaOp.Write(key, record, Optional.empty()));
+  public CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record, long placedOn) {
+    return write(peer, new ReplicaOp.Write(key, record, Optional.empty(), placedOn));
   }
 
   @Override
   public CompletableFuture<Void> writeHint(Endpoint peer, NodeId owner, Key key, Versioned record) {
-    return write(peer, new ReplicaOp.Write(key, record, Optional.of(owner)));
+    return write(peer,
+        new ReplicaOp.Write(key, record, Optional.of(owner), ReplicaOp.Write.UNPLACED));
   }
 
   private CompletableFuture<Void> write(Endpoint peer, ReplicaOp.Write op) {

@@ -44,7 +44,7 @@ public final class HttpSyncPeerClient implements SyncPeerClient {
       long[] leaves = new long[bytes.remaining() / Long.BYTES];
       bytes.asLongBuffer().get(leaves);
       return new TreeReply(MerkleTree.ofLeaves(range, leaves),
-          "true".equals(response.header(SyncProtocol.PENDING)));
+          "true".equals(response.header(SyncProtocol.PENDING)), viewVersion(response));
     });
   }
 
@@ -59,6 +59,14 @@ public final class HttpSyncPeerClient implements SyncPeerClient {
     HttpUrl url = base(peer).addPathSegments(SyncProtocol.RECORDS.substring(1)).build();
     return send(peer, request(url).post(RequestBody.create(RecordCodec.encode(records), OCTET_STREAM)),
         response -> null);
+  }
+
+  private static long viewVersion(Response response) {
+    try {
+      return Long.parseLong(response.header(ReplicaHeaders.VIEW, "0"));
+    } catch (NumberFormatException e) {
+      return 0; // says nothing usable: treated as the oldest list
+    }
   }
 
   private static HttpUrl url(Endpoint peer, String path, TokenRange range) {

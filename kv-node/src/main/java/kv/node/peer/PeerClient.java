@@ -16,8 +16,17 @@ public interface PeerClient extends AutoCloseable {
   /** The peer's record for the key (a tombstone included), or empty when it has none. */
   CompletableFuture<Optional<Versioned>> read(Endpoint peer, Key key);
 
-  /** Offers a record; the peer keeps it if it is newer than what it has. */
-  CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record);
+  /** Offers a record no ring placed (a repair, a hint delivered); kept if newer than the peer's. */
+  default CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record) {
+    return write(peer, key, record, ReplicaOp.Write.UNPLACED);
+  }
+
+  /**
+   * Offers a record the coordinator placed on this peer with member list {@code placedOn}; the peer
+   * keeps it if newer than what it has, and refuses it ({@code STALE_VIEW}) if its own list is
+   * newer and names other replicas for the key.
+   */
+  CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record, long placedOn);
 
   /**
    * Asks the peer to keep a record as a hint for {@code owner}, a replica that could not take it

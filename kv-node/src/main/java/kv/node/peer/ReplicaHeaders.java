@@ -10,6 +10,12 @@ public final class ReplicaHeaders {
   public static final String BATCH_PATH = "/internal/batch";
   /** Query parameter of a hinted write: the node id of the replica the record is kept for. */
   public static final String HINT = "hint";
+  /** On every node-to-node request and answer: the sender's member-list version. */
+  public static final String VIEW = "X-Kv-View";
+  /** On every node-to-node request: {@code host:port} where the sender is reached. */
+  public static final String FROM = "X-Kv-From";
+  /** {@code GET}: this node's member list, JSON, as the seed gave it; how a peer catches up. */
+  public static final String VIEW_PATH = "/internal/view";
 
   private ReplicaHeaders() {}
 }

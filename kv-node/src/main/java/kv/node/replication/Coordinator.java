@@ -2,13 +2,18 @@ package kv.node.replication;
 
 import java.util.List;
 import java.util.Optional;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.common.error.QuorumNotMetException;
 import kv.node.handoff.HintWriter;
 import kv.node.peer.PeerClient;
 import kv.node.ring.ClusterView;
@@ -18,6 +23,8 @@ import kv.node.version.ClockBound;
 import kv.node.version.HybridClock;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves a client request on whichever node it entered (Dynamo's coordinator): finds the key's
@@ -29,8 +36,16 @@ import kv.node.version.Versioned;
  * cannot be reached is handed to a stand-in as a hint ({@link HintedWrite}: sloppy quorum, hinted
  * handoff). Replica operations never come back through here, so a request is forwarded at most
  * once.
+ *
+ * <p>N is {@code REPLICATION_FACTOR} capped at the largest member list this node has seen (so a
+ * one- or two-node cluster works), never at the members it happens to see now: a node whose list
+ * has shrunk (it started before the others, or every node is registering again after the seed
+ * lost them) refuses a request it cannot give its W or R replicas, instead of quietly needing
+ * fewer (Cassandra's {@code Unavailable}).
  */
 public final class Coordinator {
+  private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
+
   private final ViewHolder views;
   private final StorageEngine storage;
   private final PeerClient peers;
@@ -41,6 +56,8 @@ public final class Coordinator {
   private final ReplicationMetrics metrics;
   private final ReadRepair readRepair;
   private final HintWriter hints;
+  private final IntSupplier largestCluster;
+  private final Duration catchUpTimeout;
 
   /** N, and the default W and R (each capped at the replicas a key actually has). */
   public record Policy(int replicationFactor, Consistency writeQuorum, Consistency readQuorum) {
@@ -53,7 +70,8 @@ public final class Coordinator {
 
   public Coordinator(ViewHolder views, StorageEngine storage, PeerClient peers,
       Supplier<Optional<NodeId>> self, HybridClock clock, ClockBound clockBound, Policy policy,
-      ReplicationMetrics metrics, HintWriter hints) {
+      ReplicationMetrics metrics, HintWriter hints, IntSupplier largestCluster,
+      Duration catchUpTimeout) {
     this.views = views;
     this.storage = storage;
     this.peers = peers;
@@ -64,6 +82,8 @@ public final class Coordinator {
     this.metrics = metrics;
     this.readRepair = new ReadRepair(metrics);
     this.hints = hints;
+    this.largestCluster = largestCluster;
+    this.catchUpTimeout = catchUpTimeout;
   }
 
   /** The newest value among R replicas; {@code NOT_FOUND} when absent or deleted. */
@@ -103,20 +123,87 @@ public final class Coordinator {
   }
 
   private CompletableFuture<WriteResult> write(
-      Key key, Optional<Consistency> w, java.util.function.Function<Version, Versioned> record) {
+      Key key, Optional<Consistency> w, Function<Version, Versioned> record) {
     ClusterView view = requireRing();
-    List<Replica> replicas = preferenceList(view, key);
-    int required = required("w", w, policy.writeQuorum(), replicas.size());
-    NodeId me = self.get().orElseThrow(() -> notReady());
+    NodeId me = self.get().orElseThrow(Coordinator::notReady);
     Versioned written = record.apply(new Version(clock.next(), me));
-    HintedWrite calls = new HintedWrite(key, written, view, replicas.size(), peers, hints, metrics);
-    List<CompletableFuture<Void>> writes = Quorum.callAll(replicas, calls);
-    return Quorum.await(replicas, writes, required, calls).thenApply(acks -> new WriteResult(
-        written.version(), ids(replicas), acks.stream().map(a -> a.from().id()).toList()));
+    return place(view, key, w, written);
   }
 
-  private static int required(String name, Optional<Consistency> asked, Consistency fallback, int n) {
-    return asked.map(c -> c.required(name, n)).orElseGet(() -> fallback.requiredCapped(n));
+  /**
+   * Sends a write to its replicas on {@code view}. A replica with a newer member list on which the
+   * key's replicas differ refuses it; the write is then placed again, same version, on the newer
+   * list once this node has it (the refusal's answer already told this node to catch up): the
+   * client waits for that when the first placement missed its quorum, and not when it met it
+   * (the newer list's replicas get the write in the background).
+   */
+  private CompletableFuture<WriteResult> place(
+      ClusterView view, Key key, Optional<Consistency> w, Versioned written) {
+    Placement first = placeOnce(view, key, w, written);
+    return first.result().handle((result, error) -> {
+      if (error == null) {
+        first.staleView().thenRun(() -> placeAgainLater(view, key, written));
+        return first.result();
+      }
+      if (!first.staleView().isDone()) {
+        return first.result();
+      }
+      metrics.replaced(true);
+      return newerView(view).thenCompose(newer -> placeOnce(newer, key, w, written).result());
+    }).thenCompose(Function.identity());
+  }
+
+  /** One placement of a write: its quorum, and whether a replica found the list stale. */
+  private record Placement(
+      CompletableFuture<WriteResult> result, CompletableFuture<Void> staleView) {}
+
+  private Placement placeOnce(
+      ClusterView view, Key key, Optional<Consistency> w, Versioned written) {
+    List<Replica> replicas = preferenceList(view, key);
+    int required = required("w", w, policy.writeQuorum(), replicas.size());
+    HintedWrite calls =
+        new HintedWrite(key, written, view, replicas.size(), peers, hints, metrics);
+    List<CompletableFuture<Void>> writes = Quorum.callAll(replicas, calls);
+    return new Placement(Quorum.await(replicas, writes, required, calls).thenApply(acks ->
+        new WriteResult(written.version(), ids(replicas), acks.stream().map(a -> a.from().id()).toList())),
+        calls.staleView());
+  }
+
+  /** The write had its quorum, but a replica had a newer list: its replicas get it too. */
+  private void placeAgainLater(ClusterView view, Key key, Versioned written) {
+    metrics.replaced(false);
+    newerView(view)
+        .thenCompose(newer ->
+            placeOnce(newer, key, Optional.of(Consistency.exactly(1)), written).result())
+        .exceptionally(e -> {
+          log.debug("Placing {} again on a newer member list failed: {}", key, e.getMessage());
+          return null;
+        });
+  }
+
+  /** This node's next member list after {@code view}, within the time a peer call may take. */
+  private CompletableFuture<ClusterView> newerView(ClusterView view) {
+    return views.newerThan(view.version())
+        .orTimeout(catchUpTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(e -> CompletableFuture.failedFuture(new KvException(
+            ErrorCode.UNAVAILABLE, "a replica has a newer member list than version "
+            + view.version() + ", which this node could not get within " + catchUpTimeout
+            + "; membership is changing, retry shortly")));
+  }
+
+  /**
+   * The replicas a request waits for, counted against N as the cluster's size sets it; fails at
+   * once when fewer than that are in this node's member list.
+   */
+  private int required(String name, Optional<Consistency> asked, Consistency fallback, int inList) {
+    int n = Math.min(policy.replicationFactor(), Math.max(inList, largestCluster.getAsInt()));
+    int required = asked.map(c -> c.required(name, n)).orElseGet(() -> fallback.requiredCapped(n));
+    if (required > inList) {
+      throw new QuorumNotMetException(required, 0, "only " + inList + " of this key's " + n
+          + " replicas are in the member list now (the cluster has had " + largestCluster.getAsInt()
+          + " members); no replica was asked");
+    }
+    return required;
   }
 
   private static boolean isNewer(Optional<Versioned> candidate, Optional<Versioned> current) {
@@ -138,7 +225,7 @@ public final class Coordinator {
     if (me.isPresent() && me.get().equals(id)) {
       return new LocalReplica(id, storage, clockBound);
     }
-    return new RemoteReplica(id, view.endpoint(id).orElseThrow(), peers);
+    return new RemoteReplica(id, view.endpoint(id).orElseThrow(), peers, view.version());
   }
 
   private ClusterView requireRing() {

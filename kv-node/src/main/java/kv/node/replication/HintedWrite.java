@@ -26,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * itself, which does not count toward W (Cassandra). Either way the hint is written even if the
  * client has been answered already. Made once per write in place of a lambda, so a write whose
  * replicas all answer costs no more than before.
+ *
+ * <p>A replica that refuses the write because this coordinator placed it with an older member
+ * list than the replica's ({@code STALE_VIEW}) gets no hint: nothing is wrong with it, the
+ * placement is. {@link #staleView()} tells the coordinator, which places the write again.
  */
 final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
     Quorum.Fallback<Void> {
@@ -38,6 +42,7 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
   private final PeerClient peers;
   private final HintWriter hints;
   private final ReplicationMetrics metrics;
+  private final CompletableFuture<Void> staleView = new CompletableFuture<>();
   private List<NodeId> spares; // guarded by this; the ring walk past the preference list
   private int nextSpare; // guarded by this
 
@@ -58,8 +63,17 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
     return metrics.track(true, replica, replica.write(key, record));
   }
 
+  /** Completes when a replica refuses the write as placed with an older member list than its own. */
+  CompletableFuture<Void> staleView() {
+    return staleView;
+  }
+
   @Override
   public Optional<Quorum.StandIn<Void>> standIn(Replica failed, Throwable cause) {
+    if (cause instanceof KvException kv && kv.code() == ErrorCode.STALE_VIEW) {
+      staleView.complete(null);
+      return Optional.empty();
+    }
     if (failed instanceof LocalReplica || !isWorthAHint(cause)) {
       return Optional.empty();
     }
@@ -76,7 +90,8 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
             keepLocally(failed.id(), error);
           }
         });
-    return Optional.of(new Quorum.StandIn<>(new RemoteReplica(spare.get(), at, peers), call));
+    return Optional.of(new Quorum.StandIn<>(
+        new RemoteReplica(spare.get(), at, peers, view.version()), call));
   }
 
   private synchronized Optional<NodeId> nextSpare() {
@@ -106,5 +121,4 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
     return !(cause instanceof KvException kv)
         || (kv.code().httpStatus() >= 500 && kv.code() != ErrorCode.CLOCK_SKEW);
   }
-
 }

@@ -8,8 +8,12 @@ import kv.common.NodeId;
 import kv.node.peer.PeerClient;
 import kv.node.version.Versioned;
 
-/** Another node, reached with one pooled round trip per operation. */
-record RemoteReplica(NodeId id, Endpoint endpoint, PeerClient peers) implements Replica {
+/**
+ * Another node, reached with one pooled round trip per operation; {@code placedOn} is the version
+ * of the member list that made it a replica of the keys it is asked about.
+ */
+record RemoteReplica(NodeId id, Endpoint endpoint, PeerClient peers, long placedOn)
+    implements Replica {
   @Override
   public CompletableFuture<Optional<Versioned>> read(Key key) {
     return peers.read(endpoint, key);
@@ -17,6 +21,6 @@ record RemoteReplica(NodeId id, Endpoint endpoint, PeerClient peers) implements 
 
   @Override
   public CompletableFuture<Void> write(Key key, Versioned record) {
-    return peers.write(endpoint, key, record);
+    return peers.write(endpoint, key, record, placedOn);
   }
 }

@@ -10,11 +10,16 @@ import kv.common.error.KvException;
 /**
  * Counters of the coordinator's replica calls, {@code kv_replica_calls_total{op, replica,
  * outcome}}: {@code replica} is {@code local} or {@code remote} (a forwarded call), {@code
- * outcome} is {@code ok}, {@code timeout} (no answer in time) or {@code failed}; and read repairs.
+ * outcome} is {@code ok}, {@code timeout} (no answer in time) or {@code failed}; read repairs;
+ * and writes placed again because a replica had a newer member list, {@code
+ * kv_writes_replaced_total{wait}} ({@code client}: the client's answer waited for it; {@code
+ * background}: it had its quorum already).
  */
 public final class ReplicationMetrics {
   private final Counter[][][] calls = new Counter[2][2][3]; // [op][replica][outcome]
   private final Counter readRepairs;
+  private final Counter replacedForClient;
+  private final Counter replacedInBackground;
 
   public ReplicationMetrics(MeterRegistry registry) {
     String[] ops = {"read", "write"};
@@ -32,6 +37,18 @@ public final class ReplicationMetrics {
     }
     this.readRepairs = Counter.builder("kv.read.repairs")
         .description("Replica writes sent by read repair").register(registry);
+    this.replacedForClient = replaced(registry, "client");
+    this.replacedInBackground = replaced(registry, "background");
+  }
+
+  private static Counter replaced(MeterRegistry registry, String wait) {
+    return Counter.builder("kv.writes.replaced")
+        .description("Writes placed again because a replica had a newer member list")
+        .tag("wait", wait).register(registry);
+  }
+
+  void replaced(boolean clientWaits) {
+    (clientWaits ? replacedForClient : replacedInBackground).increment();
   }
 
   <T> CompletableFuture<T> track(boolean write, Replica replica, CompletableFuture<T> call) {

@@ -118,7 +118,7 @@ public final class AntiEntropy {
       return; // the peer left (the rebalancer takes over), or failed earlier in this round
     }
     try {
-      RangeSync.Outcome outcome = sync.exchange(task.range(), at.get(), budget, false);
+      RangeSync.Outcome outcome = sync.exchange(task.range(), at.get(), budget, false, 0);
       metrics.compared(outcome);
       stats.compared++;
       stats.differing += outcome.differingRanges();

@@ -55,15 +55,20 @@ public final class RangeSync {
    * Compares {@code range} with {@code peer} and exchanges the differing records both ways, while
    * {@code budget} lasts. Throws {@link KvException} when the peer cannot be reached, or, with
    * {@code settledPeerOnly}, when the peer is itself still receiving part of the range (its
-   * tree would vouch for data it does not have yet).
+   * tree would vouch for data it does not have yet) or its member list is older than {@code
+   * minView} (it may still take writes placed on the old list, which this exchange would miss).
    */
   public Outcome exchange(TokenRange range, Endpoint peer, TransferBudget budget,
-      boolean settledPeerOnly) {
+      boolean settledPeerOnly, long minView) {
     MerkleTree mine = MerkleTree.build(storage, range, depth);
     SyncPeerClient.TreeReply reply = await(peers.merkle(peer, range, depth));
     if (settledPeerOnly && reply.pending()) {
       throw new KvException(ErrorCode.UNAVAILABLE,
           "node at " + peer + " is still receiving " + range + " itself");
+    }
+    if (settledPeerOnly && reply.viewVersion() < minView) {
+      throw new KvException(ErrorCode.UNAVAILABLE, "node at " + peer + " has member list "
+          + reply.viewVersion() + ", older than " + minView + " (it is catching up)");
     }
     MerkleTree theirs = reply.tree();
     List<TokenRange> differing = mine.differences(theirs, LEAVES_PER_FETCH);
@@ -105,9 +110,12 @@ public final class RangeSync {
     }
   }
 
-  /** The peer's Merkle root of {@code range} (0 when it holds nothing there). */
-  public long root(Endpoint peer, TokenRange range) {
-    return await(peers.merkle(peer, range, 0)).tree().root(); // pending or not: empty is empty
+  /**
+   * The peer's Merkle root of {@code range} (0 when it holds nothing there), and its member-list
+   * version when it answered.
+   */
+  public SyncPeerClient.TreeReply root(Endpoint peer, TokenRange range) {
+    return await(peers.merkle(peer, range, 0)); // pending or not: empty is empty
   }
 
   /** Sends {@code records} to {@code peer} in batches; returns once the peer has them all. */

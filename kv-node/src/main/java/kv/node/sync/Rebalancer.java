@@ -201,15 +201,19 @@ public final class Rebalancer {
   /**
    * A node that started empty has nothing to pull when every other member is empty too, as when a
    * new cluster starts: one whole-ring Merkle root per member says so, and the node serves at
-   * once instead of failing reads until hundreds of empty ranges have been compared.
+   * once instead of failing reads until hundreds of empty ranges have been compared. Only members
+   * that already have this view (and so place no more writes without this node) can vouch.
    */
   private void skipPullsIfTheClusterIsEmpty(ClusterView view) {
     Optional<NodeId> me = self.get();
     try {
       for (Map.Entry<NodeId, Endpoint> member : view.members().entrySet()) {
-        if (!member.getKey().equals(me.orElse(null))
-            && sync.root(member.getValue(), TokenRange.fullRing()) != 0) {
-          return; // there is data somewhere: pull as planned
+        if (member.getKey().equals(me.orElse(null))) {
+          continue;
+        }
+        SyncPeerClient.TreeReply root = sync.root(member.getValue(), TokenRange.fullRing());
+        if (root.tree().root() != 0 || root.viewVersion() < view.version()) {
+          return; // there is data somewhere, or may be soon: pull as planned
         }
       }
     } catch (RuntimeException e) {
@@ -238,7 +242,8 @@ public final class Rebalancer {
       }
       try {
         // a source still receiving the range itself cannot complete this pull
-        RangeSync.Outcome outcome = sync.exchange(gain.range(), at.get(), budget, true);
+        RangeSync.Outcome outcome =
+            sync.exchange(gain.range(), at.get(), budget, true, gain.planned().version());
         metrics.received(outcome.pulled());
         if (!outcome.complete()) {
           requeue(gain); // out of budget: resume (the Merkle trees skip what already arrived)

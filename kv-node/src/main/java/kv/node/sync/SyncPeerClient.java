@@ -19,6 +19,9 @@ public interface SyncPeerClient {
   /** Offers records; the peer keeps each one that is newer than what it has. */
   CompletableFuture<Void> push(Endpoint peer, List<SyncRecord> records);
 
-  /** A peer's tree, and whether the peer is itself still receiving part of the range. */
-  record TreeReply(MerkleTree tree, boolean pending) {}
+  /**
+   * A peer's tree, whether the peer is itself still receiving part of the range, and the version
+   * of its member list when it answered (0 when it did not say).
+   */
+  record TreeReply(MerkleTree tree, boolean pending, long viewVersion) {}
 }

@@ -165,8 +165,8 @@ class BadInputTest {
     Versioned newer = Versioned.live(new Version(Long.MAX_VALUE / 2, NodeId.of("node-x")),
         Value.of("overwritten"));
     byte[] batch = BatchCodec.encodeOps(List.of(
-        new ReplicaOp.Write(Key.of("sentinel-1"), newer, Optional.empty()),
-        new ReplicaOp.Write(Key.of("sentinel-2"), newer, Optional.empty())));
+        new ReplicaOp.Write(Key.of("sentinel-1"), newer, Optional.empty(), 0),
+        new ReplicaOp.Write(Key.of("sentinel-2"), newer, Optional.empty(), 0)));
     byte[] truncated = Arrays.copyOf(batch, batch.length - 1);
     byte[] unknownKind = batch.clone();
     unknownKind[batch.length / 2] = 9; // the second operation's kind (both are the same size)

@@ -206,7 +206,8 @@ class FutureRecordsTest {
 
   private static ReplicaOp write(String key, long timestamp, Optional<NodeId> hintFor) {
     return new ReplicaOp.Write(Key.of(key),
-        Versioned.live(new Version(timestamp, NodeId.of("mallory")), Value.of("planted")), hintFor);
+        Versioned.live(new Version(timestamp, NodeId.of("mallory")), Value.of("planted")), hintFor,
+        ReplicaOp.Write.UNPLACED);
   }
 
   /** {@code kv_records_refused_total{reason="clock_skew",via=...}} on node {@code id}. */

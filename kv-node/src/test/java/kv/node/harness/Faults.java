@@ -1,5 +1,6 @@
 package kv.node.harness;
 
+import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -7,10 +8,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import kv.common.Endpoint;
 import kv.common.NodeId;
+import okhttp3.Interceptor;
 
-/** Which node pairs cannot talk: a partition drops traffic both ways. */
+/**
+ * Which node pairs cannot talk (a partition drops traffic both ways), and which nodes cannot reach
+ * the seed, or cannot keep a watch on its list open.
+ */
 public final class Faults {
   private final Set<Set<NodeId>> blocked = ConcurrentHashMap.newKeySet();
+  private final Set<NodeId> cutFromSeed = ConcurrentHashMap.newKeySet();
+  private final Set<NodeId> brokenWatch = ConcurrentHashMap.newKeySet();
   private final Map<Integer, NodeId> byPort = new ConcurrentHashMap<>();
   private final AtomicInteger held = new AtomicInteger();
   private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
@@ -23,8 +30,38 @@ public final class Faults {
     blocked.add(Set.of(a, b));
   }
 
+  /** Ends every partition (seed faults stay). */
   public void heal() {
     blocked.clear();
+  }
+
+  /** Every call from {@code node} to the seed fails as if the seed were unreachable. */
+  public void cutFromSeed(NodeId node) {
+    cutFromSeed.add(node);
+  }
+
+  /**
+   * The node's watch on the seed's list fails, the one already open included (its answer is
+   * lost); heartbeats and plain reads of the list still go through.
+   */
+  public void breakWatch(NodeId node) {
+    brokenWatch.add(node);
+  }
+
+  /** The transport fault of {@code node}'s calls to the seed. */
+  Interceptor seedInterceptor(NodeId node) {
+    return chain -> {
+      boolean watch = chain.request().url().queryParameter("index") != null;
+      if (cutFromSeed.contains(node) || (watch && brokenWatch.contains(node))) {
+        throw new IOException("seed unreachable from " + node + " (injected)");
+      }
+      okhttp3.Response response = chain.proceed(chain.request());
+      if (watch && brokenWatch.contains(node)) { // broke while the watch was waiting
+        response.close();
+        throw new IOException("watch answer lost on " + node + " (injected)");
+      }
+      return response;
+    };
   }
 
   /** From now on every peer call waits, unsent, until {@link #release()}: requests stay in flight. */

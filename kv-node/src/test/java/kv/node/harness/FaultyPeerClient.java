@@ -32,9 +32,9 @@ final class FaultyPeerClient implements PeerClient {
   }
 
   @Override
-  public CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record) {
+  public CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record, long placedOn) {
     return faults.isBlocked(self, peer) ? unreachable(peer)
-        : faults.gate().thenCompose(open -> delegate.write(peer, key, record));
+        : faults.gate().thenCompose(open -> delegate.write(peer, key, record, placedOn));
   }
 
   @Override

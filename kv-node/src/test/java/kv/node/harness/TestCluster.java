@@ -17,7 +17,6 @@ import java.util.regex.Pattern;
 import kv.common.ClusterToken;
 import kv.common.MutableClock;
 import kv.common.NodeId;
-import kv.common.http.HttpLimits;
 import kv.node.KvNode;
 import kv.node.NodeConfig;
 import kv.node.replication.Consistency;
@@ -25,6 +24,8 @@ import kv.node.replication.Coordinator;
 import kv.node.storage.StorageConfig;
 import kv.seed.SeedConfig;
 import kv.seed.SeedServer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A seed and N nodes in this JVM, each on its own port on 127.0.0.1, sharing a {@link
@@ -166,7 +167,8 @@ public final class TestCluster implements AutoCloseable {
         .withNodeId(id).withToken(TOKEN).withReplication(policy));
     KvNode node = KvNode.startManual(config, nodeClock(id),
         peers -> new FaultyPeerClient(id, faults, peers),
-        sync -> new FaultySyncPeerClient(id, faults, sync));
+        sync -> new FaultySyncPeerClient(id, faults, sync),
+        seed -> seed.newBuilder().addInterceptor(faults.seedInterceptor(id)).build());
     faults.nodeAt(id, node.port());
     live.put(id, node);
     if (!all.contains(id)) {
@@ -240,10 +242,7 @@ public final class TestCluster implements AutoCloseable {
 
   /** Starts a fresh seed (empty registry) on the same port. */
   public void restartSeed() {
-    seed = SeedServer.startManual(
-        new SeedConfig("127.0.0.1", seedPort, Duration.ofSeconds(15), TOKEN,
-            HttpLimits.defaults()),
-        clock);
+    seed = SeedServer.startManual(SeedConfig.forTests().withToken(TOKEN).withPort(seedPort), clock);
   }
 
   /** One heartbeat interval passes: the seed expires silent nodes, every node runs its tasks. */
@@ -253,8 +252,18 @@ public final class TestCluster implements AutoCloseable {
     live.values().forEach(KvNode::tick);
   }
 
-  /** Ticks until every live node has the seed's current member list (at most 5 ticks). */
+  /**
+   * Waits until every live node has the seed's current member list: their watches bring it
+   * without a tick, normally within milliseconds; when they do not within a second (a watch is
+   * broken on purpose), ticks (at most 5) let heartbeats bring it.
+   */
   public void settle() {
+    try {
+      Awaitility.await().atMost(Duration.ofSeconds(1)).pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(1)).until(this::agreed);
+    } catch (ConditionTimeoutException e) {
+      // a watch is broken or slow: heartbeats below
+    }
     for (int i = 0; i < 5 && !agreed(); i++) {
       tick();
     }
@@ -263,7 +272,8 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
-  private boolean agreed() {
+  /** Whether every live node has installed the seed's current member list. */
+  public boolean agreed() {
     long version = seed.registry().view().version();
     return live.values().stream().allMatch(n -> n.viewVersion() == version);
   }

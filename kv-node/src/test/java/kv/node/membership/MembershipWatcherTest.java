@@ -12,6 +12,7 @@ import kv.common.ClusterToken;
 import kv.common.Json;
 import kv.common.MutableClock;
 import kv.common.NodeId;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import kv.common.wire.MemberInfo;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
@@ -129,8 +130,11 @@ class MembershipWatcherTest {
   }
 
   private MembershipWatcher watcher(NodeIdStore store, Optional<NodeId> configured) {
-    return new MembershipWatcher(seedClient, new ViewHolder(ClusterView.empty(8)), store,
-        configured, Optional.empty(), 18080, clock, Duration.ofSeconds(5), 8);
+    ViewHolder views = new ViewHolder(ClusterView.empty(8));
+    ViewInstaller installer = new ViewInstaller(views, 8, clock,
+        new LargestCluster(Optional.empty()), new SimpleMeterRegistry());
+    return new MembershipWatcher(seedClient, views, installer, store, configured,
+        Optional.empty(), 18080, clock, Duration.ofSeconds(5));
   }
 
   private java.util.List<NodeId> members() {

@@ -26,10 +26,13 @@ class BatchCodecTest {
     byte[] binary = {0, -1, 10, 13, 127, -128};
     List<ReplicaOp> ops = List.of(
         new ReplicaOp.Read(Key.of("k&#+%/ 😀")),
-        new ReplicaOp.Write(Key.of("live"), Versioned.live(V, Value.copyOf(binary)), Optional.empty()),
-        new ReplicaOp.Write(Key.of("gone"), Versioned.tombstone(V), Optional.empty()),
+        new ReplicaOp.Write(
+            Key.of("live"), Versioned.live(V, Value.copyOf(binary)), Optional.empty(), 0),
+        new ReplicaOp.Write(Key.of("gone"), Versioned.tombstone(V), Optional.empty(), 0),
         new ReplicaOp.Write(Key.of("hinted"), Versioned.live(V, Value.of("v")),
-            Optional.of(NodeId.of("node-b"))));
+            Optional.of(NodeId.of("node-b")), 0),
+        new ReplicaOp.Write(Key.of("placed"), Versioned.live(V, Value.of("v")), Optional.empty(),
+            1_733_040_000_123L));
 
     assertThat(BatchCodec.decodeOps(BatchCodec.encodeOps(ops))).isEqualTo(ops);
   }
@@ -54,7 +57,7 @@ class BatchCodecTest {
   @Test
   void malformedOperationsAreABadRequest() {
     byte[] good = BatchCodec.encodeOps(List.of(new ReplicaOp.Write(Key.of("k"),
-        Versioned.live(V, Value.of("value")), Optional.empty())));
+        Versioned.live(V, Value.of("value")), Optional.empty(), 0)));
     byte[] unknownKind = good.clone();
     unknownKind[0] = 9;
     byte[] hugeKeyLength = good.clone();
@@ -73,8 +76,9 @@ class BatchCodecTest {
   void randomlyCorruptedBatchesDecodeOrAreABadRequestNeverAnythingElse() {
     byte[] good = BatchCodec.encodeOps(List.of(
         new ReplicaOp.Read(Key.of("a")),
-        new ReplicaOp.Write(Key.of("b"), Versioned.live(V, Value.of("value")), Optional.empty()),
-        new ReplicaOp.Write(Key.of("c"), Versioned.tombstone(V), Optional.of(NodeId.of("node-c")))));
+        new ReplicaOp.Write(Key.of("b"), Versioned.live(V, Value.of("value")), Optional.empty(), 0),
+        new ReplicaOp.Write(Key.of("c"), Versioned.tombstone(V), Optional.of(NodeId.of("node-c")), 0),
+        new ReplicaOp.Write(Key.of("d"), Versioned.tombstone(V), Optional.empty(), 42)));
     java.util.Random random = new java.util.Random(7);
     for (int i = 0; i < 20_000; i++) {
       byte[] junk = Arrays.copyOf(good, 1 + random.nextInt(good.length + 8));
@@ -92,7 +96,7 @@ class BatchCodecTest {
   @Test
   void aTombstoneWithAValueIsRejected() {
     byte[] bytes = BatchCodec.encodeOps(List.of(new ReplicaOp.Write(Key.of("k"),
-        Versioned.live(V, Value.of("x")), Optional.empty())));
+        Versioned.live(V, Value.of("x")), Optional.empty(), 0)));
     int flagAt = bytes.length - Integer.BYTES - 1 - 1; // flag, value length, one value byte
     bytes[flagAt] = 1;
 

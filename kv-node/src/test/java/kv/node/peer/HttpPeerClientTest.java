@@ -91,7 +91,7 @@ class HttpPeerClientTest {
     peerAnswers(List.of(new ReplicaReply.Written()));
     client.writeHint(at, NodeId.of("node-b"), Key.of("h"), RECORD).get(10, TimeUnit.SECONDS);
     assertThat(BatchCodec.decodeOps(received.get())).containsExactly(
-        new ReplicaOp.Write(Key.of("h"), RECORD, Optional.of(NodeId.of("node-b"))));
+        new ReplicaOp.Write(Key.of("h"), RECORD, Optional.of(NodeId.of("node-b")), 0));
   }
 
   @Test

@@ -120,10 +120,10 @@ class PeerBatcherTest {
     Versioned big = Versioned.live(new Version(1, NodeId.of("n")), Value.copyOf(new byte[6_000]));
     batcher.submit(read(0));
     for (int i = 1; i <= 3; i++) {
-      batcher.submit(new ReplicaOp.Write(Key.of("big" + i), big, java.util.Optional.empty()));
+      batcher.submit(new ReplicaOp.Write(Key.of("big" + i), big, java.util.Optional.empty(), 0));
     }
     Versioned huge = Versioned.live(new Version(1, NodeId.of("n")), Value.copyOf(new byte[50_000]));
-    batcher.submit(new ReplicaOp.Write(Key.of("huge"), huge, java.util.Optional.empty()));
+    batcher.submit(new ReplicaOp.Write(Key.of("huge"), huge, java.util.Optional.empty(), 0));
     for (int i = 0; i < 4; i++) {
       peer.answer(i);
     }

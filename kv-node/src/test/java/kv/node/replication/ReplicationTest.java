@@ -210,14 +210,26 @@ class ReplicationTest {
       client.delete(cluster.url(cluster.id(1)), "k", "&w=all");
 
       cluster.clock().advance(Duration.ofMinutes(9));
-      cluster.tick();
+      afterTheJump(cluster);
       cluster.liveNodes().forEach(n -> assertThat(cluster.node(n).storage().get(Key.of("k"))).isPresent());
 
       cluster.clock().advance(Duration.ofMinutes(2)); // now past the 10-minute grace
-      cluster.tick();
+      afterTheJump(cluster);
       cluster.liveNodes().forEach(n -> assertThat(cluster.node(n).storage().get(Key.of("k"))).isEmpty());
       assertThat(client.get(cluster.url(cluster.id(2)), "k").statusCode()).isEqualTo(404);
     }
+  }
+
+  /**
+   * A jump of minutes without heartbeats expires every node at the seed; they register again one
+   * by one, and each re-appearing node pulls its ranges back. Lets that settle, then ticks once
+   * more so the purge runs with every replica answering.
+   */
+  private static void afterTheJump(TestCluster cluster) {
+    cluster.tick();
+    cluster.settle();
+    cluster.rebalance(20);
+    cluster.tick();
   }
 
   @Test
@@ -263,6 +275,50 @@ class ReplicationTest {
       client.put(cluster.url(cluster.id(1)), "k", bytes("v"));
       assertThat(cluster.liveNodes().stream().mapToLong(n -> cluster.node(n).storage().size()).sum()).isEqualTo(1);
       assertThat(client.get(cluster.url(cluster.id(3)), "k").body()).isEqualTo(bytes("v"));
+    }
+  }
+
+  @Test
+  void aNodeThatSeesFewerMembersThanTheClusterHadRefusesWritesItCannotGiveWCopies() throws IOException {
+    try (var cluster = TestCluster.start(3)) {
+      var client = cluster.client();
+      NodeId first = cluster.id(1);
+      cluster.stopSeed();
+      cluster.clock().advance(Duration.ofMinutes(1)); // a restarted seed's list versions are later
+      cluster.restartSeed(); // it knows nobody: every node must register again
+      cluster.clock().advance(TestCluster.HEARTBEAT);
+      cluster.node(first).tick(); // the first to hear "unknown node" registers again, alone
+      await().atMost(Duration.ofSeconds(3)).until(() ->
+          cluster.node(first).viewVersion() == cluster.seed().registry().view().version());
+      assertThat(cluster.node(first).owners(Key.of("k"))).containsExactly(first);
+
+      HttpResponse<byte[]> refused = client.put(cluster.url(first), "k", bytes("v"));
+      assertThat(refused.statusCode()).isEqualTo(503);
+      JsonNode body = json.readTree(refused.body());
+      assertThat(body.get("error").asText()).isEqualTo("quorum_not_met");
+      assertThat(body.get("required").asInt()).isEqualTo(2);
+      assertThat(body.get("message").asText()).contains("the cluster has had 3 members");
+      assertThat(cluster.node(first).storage().get(Key.of("k"))).isEmpty(); // nothing written
+      assertThat(client.get(cluster.url(first), "k").statusCode()).isEqualTo(503); // R=2 too
+      assertThat(client.put(cluster.url(first), "k", bytes("v"), "&w=quorum").statusCode())
+          .isEqualTo(503); // a majority of the cluster's N, not of the one node it sees
+      assertThat(client.put(cluster.url(first), "k", bytes("one"), "&w=1").statusCode())
+          .isEqualTo(204); // asked for explicitly
+
+      cluster.tick(); // the others register again
+      cluster.settle();
+      HttpResponse<byte[]> put = client.put(cluster.url(first), "k", bytes("v2"));
+      assertThat(put.statusCode()).isEqualTo(204);
+      assertThat(put.headers().firstValue("X-Kv-Served-By").orElseThrow().split(",")).hasSizeGreaterThanOrEqualTo(2);
+    }
+  }
+
+  @Test
+  void aClusterThatNeverHadMoreNodesTakesDefaultWritesWithWhatItHas() {
+    try (var cluster = TestCluster.start(1)) {
+      HttpResponse<byte[]> put = cluster.client().put(cluster.url(cluster.id(1)), "k", bytes("v"));
+      assertThat(put.statusCode()).isEqualTo(204);
+      assertThat(cluster.client().get(cluster.url(cluster.id(1)), "k").body()).isEqualTo(bytes("v"));
     }
   }
 

@@ -3,8 +3,10 @@ package kv.seed.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import java.time.Duration;
 import java.util.Optional;
 import kv.common.ClusterToken;
+import kv.common.Durations;
 import kv.common.Endpoint;
 import kv.common.Json;
 import kv.common.error.ErrorCode;
@@ -16,18 +18,24 @@ import kv.common.wire.HeartbeatRequest;
 import kv.common.wire.RegisterRequest;
 import kv.common.wire.RegisterResponse;
 import kv.seed.membership.MemberRegistry;
+import kv.seed.membership.MemberWatches;
 
 /** The seed's HTTP API: parse, delegate to the registry once, render. */
 public final class MembershipRoutes {
   /** The largest request body the seed reads: its messages are a few short JSON fields. */
   public static final int MAX_BODY_BYTES = 4096;
+  /** How long a watch waits when it names an index but no {@code wait}. */
+  static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
 
   private final MemberRegistry registry;
+  private final MemberWatches watches;
   private final ObjectMapper mapper;
   private final ClusterToken token;
 
-  public MembershipRoutes(MemberRegistry registry, ObjectMapper mapper, ClusterToken token) {
+  public MembershipRoutes(MemberRegistry registry, MemberWatches watches, ObjectMapper mapper,
+      ClusterToken token) {
     this.registry = registry;
+    this.watches = watches;
     this.mapper = mapper;
     this.token = token;
   }
@@ -36,8 +44,50 @@ public final class MembershipRoutes {
     routes.post("/register", this::register);
     routes.post("/heartbeat", this::heartbeat);
     routes.post("/deregister", this::deregister);
-    routes.get("/members", ctx -> ctx.json(registry.view()));
+    routes.get("/members", this::members);
     routes.get("/health", ctx -> ctx.json(new Health(Health.Status.UP)));
+  }
+
+  /**
+   * The list; with {@code index=V} a blocking query (Consul's): answered once the list's version
+   * differs from V, or with the unchanged list after {@code wait} (default 30 s, at most the
+   * seed's maximum). A watch needs the cluster token; the plain list does not.
+   */
+  private void members(Context ctx) {
+    String index = ctx.queryParam("index");
+    String wait = ctx.queryParam("wait");
+    if (index == null) {
+      if (wait != null) {
+        throw new KvException(ErrorCode.BAD_REQUEST, "wait needs index: GET /members?index=V&wait=D");
+      }
+      ctx.json(registry.view());
+      return;
+    }
+    authenticate(ctx);
+    var change = watches.await(index(index), wait == null ? DEFAULT_WAIT : waitFor(wait));
+    ctx.future(() -> change.thenAccept(ctx::json));
+  }
+
+  private static long index(String text) {
+    try {
+      long index = Long.parseLong(text);
+      if (index >= 0) {
+        return index;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new KvException(ErrorCode.BAD_REQUEST,
+        "index must be a list version (a non-negative integer), got: " + text);
+  }
+
+  private Duration waitFor(String text) {
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new KvException(ErrorCode.BAD_REQUEST, "wait: " + e.getMessage()
+          + "; at most " + watches.maxWait().toSeconds() + "s is used");
+    }
   }
 
   private void register(Context ctx) {

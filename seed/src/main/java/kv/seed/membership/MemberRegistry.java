@@ -3,11 +3,13 @@ package kv.seed.membership;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.NodeId;
@@ -21,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * restart and nodes never mistake a new list for one they already have.
  *
  * <p>Thread-safe: all state is guarded by {@code this}. Traffic is a heartbeat per node every few
- * seconds, so one lock is simpler than anything cleverer and costs nothing measurable.
+ * seconds, so one lock is simpler than anything cleverer and costs nothing measurable. Those
+ * waiting for a change ({@link #changeAfter}) are told outside the lock, so what they do next
+ * (write an HTTP answer) never runs while it is held.
  */
 public final class MemberRegistry {
   private static final Logger log = LoggerFactory.getLogger(MemberRegistry.class);
@@ -32,6 +36,7 @@ public final class MemberRegistry {
   private final Supplier<NodeId> idGenerator;
   private long version;
   private MembershipView view;
+  private final List<Wait> waiting = new ArrayList<>();
 
   public MemberRegistry(Clock clock, Duration ttl, Supplier<NodeId> idGenerator) {
     if (ttl.isNegative() || ttl.isZero()) {
@@ -41,11 +46,20 @@ public final class MemberRegistry {
     this.ttl = ttl;
     this.idGenerator = idGenerator;
     this.version = clock.millis();
-    this.view = new MembershipView(version, List.of());
+    this.view = new MembershipView(version, List.of(), clock.millis());
   }
 
   /** Admits a node under the id it asks for (or a new one) at {@code address}. */
-  public synchronized Registration register(Optional<NodeId> requested, Endpoint address) {
+  public Registration register(Optional<NodeId> requested, Endpoint address) {
+    Registration registration;
+    synchronized (this) {
+      registration = admit(requested, address);
+    }
+    tellWaiting();
+    return registration;
+  }
+
+  private Registration admit(Optional<NodeId> requested, Endpoint address) {
     NodeId id = requested.orElseGet(this::unusedId);
     Member previous = members.put(id, new Member(id, address, clock.instant()));
     if (previous == null || !previous.address().equals(address)) {
@@ -70,7 +84,16 @@ public final class MemberRegistry {
    * Removes a member that is leaving on purpose, without waiting for the ttl; the new list is
    * returned. Empty when the id is unknown (already expired or deregistered).
    */
-  public synchronized Optional<MembershipView> deregister(NodeId id) {
+  public Optional<MembershipView> deregister(NodeId id) {
+    Optional<MembershipView> after;
+    synchronized (this) {
+      after = remove(id);
+    }
+    tellWaiting();
+    return after;
+  }
+
+  private Optional<MembershipView> remove(NodeId id) {
     Member removed = members.remove(id);
     if (removed == null) {
       return Optional.empty();
@@ -81,15 +104,19 @@ public final class MemberRegistry {
   }
 
   /** Removes and returns members silent for longer than the ttl; the scheduler and tests call it. */
-  public synchronized List<NodeId> expireStale() {
-    Instant cutoff = clock.instant().minus(ttl);
-    List<NodeId> stale =
-        members.values().stream().filter(m -> m.seenBefore(cutoff)).map(Member::id).sorted().toList();
-    if (!stale.isEmpty()) {
-      stale.forEach(members::remove);
-      log.info("Members expired after {} of silence: {}", ttl, stale);
-      changed();
+  public List<NodeId> expireStale() {
+    List<NodeId> stale;
+    synchronized (this) {
+      Instant cutoff = clock.instant().minus(ttl);
+      stale = members.values().stream()
+          .filter(m -> m.seenBefore(cutoff)).map(Member::id).sorted().toList();
+      if (!stale.isEmpty()) {
+        stale.forEach(members::remove);
+        log.info("Members expired after {} of silence: {}", ttl, stale);
+        changed();
+      }
     }
+    tellWaiting();
     return stale;
   }
 
@@ -97,13 +124,47 @@ public final class MemberRegistry {
     return view;
   }
 
+  /**
+   * The list once its version is other than {@code index}: complete at once when it already is,
+   * else when the list next changes. A caller that stops waiting should {@link #stopWaiting} so
+   * the future does not stay referenced until the next change.
+   */
+  public synchronized CompletableFuture<MembershipView> changeAfter(long index) {
+    if (view.version() != index) {
+      return CompletableFuture.completedFuture(view);
+    }
+    CompletableFuture<MembershipView> change = new CompletableFuture<>();
+    waiting.add(new Wait(index, change));
+    return change;
+  }
+
+  /** Forgets a future from {@link #changeAfter} that nobody waits for any more. */
+  public synchronized void stopWaiting(CompletableFuture<MembershipView> change) {
+    waiting.removeIf(wait -> wait.change() == change);
+  }
+
   private void changed() {
     version++;
     view = new MembershipView(version, members.values().stream()
         .sorted(Comparator.comparing(Member::id))
         .map(Member::info)
-        .toList());
+        .toList(), clock.millis());
   }
+
+  /** Completes, outside the lock, every wait that the current list answers. */
+  private void tellWaiting() {
+    List<Wait> ready;
+    MembershipView current;
+    synchronized (this) {
+      current = view;
+      ready = waiting.stream().filter(wait -> wait.index() != current.version()).toList();
+      waiting.removeAll(ready);
+    }
+    ready.forEach(wait -> wait.change().complete(current));
+  }
+
+  /** Someone waiting for the list to move past version {@code index}. */
+  private record Wait(long index, CompletableFuture<MembershipView> change) {}
 
   private NodeId unusedId() {
     NodeId id = idGenerator.get();
