@@ -163,7 +163,9 @@ public final class KvNode implements AutoCloseable {
       syncRoutes.registerOn(javalin.routes);
     });
     if (config.token().isOpen()) {
-      log.warn("CLUSTER_TOKEN is not set: /internal/* accepts any caller");
+      log.warn("ALLOW_OPEN_CLUSTER=true and no cluster token: /internal/* accepts any caller and"
+          + " the seed any registration. For development only; set CLUSTER_TOKEN or"
+          + " CLUSTER_TOKEN_FILE anywhere else");
     }
     server.start();
     watcher[0] = new MembershipWatcher(seed, views, idStore, config.nodeId(),

@@ -2,16 +2,20 @@ package kv.seed;
 
 import java.time.Duration;
 import kv.common.ClusterToken;
+import kv.common.ClusterTokenConfig;
 import kv.common.Settings;
 
-/** The seed's settings: {@code SEED_PORT}, {@code SEED_BIND}, {@code NODE_TTL}, {@code CLUSTER_TOKEN}. */
+/**
+ * The seed's settings: {@code SEED_PORT}, {@code SEED_BIND}, {@code NODE_TTL}, and the cluster
+ * secret ({@code CLUSTER_TOKEN}, {@code CLUSTER_TOKEN_FILE} or {@code ALLOW_OPEN_CLUSTER=true}).
+ */
 public record SeedConfig(String bind, int port, Duration nodeTtl, ClusterToken token) {
   public static SeedConfig from(Settings settings) {
     return new SeedConfig(
         settings.string("SEED_BIND", "0.0.0.0"),
         settings.integer("SEED_PORT", 9000, 0, 65_535),
         settings.duration("NODE_TTL", Duration.ofSeconds(15)),
-        ClusterToken.of(settings.optional("CLUSTER_TOKEN")));
+        ClusterTokenConfig.read(settings));
   }
 
   /** A seed for tests: loopback, any free port, the default ttl, no token. */

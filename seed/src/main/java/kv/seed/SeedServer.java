@@ -63,7 +63,9 @@ public final class SeedServer implements AutoCloseable {
         .description("Nodes dropped after NODE_TTL of silence").register(metrics);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "seed-expiry"));
     if (config.token().isOpen()) {
-      log.warn("CLUSTER_TOKEN is not set: any process can register as a node");
+      log.warn("ALLOW_OPEN_CLUSTER=true and no cluster token: any process that reaches this seed"
+          + " can register, heartbeat or deregister nodes. For development only; set"
+          + " CLUSTER_TOKEN or CLUSTER_TOKEN_FILE anywhere else");
     }
     http.start(); // on the connector ServerProtection added, at bind:port
     if (scheduleExpiry) {
