@@ -98,7 +98,8 @@ public final class KvNode implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private KvNode(NodeConfig config, Clock clock, UnaryOperator<PeerClient> peerDecorator,
-      UnaryOperator<SyncPeerClient> syncDecorator, boolean scheduleBackgroundWork) {
+      UnaryOperator<SyncPeerClient> syncDecorator, NodeIdStore idStore,
+      boolean scheduleBackgroundWork) {
     ObjectMapper mapper = Json.newMapper();
     this.config = config;
     this.metrics = HttpMetrics.newRegistry();
@@ -114,7 +115,6 @@ public final class KvNode implements AutoCloseable {
     this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper, metrics));
     SeedClient seed = new SeedClient(
         HttpClients.forSeed(http), HttpUrl.get(config.seedUrl()), config.token(), mapper);
-    NodeIdStore idStore = new NodeIdStore(config.dataDir());
     MembershipWatcher[] watcher = new MembershipWatcher[1]; // built once the port is known
     HybridClock hybridClock = new HybridClock(clock);
     Supplier<Optional<NodeId>> self = () -> watcher[0] == null ? Optional.empty() : watcher[0].id();
@@ -213,7 +213,7 @@ public final class KvNode implements AutoCloseable {
   /** Starts a node with the system clock and its background work scheduled. */
   public static KvNode start(NodeConfig config) {
     return new KvNode(config, Clock.systemUTC(), UnaryOperator.identity(),
-        UnaryOperator.identity(), true);
+        UnaryOperator.identity(), new NodeIdStore(config.dataDir()), true);
   }
 
   /**
@@ -222,7 +222,18 @@ public final class KvNode implements AutoCloseable {
    */
   public static KvNode startManual(NodeConfig config, Clock clock,
       UnaryOperator<PeerClient> peerDecorator, UnaryOperator<SyncPeerClient> syncDecorator) {
-    return new KvNode(config, clock, peerDecorator, syncDecorator, false);
+    return startManual(config, clock, peerDecorator, syncDecorator,
+        new NodeIdStore(config.dataDir()));
+  }
+
+  /**
+   * As above, keeping the node's id and credential in {@code identity}: a harness that restarts a
+   * node without a data directory passes the same store again, as a real node keeps its files.
+   */
+  public static KvNode startManual(NodeConfig config, Clock clock,
+      UnaryOperator<PeerClient> peerDecorator, UnaryOperator<SyncPeerClient> syncDecorator,
+      NodeIdStore identity) {
+    return new KvNode(config, clock, peerDecorator, syncDecorator, identity, false);
   }
 
   public int port() {

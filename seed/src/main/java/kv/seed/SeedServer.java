@@ -40,7 +40,7 @@ public final class SeedServer implements AutoCloseable {
     ObjectMapper mapper = Json.newMapper();
     this.registry = new MemberRegistry(clock, config.nodeTtl(),
         () -> NodeId.of("node-" + UUID.randomUUID().toString().substring(0, 8)));
-    MembershipRoutes routes = new MembershipRoutes(registry, mapper, config.token());
+    MembershipRoutes routes = new MembershipRoutes(registry, mapper, config.token(), clock);
     Counter overloaded = Counter.builder("seed.requests.overloaded")
         .description("Requests refused with 503 because MAX_IN_FLIGHT were in flight")
         .register(metrics);
