@@ -72,7 +72,7 @@ final class ProcessCluster implements AutoCloseable {
 
   /** Starts the seed on its port: a new process, which knows no member until they register. */
   void startSeed() {
-    seed = start("seed", jar("seed"), Map.of("SEED_PORT", String.valueOf(seedPort),
+    seed = start("seed", "seed", Map.of("SEED_PORT", String.valueOf(seedPort),
         "SEED_BIND", "127.0.0.1", "CLUSTER_TOKEN", TOKEN));
   }
 
@@ -198,20 +198,30 @@ final class ProcessCluster implements AutoCloseable {
     env.put("HEARTBEAT_INTERVAL", "500ms");
     env.put("CLUSTER_TOKEN", TOKEN);
     env.putAll(nodeSettings);
-    nodes[index] = start("node-" + index, jar("kv-node"), env);
+    nodes[index] = start("node-" + index, "kv-node", env);
   }
 
-  private Process start(String name, Path jar, Map<String, String> env) {
+  private Process start(String name, String module, Map<String, String> env) {
+    return launch(module, env, work.resolve(name + ".log"));
+  }
+
+  /**
+   * Starts {@code module}'s jar ({@code seed} or {@code kv-node}) with {@code env} on top of this
+   * JVM's environment, from which any cluster secret is removed first; output goes to {@code log}.
+   */
+  static Process launch(String module, Map<String, String> env, Path log) {
     List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+        "-XX:TieredStopAtLevel=1", "-jar", jar(module).toString()));
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve(name + ".log").toFile()));
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().keySet().removeAll(
+        List.of("CLUSTER_TOKEN", "CLUSTER_TOKEN_FILE", "ALLOW_OPEN_CLUSTER"));
     builder.environment().putAll(env);
     try {
       return builder.start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start " + name, e);
+      throw new UncheckedIOException("cannot start " + module, e);
     }
   }
 
@@ -227,7 +237,7 @@ final class ProcessCluster implements AutoCloseable {
     return ProcessHandle.current().info().command().orElse("java");
   }
 
-  private static int freePort() {
+  static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     } catch (IOException e) {

@@ -3,6 +3,8 @@ package kv.seed.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import kv.common.ClusterToken;
@@ -19,7 +21,10 @@ import kv.common.wire.RegisterResponse;
 import kv.seed.membership.MemberRegistry;
 import kv.seed.membership.MemberWatches;
 
-/** The seed's HTTP API: parse, delegate to the registry once, render. */
+/**
+ * The seed's HTTP API: parse, delegate to the registry once, render. Refusals (wrong cluster token,
+ * someone else's id) are logged at WARN, rate-limited.
+ */
 public final class MembershipRoutes {
   /** How long a watch waits when it names an index but no {@code wait}. */
   static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
@@ -28,20 +33,22 @@ public final class MembershipRoutes {
   private final MemberWatches watches;
   private final ObjectMapper mapper;
   private final ClusterToken token;
+  private final RefusalLog refusals;
 
   public MembershipRoutes(MemberRegistry registry, MemberWatches watches, ObjectMapper mapper,
-      ClusterToken token) {
+      ClusterToken token, Clock clock) {
     this.registry = registry;
     this.watches = watches;
     this.mapper = mapper;
     this.token = token;
+    this.refusals = new RefusalLog(clock);
   }
 
   public void registerOn(RoutesConfig routes) {
-    routes.post("/register", this::register);
-    routes.post("/heartbeat", this::heartbeat);
-    routes.post("/deregister", this::deregister);
-    routes.get("/members", this::members);
+    routes.post("/register", logRefusals(this::register));
+    routes.post("/heartbeat", logRefusals(this::heartbeat));
+    routes.post("/deregister", logRefusals(this::deregister));
+    routes.get("/members", logRefusals(this::members));
     routes.get("/health", ctx -> ctx.json(new Health(Health.Status.UP)));
   }
 
@@ -93,22 +100,37 @@ public final class MembershipRoutes {
     Endpoint address = request.address() != null
         ? request.address()
         : new Endpoint(ctx.ip(), request.port());
-    var registration = registry.register(Optional.ofNullable(request.nodeId()), address);
-    ctx.json(new RegisterResponse(registration.id(), registration.address(), registration.view()));
+    var registration = registry.register(Optional.ofNullable(request.nodeId()), address,
+        Optional.ofNullable(request.credential()));
+    ctx.json(new RegisterResponse(registration.id(), registration.address(), registration.view(),
+        registration.credential()));
   }
 
   private void heartbeat(Context ctx) {
     authenticate(ctx);
     HeartbeatRequest request = Json.readBody(mapper, ctx.bodyAsBytes(), HeartbeatRequest.class);
-    ctx.json(registry.heartbeat(request.nodeId()).orElseThrow(() -> new KvException(
+    var credential = Optional.ofNullable(request.credential());
+    ctx.json(registry.heartbeat(request.nodeId(), credential).orElseThrow(() -> new KvException(
         ErrorCode.UNKNOWN_NODE, "node " + request.nodeId() + " is not registered; register again")));
   }
 
   private void deregister(Context ctx) {
     authenticate(ctx);
     DeregisterRequest request = Json.readBody(mapper, ctx.bodyAsBytes(), DeregisterRequest.class);
-    ctx.json(registry.deregister(request.nodeId()).orElseThrow(() -> new KvException(
+    var credential = Optional.ofNullable(request.credential());
+    ctx.json(registry.deregister(request.nodeId(), credential).orElseThrow(() -> new KvException(
         ErrorCode.UNKNOWN_NODE, "node " + request.nodeId() + " is not registered")));
+  }
+
+  private Handler logRefusals(Handler route) {
+    return ctx -> {
+      try {
+        route.handle(ctx);
+      } catch (KvException e) {
+        refusals.note(e, ctx.path(), ctx.ip());
+        throw e;
+      }
+    };
   }
 
   private void authenticate(Context ctx) {
