@@ -6,7 +6,8 @@ import java.util.Optional;
 
 /**
  * The shared secret that seed registration and node-to-node traffic carry in {@link #HEADER}.
- * An empty token means the cluster is open (a warning is logged at start).
+ * An open token (no secret) admits anyone: only {@code ALLOW_OPEN_CLUSTER=true} gives one outside
+ * tests, with a warning at every start ({@link ClusterTokenConfig}).
  */
 public final class ClusterToken {
   public static final String HEADER = "X-Kv-Cluster-Token";

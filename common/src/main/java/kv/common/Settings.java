@@ -31,6 +31,11 @@ public final class Settings {
     return new Settings(values);
   }
 
+  /** The value exactly as given, untrimmed, and present even when empty (secrets want no tidying). */
+  public Optional<String> raw(String name) {
+    return Optional.ofNullable(values.get(name));
+  }
+
   public Optional<String> optional(String name) {
     return Optional.ofNullable(values.get(name)).map(String::trim).filter(v -> !v.isEmpty());
   }

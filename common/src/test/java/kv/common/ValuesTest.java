@@ -33,6 +33,29 @@ class ValuesTest {
   }
 
   @Test
+  void endpointsAreHostNamesOrAddressesAndNothingElse() {
+    for (String good : new String[] {"a:1", "node-1:8080", "kv_kv-node_1:8080", "10.0.0.1:65535",
+        "Node.Example.COM:80", "[::1]:80", "[fe80::1%eth0]:80", "[::ffff:10.0.0.1]:80",
+        "a".repeat(63) + ":80"}) {
+      assertThat(Endpoint.parse(good).toString()).as(good).isEqualTo(good);
+    }
+    String label = "a".repeat(63);
+    String longest = String.join(".", label, label, label, "a".repeat(61));
+    assertThat(Endpoint.parse(longest + ":80").host()).hasSize(253);
+    for (String bad : new String[] {longest + "a:80", "a".repeat(64) + ":80", "x".repeat(300) + ":80",
+        "host\r\nX:80", "host\u0000:80", "user@host:80", "host:80 ", " host:80", "host:+80",
+        "host:-1", "host:999999", "-host:80", "host-:80", "a..b:80", ".a:80", "a.:80", "h\u00e9:80",
+        "::1:80", "[::1]x:80", "[zz::1]:80", "[::1%]:80", "[1]:80", "[]:80", "ho/st:80",
+        "host:8\u0660"}) {
+      assertThatThrownBy(() -> Endpoint.parse(bad)).as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\r", "\n", "\u0000"));
+    }
+    assertThatThrownBy(() -> new Endpoint("evil\nhost", 80))
+        .hasMessageContaining("'evil\\u000ahost'");
+  }
+
+  @Test
   void keysAreOneTo1024BytesOfUtf8() {
     assertThat(Key.of("k".repeat(1024)).value()).hasSize(1024);
     assertThat(Key.of("😀".repeat(256)).value()).isNotEmpty(); // 4 bytes each: exactly 1024

@@ -115,6 +115,7 @@ public final class KvNode implements AutoCloseable {
 
   private KvNode(NodeConfig config, Clock clock, UnaryOperator<PeerClient> peerDecorator,
       UnaryOperator<SyncPeerClient> syncDecorator, UnaryOperator<OkHttpClient> seedTransport,
+      NodeIdStore idStore,
       boolean scheduleBackgroundWork) {
     ObjectMapper mapper = Json.newMapper();
     this.config = config;
@@ -143,7 +144,6 @@ public final class KvNode implements AutoCloseable {
         System::nanoTime);
     this.http = HttpClients.forPeers(base, new ViewHeaders(gossip));
     this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper, metrics));
-    NodeIdStore idStore = new NodeIdStore(config.dataDir());
     HybridClock hybridClock = new HybridClock(clock, config.maxClockOffset());
     ClockBound clockBound = new ClockBound(hybridClock, clock, metrics);
     PendingRanges pending = new PendingRanges();
@@ -193,7 +193,9 @@ public final class KvNode implements AutoCloseable {
       syncRoutes.registerOn(javalin.routes);
     });
     if (config.token().isOpen()) {
-      log.warn("CLUSTER_TOKEN is not set: /internal/* accepts any caller");
+      log.warn("ALLOW_OPEN_CLUSTER=true and no cluster token: /internal/* accepts any caller and"
+          + " the seed any registration. For development only; set CLUSTER_TOKEN or"
+          + " CLUSTER_TOKEN_FILE anywhere else");
     }
     server.start();
     watcher[0] = new MembershipWatcher(seed, views, installer, idStore, config.nodeId(),
@@ -243,19 +245,22 @@ public final class KvNode implements AutoCloseable {
   /** Starts a node with the system clock and its background work scheduled. */
   public static KvNode start(NodeConfig config) {
     return new KvNode(config, Clock.systemUTC(), UnaryOperator.identity(),
-        UnaryOperator.identity(), UnaryOperator.identity(), true);
+        UnaryOperator.identity(), UnaryOperator.identity(), new NodeIdStore(config.dataDir()),
+        true);
   }
 
   /**
    * Starts a node whose background work runs only when {@link #tick()} is called, with its peer
    * client wrapped by {@code peerDecorator} and its seed client's transport by {@code
-   * seedTransport} (the in-process harness injects faults this way). The watch on the seed's
-   * list runs on its own thread all the same: changes are pushed, not ticked.
+   * seedTransport} (the in-process harness injects faults this way), keeping its id and
+   * credential in {@code identity} (a harness that restarts a node without a data directory
+   * passes the same store again, as a real node keeps its files). The watch on the seed's list
+   * runs on its own thread all the same: changes are pushed, not ticked.
    */
   public static KvNode startManual(NodeConfig config, Clock clock,
       UnaryOperator<PeerClient> peerDecorator, UnaryOperator<SyncPeerClient> syncDecorator,
-      UnaryOperator<OkHttpClient> seedTransport) {
-    return new KvNode(config, clock, peerDecorator, syncDecorator, seedTransport, false);
+      UnaryOperator<OkHttpClient> seedTransport, NodeIdStore identity) {
+    return new KvNode(config, clock, peerDecorator, syncDecorator, seedTransport, identity, false);
   }
 
   public int port() {

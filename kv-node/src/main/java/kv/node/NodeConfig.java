@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
 import kv.common.ClusterToken;
+import kv.common.ClusterTokenConfig;
 import kv.common.Endpoint;
 import kv.common.NodeId;
 import kv.common.Settings;
@@ -55,7 +56,7 @@ public record NodeConfig(
         s.integer("VNODES", 128, 1, 4096),
         s.integer("MAX_VALUE_BYTES", 1 << 20, 0, 64 << 20),
         s.duration("PEER_TIMEOUT", Duration.ofSeconds(2)),
-        ClusterToken.of(s.optional("CLUSTER_TOKEN")),
+        ClusterTokenConfig.read(s),
         new Coordinator.Policy(
             s.integer("REPLICATION_FACTOR", 3, 1, 16),
             quorum(s, "WRITE_QUORUM", "2"),

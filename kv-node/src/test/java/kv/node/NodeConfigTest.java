@@ -66,7 +66,8 @@ class NodeConfigTest {
   void hintWindowAndRateComeFromEnvironmentOrFlagsWithCassandraLikeDefaults() {
     assertThat(config(Map.of()).hints())
         .isEqualTo(new HintDelivery.Policy(Duration.ofHours(3), 1000));
-    NodeConfig set = NodeConfig.from(Settings.from(Map.of("HINT_WINDOW", "30m"), "--hint-rate=50"));
+    NodeConfig set = NodeConfig.from(Settings.from(
+        Map.of("HINT_WINDOW", "30m", "CLUSTER_TOKEN", "t"), "--hint-rate=50"));
     assertThat(set.hints()).isEqualTo(new HintDelivery.Policy(Duration.ofMinutes(30), 50));
     assertThatThrownBy(() -> config(Map.of("HINT_RATE", "0"))).hasMessageContaining("HINT_RATE");
     assertThatThrownBy(() -> config(Map.of("HINT_WINDOW", "soon")))
@@ -112,7 +113,7 @@ class NodeConfigTest {
     assertThat(config(Map.of()).maxClockOffset()).isEqualTo(Duration.ofMillis(500));
     assertThat(config(Map.of("MAX_CLOCK_OFFSET", "250ms")).maxClockOffset())
         .isEqualTo(Duration.ofMillis(250));
-    assertThat(NodeConfig.from(Settings.from(Map.of(), "--max-clock-offset=2s")).maxClockOffset())
+    assertThat(NodeConfig.from(Settings.from(Map.of("CLUSTER_TOKEN", "t"), "--max-clock-offset=2s")).maxClockOffset())
         .isEqualTo(Duration.ofSeconds(2));
     assertThatThrownBy(() -> config(Map.of("MAX_CLOCK_OFFSET", "0s")))
         .hasMessageContaining("MAX_CLOCK_OFFSET");
@@ -120,7 +121,32 @@ class NodeConfigTest {
         .hasMessageContaining("MAX_CLOCK_OFFSET");
   }
 
+  @Test
+  void aNodeRefusesToStartWithoutAClusterSecretUnlessToldToRunOpen() {
+    assertThatThrownBy(() -> NodeConfig.from(Settings.from(Map.of())))
+        .hasMessageContaining("no cluster secret").hasMessageContaining("ALLOW_OPEN_CLUSTER");
+    assertThatThrownBy(() -> NodeConfig.from(Settings.from(Map.of("CLUSTER_TOKEN", "   "))))
+        .hasMessageContaining("CLUSTER_TOKEN is blank");
+    assertThat(NodeConfig.from(Settings.from(Map.of("ALLOW_OPEN_CLUSTER", "true"))).token()
+        .isOpen()).isTrue();
+    assertThat(config(Map.of()).token().admits("node-config-test-token")).isTrue();
+  }
+
+  @Test
+  void advertiseAddrMustBeHostColonPort() {
+    assertThat(config(Map.of("ADVERTISE_ADDR", "10.0.0.5:8080")).advertise())
+        .contains(kv.common.Endpoint.parse("10.0.0.5:8080"));
+    for (String bad : new String[] {"10.0.0.5", "user@host:8080", "host name:8080",
+        "host:8080\r\nX: y", "h".repeat(254) + ":8080", "host:0", "::1:8080"}) {
+      assertThatThrownBy(() -> config(Map.of("ADVERTISE_ADDR", bad))).as(bad)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("ADVERTISE_ADDR: ");
+    }
+  }
+
+  /** {@code env} plus a cluster token, which every node needs to start at all. */
   private static NodeConfig config(Map<String, String> env) {
-    return NodeConfig.from(Settings.from(env));
+    Map<String, String> withToken = new java.util.HashMap<>(env);
+    withToken.putIfAbsent("CLUSTER_TOKEN", "node-config-test-token");
+    return NodeConfig.from(Settings.from(withToken));
   }
 }

@@ -2,14 +2,15 @@ package kv.seed;
 
 import java.time.Duration;
 import kv.common.ClusterToken;
+import kv.common.ClusterTokenConfig;
 import kv.common.Settings;
 import kv.common.http.HttpLimits;
 
 /**
- * The seed's settings: {@code SEED_PORT}, {@code SEED_BIND}, {@code NODE_TTL},
- * {@code CLUSTER_TOKEN}, and the bounds on blocking queries: {@code MAX_WATCHES} open at once,
- * each waiting at most {@code MAX_WATCH_WAIT}. Its HTTP limits are a node's defaults (tests may
- * shorten them).
+ * The seed's settings: {@code SEED_PORT}, {@code SEED_BIND}, {@code NODE_TTL}, the cluster
+ * secret ({@code CLUSTER_TOKEN}, {@code CLUSTER_TOKEN_FILE} or {@code ALLOW_OPEN_CLUSTER=true}),
+ * and the bounds on blocking queries: {@code MAX_WATCHES} open at once, each waiting at most
+ * {@code MAX_WATCH_WAIT}. Its HTTP limits are a node's defaults (tests may shorten them).
  */
 public record SeedConfig(String bind, int port, Duration nodeTtl, ClusterToken token,
     int maxWatches, Duration maxWatchWait, HttpLimits limits) {
@@ -21,7 +22,7 @@ public record SeedConfig(String bind, int port, Duration nodeTtl, ClusterToken t
         settings.string("SEED_BIND", "0.0.0.0"),
         settings.integer("SEED_PORT", 9000, 0, 65_535),
         settings.duration("NODE_TTL", Duration.ofSeconds(15)),
-        ClusterToken.of(settings.optional("CLUSTER_TOKEN")),
+        ClusterTokenConfig.read(settings),
         settings.integer("MAX_WATCHES", DEFAULT_MAX_WATCHES, 1, 1_000_000),
         settings.duration("MAX_WATCH_WAIT", DEFAULT_MAX_WATCH_WAIT),
         HttpLimits.defaults());

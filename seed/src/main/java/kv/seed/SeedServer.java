@@ -43,7 +43,8 @@ public final class SeedServer implements AutoCloseable {
         () -> NodeId.of("node-" + UUID.randomUUID().toString().substring(0, 8)));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "seed-timer"));
     this.watches = new MemberWatches(registry, scheduler, config.maxWatches(), config.maxWatchWait());
-    MembershipRoutes routes = new MembershipRoutes(registry, watches, mapper, config.token());
+    MembershipRoutes routes =
+        new MembershipRoutes(registry, watches, mapper, config.token(), clock);
     Counter overloaded = Counter.builder("seed.requests.overloaded")
         .description("Requests refused with 503 because MAX_IN_FLIGHT were in flight")
         .register(metrics);
@@ -68,7 +69,9 @@ public final class SeedServer implements AutoCloseable {
     this.expirations = Counter.builder("seed.expirations")
         .description("Nodes dropped after NODE_TTL of silence").register(metrics);
     if (config.token().isOpen()) {
-      log.warn("CLUSTER_TOKEN is not set: any process can register as a node");
+      log.warn("ALLOW_OPEN_CLUSTER=true and no cluster token: any process that reaches this seed"
+          + " can register, heartbeat or deregister nodes. For development only; set"
+          + " CLUSTER_TOKEN or CLUSTER_TOKEN_FILE anywhere else");
     }
     http.start(); // on the connector ServerProtection added, at bind:port
     if (scheduleExpiry) {

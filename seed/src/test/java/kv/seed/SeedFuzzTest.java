@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The nodes' fuzz test ({@link HttpFuzzer}) against the seed: ten thousand random and malformed
  * requests, most carrying the cluster token so their JSON bodies (valid, cut short, mutated,
- * nested, oversized) reach the parser. No answer may be a 5xx, the seed must stay healthy, and the sentinel
- * members registered first must still be listed at their addresses: the fuzzer's node ids never
- * name them. Rerun a failure with {@code -Dfuzz.seed=N}.
+ * nested, oversized) reach the parser. No answer may be a 5xx, the seed must stay healthy, and
+ * the sentinel members registered first must still be listed at their addresses: the fuzzer's
+ * node ids never name them. Rerun a failure with {@code -Dfuzz.seed=N}.
  */
 class SeedFuzzTest {
   private static final Logger log = LoggerFactory.getLogger(SeedFuzzTest.class);
@@ -62,7 +62,7 @@ class SeedFuzzTest {
             .withHeaderTimeout(Duration.ofSeconds(1)));
     try (SeedServer server = SeedServer.startManual(config, MutableClock.atEpoch2030())) {
       for (int i = 0; i < SENTINELS; i++) {
-        server.registry().register(Optional.of(sentinel(i)), sentinelAddress(i));
+        server.registry().register(Optional.of(sentinel(i)), sentinelAddress(i), Optional.empty());
       }
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       HttpFuzzer.Report report =

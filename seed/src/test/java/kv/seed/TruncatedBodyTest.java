@@ -42,7 +42,8 @@ class TruncatedBodyTest {
 
   @BeforeEach
   void registerOneNodeAndWatchTheLog() {
-    seed.registry().register(Optional.of(NodeId.of("stays")), Endpoint.parse("stays-host:8080"));
+    seed.registry().register(Optional.of(NodeId.of("stays")), Endpoint.parse("stays-host:8080"),
+        Optional.empty());
     logged.start();
     root.addAppender(logged);
   }

@@ -11,9 +11,13 @@ import java.util.Optional;
 public enum ErrorCode {
   BAD_REQUEST("bad_request", 400),
   UNAUTHORIZED("unauthorized", 401),
+  /** A heartbeat or deregistration for a live node without that node's credential. */
+  WRONG_CREDENTIAL("wrong_credential", 403),
   NOT_FOUND("not_found", 404),
   UNKNOWN_NODE("unknown_node", 404),
   METHOD_NOT_ALLOWED("method_not_allowed", 405),
+  /** A registration for an id a live node holds, without that node's credential. */
+  ID_IN_USE("id_in_use", 409),
   VALUE_TOO_LARGE("value_too_large", 413),
   QUORUM_NOT_MET("quorum_not_met", 503),
   UNAVAILABLE("unavailable", 503),

@@ -14,8 +14,16 @@ import kv.common.error.KvException;
  * must be UTF-8. Anything malformed is a {@code 400} that says what was wrong (Jetty's and the
  * JDK's decoders would either throw an unchecked exception or silently substitute characters, and
  * a key that silently changed would be stored under the wrong name).
+ *
+ * <p>Raw (unescaped) non-ASCII bytes are read as UTF-8 by Jetty before we see them, and a byte
+ * that is not UTF-8 arrives as U+FFFD: {@code key=\xe9} and {@code key=\xff} would both become
+ * the same key. So a raw U+FFFD is refused like a bad escape; the character itself is still a
+ * valid key when sent percent-encoded ({@code %EF%BF%BD}).
  */
 final class QueryString {
+  /** What Jetty's UTF-8 decoding of the request line puts in place of a byte that is not UTF-8. */
+  private static final char REPLACEMENT = '\uFFFD';
+
   private QueryString() {}
 
   /** The first value of {@code name}, decoded; empty when the parameter is absent. */
@@ -41,6 +49,10 @@ final class QueryString {
   }
 
   static String decode(String raw, String what) {
+    if (raw.indexOf(REPLACEMENT) >= 0) {
+      throw new KvException(ErrorCode.BAD_REQUEST, "malformed " + what + ": raw bytes in the"
+          + " query string that are not UTF-8 (percent-encode non-ASCII bytes, e.g. %C3%A9)");
+    }
     if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
       return raw;
     }

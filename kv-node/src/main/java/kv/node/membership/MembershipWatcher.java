@@ -8,6 +8,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import kv.common.Endpoint;
+import kv.common.NodeCredential;
 import kv.common.NodeId;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
@@ -31,8 +32,17 @@ import org.slf4j.LoggerFactory;
  * registration, so a registration retried after a client-side timeout (the seed may have processed
  * the first one) asks for the same id instead of leaving a phantom member under a second one.
  *
+ * <p>The node proves its id with a credential (see the seed's {@code MemberRegistry}), kept next
+ * to the id. It picks one at first start and persists it before registering, for the same reason:
+ * a retry presents the same credential, so the seed recognises the registration it already took.
+ * When the seed refuses the id ({@code id_in_use}: a live node holds it, most likely another node
+ * started with the same {@code NODE_ID}) or the cluster token, the node says so once in its log
+ * and keeps asking every tick: the refusal may be a stale registration of its own (restarted
+ * without its credential) that expires after NODE_TTL.
+ *
  * <p>Only the scheduler thread (or a test) calls {@link #tick()}; the fields it writes are
- * confined to that thread, except {@link #id} and {@link #left}, which are volatile for readers.
+ * confined to that thread, except {@link #id}, {@link #credential} and {@link #left}, which are
+ * volatile for readers.
  * {@link #deregister()} runs on the shutdown thread once the scheduler has stopped.
  */
 public final class MembershipWatcher {
@@ -47,8 +57,10 @@ public final class MembershipWatcher {
   private final Optional<Endpoint> advertised;
   private final int port;
   private volatile NodeId id;
+  private volatile NodeCredential credential;
   private volatile boolean left;
   private boolean registered;
+  private String lastRefusal;
   private boolean seedReachable = true;
   private Instant lastHeartbeat = Instant.MIN;
   private final CountDownLatch registeredOnce = new CountDownLatch(1);
@@ -77,6 +89,11 @@ public final class MembershipWatcher {
       idStore.save(candidate); // before registering: a retry must ask for this same id
       log.info("No node id configured or kept in DATA_DIR; asking the seed for {}", candidate);
       return candidate;
+    });
+    this.credential = idStore.loadCredential().orElseGet(() -> {
+      NodeCredential fresh = NodeCredential.random();
+      idStore.saveCredential(fresh); // before registering: a retry must present this same one
+      return fresh;
     });
   }
 
@@ -107,7 +124,10 @@ public final class MembershipWatcher {
         heartbeat();
       }
     } catch (KvException e) {
-      seedUnreachable(e);
+      switch (e.code()) {
+        case ID_IN_USE, UNAUTHORIZED -> refused(e);
+        default -> seedUnreachable(e);
+      }
     } catch (RuntimeException e) {
       log.error("Membership tick failed; retrying on the next tick", e);
     }
@@ -122,7 +142,7 @@ public final class MembershipWatcher {
     left = true;
     registeredOnce.countDown(); // a watch still waiting for the first registration gives up
     try {
-      MembershipView view = seed.deregister(id);
+      MembershipView view = seed.deregister(id, credential);
       registered = false;
       log.info("Deregistered {} from the seed at {}; member list version now {}",
           id, seed.url(), view.version());
@@ -143,12 +163,17 @@ public final class MembershipWatcher {
 
   private void register() {
     RegisterResponse answer =
-        seed.register(new RegisterRequest(id, advertised.orElse(null), port));
+        seed.register(new RegisterRequest(id, advertised.orElse(null), port, credential));
     if (id == null || !id.equals(answer.nodeId())) {
       idStore.save(answer.nodeId());
     }
     id = answer.nodeId();
+    if (answer.credential() != null && !answer.credential().equals(credential)) {
+      idStore.saveCredential(answer.credential()); // issued by the seed instead of ours
+      credential = answer.credential();
+    }
     registered = true;
+    lastRefusal = null;
     lastHeartbeat = clock.instant();
     seedReachable = true;
     log.info("Registered with the seed at {} as {} at {}", seed.url(), id, answer.address());
@@ -158,7 +183,7 @@ public final class MembershipWatcher {
 
   private void heartbeat() {
     try {
-      MembershipView view = seed.heartbeat(id);
+      MembershipView view = seed.heartbeat(id, credential);
       lastHeartbeat = clock.instant();
       if (!seedReachable) {
         log.info("Seed at {} reachable again", seed.url());
@@ -166,13 +191,30 @@ public final class MembershipWatcher {
       }
       installer.offer(view, ViewSource.HEARTBEAT, seed.url().toString());
     } catch (KvException e) {
-      if (e.code() != ErrorCode.UNKNOWN_NODE) {
+      if (e.code() == ErrorCode.WRONG_CREDENTIAL) {
+        log.warn("{}: another node holds {} at the seed now; registering again", e.getMessage(), id);
+      } else if (e.code() == ErrorCode.UNKNOWN_NODE) {
+        log.info("Seed no longer knows {} (expired, or the seed restarted); registering again", id);
+      } else {
         throw e;
       }
-      log.info("Seed no longer knows {} (expired, or the seed restarted); registering again", id);
       registered = false;
       register();
     }
+  }
+
+  /** The seed answers, but not yes: said once per reason, retried every tick. */
+  private void refused(KvException e) {
+    if (e.getMessage().equals(lastRefusal)) {
+      return;
+    }
+    lastRefusal = e.getMessage();
+    String what = e.code() == ErrorCode.ID_IN_USE
+        ? "Not joining as " + id + " until then; asking the seed again every tick"
+        : "Cannot join: the seed at " + seed.url() + " refuses this node's cluster token; set the"
+            + " seed's CLUSTER_TOKEN or CLUSTER_TOKEN_FILE on this node (is SEED_URL this"
+            + " cluster's seed?). Asking again every tick";
+    log.error("{}. {}", e.getMessage(), what);
   }
 
   private void seedUnreachable(KvException e) {

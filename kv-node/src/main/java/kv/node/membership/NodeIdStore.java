@@ -3,43 +3,83 @@ package kv.node.membership;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+import java.util.function.Function;
+import kv.common.NodeCredential;
 import kv.common.NodeId;
 
-/** Keeps the node's id in {@code DATA_DIR/node-id} so a restart rejoins at the same tokens. */
+/**
+ * Keeps the node's identity: its id in {@code DATA_DIR/node-id}, so a restart rejoins at the same
+ * tokens, and the credential that proves the id to the seed in {@code DATA_DIR/node-credential}
+ * (readable by the owner only). Without a data directory both live in this object, so whoever
+ * keeps it across a restart (the in-process test harness) keeps the identity.
+ *
+ * <p>Thread-safe: writes happen on the membership thread, reads anywhere.
+ */
 public final class NodeIdStore {
-  private final Optional<Path> file;
+  private final Optional<Path> idFile;
+  private final Optional<Path> credentialFile;
+  private volatile NodeId id;
+  private volatile NodeCredential credential;
 
   public NodeIdStore(Optional<Path> dataDir) {
-    this.file = dataDir.map(dir -> dir.resolve("node-id"));
+    this.idFile = dataDir.map(dir -> dir.resolve("node-id"));
+    this.credentialFile = dataDir.map(dir -> dir.resolve("node-credential"));
   }
 
   public Optional<NodeId> load() {
-    if (file.isEmpty() || !Files.exists(file.get())) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(NodeId.of(Files.readString(file.get(), StandardCharsets.UTF_8).trim()));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file.get(), e);
-    }
+    return idFile.isPresent() ? read(idFile.get(), NodeId::of) : Optional.ofNullable(id);
   }
 
   public void save(NodeId id) {
-    if (file.isEmpty()) {
-      return;
+    this.id = id;
+    idFile.ifPresent(file -> write(file, id.value(), false));
+  }
+
+  public Optional<NodeCredential> loadCredential() {
+    return credentialFile.isPresent()
+        ? read(credentialFile.get(), NodeCredential::new)
+        : Optional.ofNullable(credential);
+  }
+
+  public void saveCredential(NodeCredential credential) {
+    this.credential = credential;
+    credentialFile.ifPresent(file -> write(file, credential.value(), true));
+  }
+
+  private static <T> Optional<T> read(Path file, Function<String, T> parse) {
+    if (!Files.exists(file)) {
+      return Optional.empty();
     }
     try {
-      Files.createDirectories(file.get().getParent());
-      Path temp = file.get().resolveSibling("node-id.tmp");
-      Files.writeString(temp, id.value() + "\n", StandardCharsets.UTF_8);
-      Files.move(temp, file.get(), StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
+      return Optional.of(parse.apply(Files.readString(file, StandardCharsets.UTF_8).trim()));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file.get(), e);
+      throw new UncheckedIOException("cannot read " + file, e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(
+          file + " is damaged (" + e.getMessage() + "); restore it or remove it", e);
+    }
+  }
+
+  /** Atomically (a temporary file, then a rename), so a crash leaves the old or the new value. */
+  private static void write(Path file, String value, boolean secret) {
+    try {
+      Files.createDirectories(file.getParent());
+      Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.deleteIfExists(temp);
+      if (secret && FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+        Files.createFile(temp, PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString("rw-------")));
+      }
+      Files.writeString(temp, value + "\n", StandardCharsets.UTF_8);
+      Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
     }
   }
 }

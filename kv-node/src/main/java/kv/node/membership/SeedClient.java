@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Duration;
 import kv.common.ClusterToken;
+import kv.common.NodeCredential;
 import kv.common.NodeId;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
@@ -47,17 +48,20 @@ public final class SeedClient {
     return post("register", request, RegisterResponse.class);
   }
 
-  /** The current list; fails with {@code UNKNOWN_NODE} when the seed no longer knows this id. */
-  public MembershipView heartbeat(NodeId id) {
-    return post("heartbeat", new HeartbeatRequest(id), MembershipView.class);
+  /**
+   * The current list; fails with {@code UNKNOWN_NODE} when the seed no longer knows this id, and
+   * with {@code WRONG_CREDENTIAL} when it is registered with another credential.
+   */
+  public MembershipView heartbeat(NodeId id, NodeCredential credential) {
+    return post("heartbeat", new HeartbeatRequest(id, credential), MembershipView.class);
   }
 
   /**
    * Tells the seed this node is leaving, so it drops it now rather than after NODE_TTL; fails with
    * {@code UNKNOWN_NODE} when the seed does not know the id (already expired, or restarted).
    */
-  public MembershipView deregister(NodeId id) {
-    return post("deregister", new DeregisterRequest(id), MembershipView.class);
+  public MembershipView deregister(NodeId id, NodeCredential credential) {
+    return post("deregister", new DeregisterRequest(id, credential), MembershipView.class);
   }
 
   /**

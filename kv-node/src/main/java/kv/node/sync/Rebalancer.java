@@ -55,6 +55,7 @@ public final class Rebalancer {
   private final Deque<Gain> gains = new ArrayDeque<>(); // guarded by this
   private final Deque<Handoff> handoffs = new ArrayDeque<>(); // guarded by this
   private ClusterView probeView; // guarded by this: the first view, when this node started empty
+  private boolean wasMember; // guarded by this: some list since this process started named it
 
   /**
    * A range to pull from {@code sources} as {@code planned} placed them; {@code marked} says
@@ -97,7 +98,15 @@ public final class Rebalancer {
     if (me.isEmpty() || !after.members().containsKey(me.get())) {
       return;
     }
-    boolean first = before.members().isEmpty();
+    boolean first;
+    boolean returning;
+    synchronized (this) {
+      first = !wasMember;
+      // in an earlier list, then missing from some (the seed lost it for a moment): it still holds
+      // its data, so it serves on while it pulls what it missed
+      returning = wasMember && !before.members().containsKey(me.get());
+      wasMember = true;
+    }
     // On the first view after starting, the ranges came from the ring without this node.
     HashRing previous = first ? HashRing.of(others(after, me.get()), vnodes) : before.ring();
     List<HashRing.Change> changes = HashRing.changes(previous, after.ring(), replicationFactor);
@@ -114,7 +123,8 @@ public final class Rebalancer {
         if (is && !was) {
           List<NodeId> sources = sources(change.before(), after, me.get());
           if (!sources.isEmpty()) {
-            boolean mark = !first || startedEmpty; // a restarted node serves what it has
+            // a restarted or returning node serves what it has
+            boolean mark = first ? startedEmpty : !returning;
             if (mark) {
               pending.add(change.range());
             }

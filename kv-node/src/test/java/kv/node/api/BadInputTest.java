@@ -204,6 +204,46 @@ class BadInputTest {
     assertNothingChanged();
   }
 
+  @Test
+  void rawBytesThatAreNotUtf8InTheQueryAre400LikeTheirPercentForm() throws IOException {
+    byte[][] invalid = {{(byte) 0xe9}, {(byte) 0xff}, {(byte) 0xc3, 0x28}, {(byte) 0xed, (byte) 0xa0,
+        (byte) 0x80}}; // Latin-1 é, a byte UTF-8 never uses, a broken pair, a UTF-16 surrogate
+    for (byte[] bytes : invalid) {
+      for (String method : List.of("PUT", "GET", "DELETE")) {
+        String path = "/" + method.toLowerCase(java.util.Locale.ROOT); // /put, /get, /delete
+        String answer = rawExchange(node, concat(method + " " + path + "?key=coll-", bytes,
+            " HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nv"));
+        assertThat(answer).as("%s with %s", method, Arrays.toString(bytes))
+            .startsWith("HTTP/1.1 400 ").contains("\"error\":\"bad_request\"")
+            .contains("not UTF-8");
+      }
+    }
+    String name = rawExchange(node, concat("GET /get?k", new byte[] {(byte) 0xff},
+        "=1&key=sentinel-1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    assertThat(name).as("in a parameter name").startsWith("HTTP/1.1 400 ");
+    assertNothingChanged();
+  }
+
+  @Test
+  void rawUtf8AndTheReplacementCharacterPercentEncodedAreStillKeys() throws IOException {
+    String raw = rawExchange(node, concat("GET /locate?key=raw-", "é".getBytes(StandardCharsets.UTF_8),
+        " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    assertThat(raw).startsWith("HTTP/1.1 200 ");
+    assertThat(JSON.readTree(raw.substring(raw.indexOf("\r\n\r\n") + 4)).get("key").asText())
+        .isEqualTo("raw-é");
+    HttpResponse<byte[]> encoded = client.send("GET", node, "/locate?key=raw-%EF%BF%BD", null);
+    assertThat(encoded.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(encoded.body()).get("key").asText()).isEqualTo("raw-\uFFFD");
+  }
+
+  private static byte[] concat(String before, byte[] middle, String after) {
+    var out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(before.getBytes(StandardCharsets.US_ASCII));
+    out.writeBytes(middle);
+    out.writeBytes(after.getBytes(StandardCharsets.US_ASCII));
+    return out.toByteArray();
+  }
+
   private static void assertJsonError(byte[] body, String code) throws IOException {
     JsonNode json = JSON.readTree(body);
     assertThat(json.get("error").asText()).isEqualTo(code);
@@ -233,13 +273,22 @@ class BadInputTest {
     return out.toByteArray();
   }
 
-  /** Writes raw bytes to the node and returns everything it answers before closing. */
+  /** Writes {@code request} as is (raw bytes) and returns everything the node answers. */
+  private static String rawExchange(String baseUrl, byte[] request) throws IOException {
+    return rawExchange(baseUrl, request, new byte[0]);
+  }
+
   private static String rawExchange(String baseUrl, String head, byte[] body) throws IOException {
+    return rawExchange(baseUrl, head.getBytes(StandardCharsets.UTF_8), body);
+  }
+
+  /** Writes raw bytes to the node and returns everything it answers before closing. */
+  private static String rawExchange(String baseUrl, byte[] head, byte[] body) throws IOException {
     java.net.URI uri = java.net.URI.create(baseUrl);
     try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
       socket.setSoTimeout(10_000);
       OutputStream out = socket.getOutputStream();
-      out.write(head.getBytes(StandardCharsets.UTF_8));
+      out.write(head);
       try {
         out.write(body);
         out.flush();

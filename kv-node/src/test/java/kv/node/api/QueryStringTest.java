@@ -27,4 +27,13 @@ class QueryStringTest {
           .isInstanceOf(KvException.class).hasMessageContaining("malformed percent-encoding");
     }
   }
+
+  @Test
+  void aRawReplacementCharacterIsABadByteNotAKey() {
+    for (String bad : new String[] {"key=coll-\uFFFD", "key=\uFFFD%41", "k\uFFFD=1&key=a"}) {
+      assertThatThrownBy(() -> QueryString.param(bad, "key")).as(bad)
+          .isInstanceOf(KvException.class).hasMessageContaining("not UTF-8");
+    }
+    assertThat(QueryString.param("key=coll-%EF%BF%BD", "key")).hasValue("coll-\uFFFD");
+  }
 }

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import kv.common.NodeId;
 import org.junit.jupiter.api.AfterAll;
@@ -67,6 +68,23 @@ class ComposeWalkthroughIT {
         .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
     assertThat(kv.error(gone).error()).isEqualTo("not_found");
     assertThat(kv.error(gone).message()).contains(KEY);
+  }
+
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void theComposeClusterHasATokenAndRefusesStrangers() {
+    cluster.awaitConverged(cluster.instances(), Duration.ofSeconds(60));
+    KvClient kv = cluster.client();
+    Set<NodeId> members = cluster.seedMembers();
+
+    HttpResponse<byte[]> register =
+        kv.unauthenticated("POST", cluster.seed(), "/register", "{\"port\":8080}");
+    assertThat(register.statusCode()).isEqualTo(401);
+    assertThat(kv.error(register).error()).isEqualTo("unauthorized");
+    HttpResponse<byte[]> internal =
+        kv.unauthenticated("GET", cluster.node(1), "/internal/kv?key=" + KvClient.encode(KEY), null);
+    assertThat(internal.statusCode()).isEqualTo(401);
+    assertThat(cluster.seedMembers()).isEqualTo(members);
   }
 
   /** Text, then every byte value: not UTF-8, so only a binary-safe path returns it intact. */

@@ -60,6 +60,12 @@ final class KvClient {
     return json(request(seed, "/members").GET(), MembershipView.class);
   }
 
+  /** A request with no cluster token: what a stranger on the network can send. */
+  HttpResponse<byte[]> unauthenticated(String method, URI base, String path, String json) {
+    return send(request(base, path).header("Content-Type", "application/json")
+        .method(method, json == null ? BodyPublishers.noBody() : BodyPublishers.ofString(json)));
+  }
+
   /** The JSON error body every non-2xx answer carries. */
   ErrorBody error(HttpResponse<byte[]> response) {
     return read(response.body(), ErrorBody.class);

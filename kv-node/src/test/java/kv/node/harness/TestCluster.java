@@ -19,6 +19,7 @@ import kv.common.MutableClock;
 import kv.common.NodeId;
 import kv.node.KvNode;
 import kv.node.NodeConfig;
+import kv.node.membership.NodeIdStore;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
 import kv.node.storage.StorageConfig;
@@ -31,8 +32,10 @@ import org.awaitility.core.ConditionTimeoutException;
  * A seed and N nodes in this JVM, each on its own port on 127.0.0.1, sharing a {@link
  * MutableClock}. Nothing runs in the background: {@link #tick()} advances the clock by one
  * heartbeat interval and runs every background task once. Nodes can be crashed and restarted,
- * pairs partitioned, and the seed stopped and restarted on its port. Each node reads the shared
- * clock through its own {@link SkewedClock}, so a test can set one node's clock ahead or behind
+ * pairs partitioned, and the seed stopped and restarted on its port. A node keeps its identity (id
+ * and seed credential) across restarts as a real one keeps its files: in its data directory when
+ * it has one, else in a store this harness keeps per node. Each node reads the shared clock
+ * through its own {@link SkewedClock}, so a test can set one node's clock ahead or behind
  * ({@link #skew}) while {@link #tick()} still moves every clock together.
  */
 public final class TestCluster implements AutoCloseable {
@@ -44,6 +47,7 @@ public final class TestCluster implements AutoCloseable {
   private final Map<NodeId, KvNode> live = new LinkedHashMap<>();
   private final Map<NodeId, SkewedClock> clocks = new HashMap<>(); // kept across restarts
   private final List<NodeId> all = new ArrayList<>();
+  private final Map<NodeId, NodeIdStore> identities = new HashMap<>();
   private final HttpTestClient client = new HttpTestClient();
   private final Coordinator.Policy policy;
   private final BiFunction<NodeId, NodeConfig, NodeConfig> configure;
@@ -165,10 +169,13 @@ public final class TestCluster implements AutoCloseable {
   public KvNode startNode(NodeId id) {
     NodeConfig config = configure.apply(id, NodeConfig.forTests("http://127.0.0.1:" + seedPort)
         .withNodeId(id).withToken(TOKEN).withReplication(policy));
+    NodeIdStore identity = config.dataDir().isPresent()
+        ? new NodeIdStore(config.dataDir())
+        : identities.computeIfAbsent(id, unused -> new NodeIdStore(java.util.Optional.empty()));
     KvNode node = KvNode.startManual(config, nodeClock(id),
         peers -> new FaultyPeerClient(id, faults, peers),
         sync -> new FaultySyncPeerClient(id, faults, sync),
-        seed -> seed.newBuilder().addInterceptor(faults.seedInterceptor(id)).build());
+        seed -> seed.newBuilder().addInterceptor(faults.seedInterceptor(id)).build(), identity);
     faults.nodeAt(id, node.port());
     live.put(id, node);
     if (!all.contains(id)) {

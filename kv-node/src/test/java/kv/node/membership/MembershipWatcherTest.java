@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import kv.common.ClusterToken;
+import kv.common.Endpoint;
 import kv.common.Json;
 import kv.common.MutableClock;
 import kv.common.NodeId;
@@ -129,12 +132,43 @@ class MembershipWatcherTest {
     assertThat(watcher.deregister()).isFalse();
   }
 
+  @Test
+  void theCredentialIsKeptOwnerOnlyBeforeRegisteringAndProvesTheIdAfterARestart()
+      throws IOException {
+    NodeIdStore store = new NodeIdStore(Optional.of(dataDir));
+    MembershipWatcher first = watcher(store, Optional.empty());
+    NodeId id = first.id().orElseThrow();
+    assertThat(store.loadCredential()).isPresent();
+    assertThat(Files.getPosixFilePermissions(dataDir.resolve("node-credential")))
+        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    first.tick();
+
+    // restarted on another port while its registration is still live: its files prove the id
+    MembershipWatcher restarted = watcher(new NodeIdStore(Optional.of(dataDir)), Optional.empty(), 18081);
+    restarted.tick();
+    assertThat(restarted.isRegistered()).isTrue();
+    assertThat(seed.registry().view().members())
+        .containsExactly(new MemberInfo(id, Endpoint.parse("127.0.0.1:18081")));
+
+    // the same id without those files (another node with NODE_ID set) is refused
+    MembershipWatcher twin = watcher(new NodeIdStore(Optional.empty()), Optional.of(id), 18082);
+    twin.tick();
+    twin.tick();
+    assertThat(twin.isRegistered()).isFalse();
+    assertThat(seed.registry().view().members())
+        .containsExactly(new MemberInfo(id, Endpoint.parse("127.0.0.1:18081")));
+  }
+
   private MembershipWatcher watcher(NodeIdStore store, Optional<NodeId> configured) {
+    return watcher(store, configured, 18080);
+  }
+
+  private MembershipWatcher watcher(NodeIdStore store, Optional<NodeId> configured, int port) {
     ViewHolder views = new ViewHolder(ClusterView.empty(8));
     ViewInstaller installer = new ViewInstaller(views, 8, clock,
         new LargestCluster(Optional.empty()), new SimpleMeterRegistry());
     return new MembershipWatcher(seedClient, views, installer, store, configured,
-        Optional.empty(), 18080, clock, Duration.ofSeconds(5));
+        Optional.empty(), port, clock, Duration.ofSeconds(5));
   }
 
   private java.util.List<NodeId> members() {

@@ -29,22 +29,24 @@ final class ProcessCluster implements AutoCloseable {
   private final Map<String, String> nodeSettings;
   private final int seedPort;
   private final int[] nodePorts;
-  private final Process seed;
+  private Process seed;
   private final Process[] nodes;
   private final HttpTestClient client = new HttpTestClient();
   private final ObjectMapper json = new ObjectMapper();
 
-  private ProcessCluster(Path work, int nodeCount, Map<String, String> nodeSettings) {
+  private ProcessCluster(Path work, int nodeCount, Map<String, String> nodeSettings,
+      boolean startNodes) {
     this.work = work;
     this.nodeSettings = Map.copyOf(nodeSettings);
     this.seedPort = freePort();
     this.nodePorts = new int[nodeCount];
     this.nodes = new Process[nodeCount];
-    this.seed = start("seed", jar("seed"), Map.of("SEED_PORT", String.valueOf(seedPort),
-        "SEED_BIND", "127.0.0.1", "CLUSTER_TOKEN", TOKEN));
+    startSeed();
     for (int i = 0; i < nodeCount; i++) {
       nodePorts[i] = freePort();
-      startNode(i);
+      if (startNodes) {
+        startNode(i);
+      }
     }
   }
 
@@ -54,9 +56,30 @@ final class ProcessCluster implements AutoCloseable {
 
   /** Nodes started with {@code nodeSettings} added to (or overriding) their usual environment. */
   static ProcessCluster start(int nodes, Map<String, String> nodeSettings) throws IOException {
+    return new ProcessCluster(workDir(), nodes, nodeSettings, true);
+  }
+
+  /** The seed alone, with room for {@code nodes} nodes that {@link #startNode} starts one by one. */
+  static ProcessCluster seedOnly(int nodes, Map<String, String> nodeSettings) throws IOException {
+    return new ProcessCluster(workDir(), nodes, nodeSettings, false);
+  }
+
+  private static Path workDir() throws IOException {
     Path work = Path.of("target", "process-cluster", String.valueOf(System.nanoTime()));
     Files.createDirectories(work);
-    return new ProcessCluster(work, nodes, nodeSettings);
+    return work;
+  }
+
+  /** Starts the seed on its port: a new process, which knows no member until they register. */
+  void startSeed() {
+    seed = start("seed", "seed", Map.of("SEED_PORT", String.valueOf(seedPort),
+        "SEED_BIND", "127.0.0.1", "CLUSTER_TOKEN", TOKEN));
+  }
+
+  /** SIGKILL to the seed. */
+  void killSeed() throws InterruptedException {
+    seed.destroyForcibly();
+    seed.waitFor();
   }
 
   String seedUrl() {
@@ -85,17 +108,39 @@ final class ProcessCluster implements AutoCloseable {
     return clusterView(index).get("self").asText();
   }
 
-  /** Waits, at most 60 s, until every node's ring lists {@code members} nodes. */
+  /** Waits, at most 60 s, until every running node's ring lists {@code members} nodes. */
   void awaitAllSee(int members) {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
         .until(() -> {
           for (int i = 0; i < nodes.length; i++) {
-            if (clusterView(i).get("members").size() != members) {
+            if (isRunning(i) && clusterView(i).get("members").size() != members) {
               return false;
             }
           }
           return true;
         });
+  }
+
+  boolean isRunning(int index) {
+    return nodes[index] != null && nodes[index].isAlive();
+  }
+
+  /** Every key node {@code index} holds a record of (a whole-ring {@code GET /internal/range}). */
+  java.util.Set<String> keysOn(int index) {
+    kv.node.storage.TokenRange ring = kv.node.storage.TokenRange.fullRing();
+    byte[] body = client.send(HttpTestClient.request(nodeUrl(index),
+            "/internal/range?start=" + ring.start() + "&end=" + ring.end())
+        .header(kv.common.ClusterToken.HEADER, TOKEN).GET().build()).body();
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    kv.node.sync.RecordCodec.decode(body).forEach(r -> keys.add(r.key().value()));
+    return keys;
+  }
+
+  /** The record node {@code index} holds for {@code key} ({@code GET /internal/kv}): its status. */
+  int internalStatus(int index, String key) {
+    return client.send(HttpTestClient.request(nodeUrl(index),
+            "/internal/kv?key=" + HttpTestClient.encode(key))
+        .header(kv.common.ClusterToken.HEADER, TOKEN).GET().build()).statusCode();
   }
 
   private JsonNode read(byte[] body) {
@@ -153,20 +198,30 @@ final class ProcessCluster implements AutoCloseable {
     env.put("HEARTBEAT_INTERVAL", "500ms");
     env.put("CLUSTER_TOKEN", TOKEN);
     env.putAll(nodeSettings);
-    nodes[index] = start("node-" + index, jar("kv-node"), env);
+    nodes[index] = start("node-" + index, "kv-node", env);
   }
 
-  private Process start(String name, Path jar, Map<String, String> env) {
+  private Process start(String name, String module, Map<String, String> env) {
+    return launch(module, env, work.resolve(name + ".log"));
+  }
+
+  /**
+   * Starts {@code module}'s jar ({@code seed} or {@code kv-node}) with {@code env} on top of this
+   * JVM's environment, from which any cluster secret is removed first; output goes to {@code log}.
+   */
+  static Process launch(String module, Map<String, String> env, Path log) {
     List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+        "-XX:TieredStopAtLevel=1", "-jar", jar(module).toString()));
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve(name + ".log").toFile()));
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().keySet().removeAll(
+        List.of("CLUSTER_TOKEN", "CLUSTER_TOKEN_FILE", "ALLOW_OPEN_CLUSTER"));
     builder.environment().putAll(env);
     try {
       return builder.start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start " + name, e);
+      throw new UncheckedIOException("cannot start " + module, e);
     }
   }
 
@@ -182,7 +237,7 @@ final class ProcessCluster implements AutoCloseable {
     return ProcessHandle.current().info().command().orElse("java");
   }
 
-  private static int freePort() {
+  static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     } catch (IOException e) {
@@ -197,6 +252,8 @@ final class ProcessCluster implements AutoCloseable {
         node.destroyForcibly();
       }
     }
-    seed.destroyForcibly();
+    if (seed != null) {
+      seed.destroyForcibly();
+    }
   }
 }

@@ -3,6 +3,8 @@ package kv.seed.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import kv.common.ClusterToken;
@@ -20,7 +22,10 @@ import kv.common.wire.RegisterResponse;
 import kv.seed.membership.MemberRegistry;
 import kv.seed.membership.MemberWatches;
 
-/** The seed's HTTP API: parse, delegate to the registry once, render. */
+/**
+ * The seed's HTTP API: parse, delegate to the registry once, render. Refusals (wrong cluster token,
+ * someone else's id) are logged at WARN, rate-limited.
+ */
 public final class MembershipRoutes {
   /** The largest request body the seed reads: its messages are a few short JSON fields. */
   public static final int MAX_BODY_BYTES = 4096;
@@ -31,20 +36,22 @@ public final class MembershipRoutes {
   private final MemberWatches watches;
   private final ObjectMapper mapper;
   private final ClusterToken token;
+  private final RefusalLog refusals;
 
   public MembershipRoutes(MemberRegistry registry, MemberWatches watches, ObjectMapper mapper,
-      ClusterToken token) {
+      ClusterToken token, Clock clock) {
     this.registry = registry;
     this.watches = watches;
     this.mapper = mapper;
     this.token = token;
+    this.refusals = new RefusalLog(clock);
   }
 
   public void registerOn(RoutesConfig routes) {
-    routes.post("/register", this::register);
-    routes.post("/heartbeat", this::heartbeat);
-    routes.post("/deregister", this::deregister);
-    routes.get("/members", this::members);
+    routes.post("/register", logRefusals(this::register));
+    routes.post("/heartbeat", logRefusals(this::heartbeat));
+    routes.post("/deregister", logRefusals(this::deregister));
+    routes.get("/members", logRefusals(this::members));
     routes.get("/health", ctx -> ctx.json(new Health(Health.Status.UP)));
   }
 
@@ -96,21 +103,25 @@ public final class MembershipRoutes {
     Endpoint address = request.address() != null
         ? request.address()
         : new Endpoint(ctx.ip(), request.port());
-    var registration = registry.register(Optional.ofNullable(request.nodeId()), address);
-    ctx.json(new RegisterResponse(registration.id(), registration.address(), registration.view()));
+    var registration = registry.register(Optional.ofNullable(request.nodeId()), address,
+        Optional.ofNullable(request.credential()));
+    ctx.json(new RegisterResponse(registration.id(), registration.address(), registration.view(),
+        registration.credential()));
   }
 
   private void heartbeat(Context ctx) {
     authenticate(ctx);
     HeartbeatRequest request = read(ctx, HeartbeatRequest.class);
-    ctx.json(registry.heartbeat(request.nodeId()).orElseThrow(() -> new KvException(
+    var credential = Optional.ofNullable(request.credential());
+    ctx.json(registry.heartbeat(request.nodeId(), credential).orElseThrow(() -> new KvException(
         ErrorCode.UNKNOWN_NODE, "node " + request.nodeId() + " is not registered; register again")));
   }
 
   private void deregister(Context ctx) {
     authenticate(ctx);
     DeregisterRequest request = read(ctx, DeregisterRequest.class);
-    ctx.json(registry.deregister(request.nodeId()).orElseThrow(() -> new KvException(
+    var credential = Optional.ofNullable(request.credential());
+    ctx.json(registry.deregister(request.nodeId(), credential).orElseThrow(() -> new KvException(
         ErrorCode.UNKNOWN_NODE, "node " + request.nodeId() + " is not registered")));
   }
 
@@ -119,6 +130,17 @@ public final class MembershipRoutes {
     byte[] body = RequestBodies.read(ctx, MAX_BODY_BYTES, "a " + type.getSimpleName() + " body",
         "the seed's limit for a request body");
     return Json.readBody(mapper, body, type);
+  }
+
+  private Handler logRefusals(Handler route) {
+    return ctx -> {
+      try {
+        route.handle(ctx);
+      } catch (KvException e) {
+        refusals.note(e, ctx.path(), ctx.ip());
+        throw e;
+      }
+    };
   }
 
   private void authenticate(Context ctx) {

@@ -41,7 +41,7 @@ class MemberWatchesTest {
     CompletableFuture<MembershipView> watch = watches.await(now, LONG);
     assertThat(watch).isNotDone();
 
-    registry.register(Optional.of(NodeId.of("node-a")), AT);
+    registry.register(Optional.of(NodeId.of("node-a")), AT, Optional.empty());
 
     MembershipView answer = watch.get(5, TimeUnit.SECONDS);
     assertThat(answer.version()).isEqualTo(now + 1);
@@ -52,11 +52,12 @@ class MemberWatchesTest {
 
   @Test
   void aHeartbeatOrARepeatedRegistrationChangesNothingAndWakesNoWatch() {
-    registry.register(Optional.of(NodeId.of("node-a")), AT);
+    var credential = Optional.of(
+        registry.register(Optional.of(NodeId.of("node-a")), AT, Optional.empty()).credential());
     CompletableFuture<MembershipView> watch = watches.await(registry.view().version(), LONG);
 
-    registry.heartbeat(NodeId.of("node-a"));
-    registry.register(Optional.of(NodeId.of("node-a")), AT); // same address: no change
+    registry.heartbeat(NodeId.of("node-a"), credential);
+    registry.register(Optional.of(NodeId.of("node-a")), AT, credential); // same place: no change
 
     assertThat(watch).isNotDone();
     assertThat(watches.open()).isOne();
@@ -64,7 +65,7 @@ class MemberWatchesTest {
 
   @Test
   void aWatchFromAnOtherVersionIsAnsweredAtOnceAndHoldsNothing() {
-    registry.register(Optional.of(NodeId.of("node-a")), AT);
+    registry.register(Optional.of(NodeId.of("node-a")), AT, Optional.empty());
     CompletableFuture<MembershipView> watch = watches.await(registry.view().version() - 1, LONG);
 
     assertThat(watch).isCompletedWithValue(registry.view());
