@@ -36,9 +36,12 @@ final class HttpClients {
         .build();
   }
 
-  /** Replica traffic: every request and answer also carries the member-list version. */
-  static OkHttpClient forPeers(OkHttpClient base, Interceptor viewHeaders) {
-    return base.newBuilder().addInterceptor(viewHeaders).build();
+  /**
+   * Replica traffic: every request and answer also carries the member-list version, and every
+   * answer's clock stamp is a sample of this node's clock offset.
+   */
+  static OkHttpClient forPeers(OkHttpClient base, Interceptor viewHeaders, Interceptor clock) {
+    return base.newBuilder().addInterceptor(viewHeaders).addInterceptor(clock).build();
   }
 
   /** As the peers', but a range transfer carries many records, so it may take longer. */
@@ -48,9 +51,9 @@ final class HttpClients {
         .build();
   }
 
-  /** The seed may be slower to answer than a peer. */
-  static OkHttpClient forSeed(OkHttpClient base, Duration timeout) {
+  /** The seed may be slower to answer than a peer; its clock stamps are samples too. */
+  static OkHttpClient forSeed(OkHttpClient base, Duration timeout, Interceptor clock) {
     return base.newBuilder().connectTimeout(timeout).readTimeout(timeout).callTimeout(timeout)
-        .build();
+        .addInterceptor(clock).build();
   }
 }

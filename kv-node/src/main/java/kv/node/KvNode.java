@@ -46,6 +46,7 @@ import kv.node.membership.ViewGossip;
 import kv.node.membership.ViewInstaller;
 import kv.node.peer.HttpPeerClient;
 import kv.node.peer.HttpSyncPeerClient;
+import kv.node.peer.ClockSampling;
 import kv.node.peer.HttpViewClient;
 import kv.node.peer.SyncProtocol;
 import kv.node.peer.PeerClient;
@@ -70,6 +71,7 @@ import kv.node.sync.SyncMetrics;
 import kv.node.sync.SyncPeerClient;
 import kv.node.sync.TransferBudget;
 import kv.node.version.ClockBound;
+import kv.node.version.ClockOffsets;
 import kv.node.version.HybridClock;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -100,6 +102,7 @@ public final class KvNode implements AutoCloseable {
   private final MembershipWatcher membership;
   private final SeedWatch seedWatch;
   private final ExecutorService catchUp; // reads a newer member list that a peer told of
+  private final ClockOffsets offsets;
   private final TombstonePurger purger;
   private final Rebalancer rebalancer;
   private final AntiEntropy antiEntropy;
@@ -134,15 +137,22 @@ public final class KvNode implements AutoCloseable {
     ViewInstaller installer = new ViewInstaller(views, config.vnodes(), clock, largest, metrics);
     OkHttpClient base = HttpClients.base(config.peerTimeout());
     HttpUrl seedUrl = HttpUrl.get(config.seedUrl());
-    SeedClient seed = new SeedClient(seedTransport.apply(HttpClients.forSeed(base, SEED_TIMEOUT)),
+    ClockOffsets offsets = new ClockOffsets(clock, config.maxClockOffset(), metrics);
+    this.offsets = offsets;
+    ClockSampling seedClock = new ClockSampling(clock, offsets, // a watch is held: no sample
+        request -> request.url().queryParameter("index") == null ? "seed" : null);
+    SeedClient seed = new SeedClient(
+        seedTransport.apply(HttpClients.forSeed(base, SEED_TIMEOUT, seedClock)),
         seedUrl, config.token(), mapper);
     this.catchUp = Executors.newSingleThreadExecutor(r -> new Thread(r, "membership-catch-up"));
     ViewGossip gossip = new ViewGossip(views, installer,
-        new SeedClient(seedTransport.apply(HttpClients.forSeed(base, SEED_REFRESH_TIMEOUT)),
+        new SeedClient(
+            seedTransport.apply(HttpClients.forSeed(base, SEED_REFRESH_TIMEOUT, seedClock)),
             seedUrl, config.token(), mapper),
         new HttpViewClient(base, config.token(), mapper), self, catchUp, config.peerTimeout(),
         System::nanoTime);
-    this.http = HttpClients.forPeers(base, new ViewHeaders(gossip));
+    this.http = HttpClients.forPeers(
+        base, new ViewHeaders(gossip), ClockSampling.ofPeers(clock, offsets));
     this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper, metrics));
     HybridClock hybridClock = new HybridClock(clock, config.maxClockOffset());
     ClockBound clockBound = new ClockBound(hybridClock, clock, metrics);
@@ -161,19 +171,19 @@ public final class KvNode implements AutoCloseable {
     views.addListener(rebalancer::viewChanged);
     this.antiEntropy = new AntiEntropy(views, self, n, rangeSync, rebalancer, budget, syncMetrics,
         clock, config.sync().antiEntropyInterval());
-    Coordinator coordinator = new Coordinator(views, replicaStorage, peers,
-        self, hybridClock, clockBound, config.replication(), new ReplicationMetrics(metrics),
-        hintWriter, largest::size, config.peerTimeout());
+    Coordinator coordinator = new Coordinator(views, replicaStorage, peers, self,
+        new Coordinator.Clocks(hybridClock, clockBound, offsets), config.replication(),
+        new ReplicationMetrics(metrics), hintWriter, largest::size, config.peerTimeout());
     this.purger = new TombstonePurger(storage, clock, config.tombstoneGrace(),
         new TombstoneCheck(views, self, peers, config.replication().replicationFactor(),
             config.peerTimeout().plusSeconds(1)));
     this.handoff = new HintDelivery(hints, views, peers, clock, hintPolicy(config), hintMetrics);
     ClientRoutes clientRoutes = new ClientRoutes(coordinator, views,
         () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
-        config.maxValueBytes(), installer::last, largest::size);
+        config.maxValueBytes(), installer::last, largest::size, offsets);
     ReplicaRoutes replicaRoutes = new ReplicaRoutes(replicaStorage, hintWriter, clockBound,
         new StalePlacement(views, n), config.maxValueBytes(), HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
-    InternalGate internal = new InternalGate(config.token(), gossip, views::current);
+    InternalGate internal = new InternalGate(config.token(), gossip, views::current, clock);
     SyncRoutes syncRoutes = new SyncRoutes(storage, pending, clockBound,
         RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
     this.server = Javalin.create(javalin -> {
@@ -186,7 +196,7 @@ public final class KvNode implements AutoCloseable {
       ServerProtection.install(javalin, config.bind(), config.port(), config.limits(),
           KvNode::countsAgainstInFlightLimit, overloaded::increment, mapper);
       HttpMetrics.install(javalin, metrics, ROUTES);
-      new HealthRoute(status::get).registerOn(javalin.routes);
+      new HealthRoute(this::health).registerOn(javalin.routes);
       clientRoutes.registerOn(javalin.routes);
       internal.registerOn(javalin.routes); // before the /internal/* routes: token, view exchange
       replicaRoutes.registerOn(javalin.routes);
@@ -216,7 +226,7 @@ public final class KvNode implements AutoCloseable {
     log.info("Node listening on {}:{}", config.bind(), server.port());
     if (scheduleBackgroundWork) {
       long period = Math.min(1000, config.heartbeatInterval().toMillis());
-      scheduler.scheduleWithFixedDelay(membership::tick, 0, period, TimeUnit.MILLISECONDS);
+      scheduler.scheduleWithFixedDelay(this::watchMembership, 0, period, TimeUnit.MILLISECONDS);
       long purgeEvery = Math.max(1000, config.tombstoneGrace().toMillis() / 10);
       syncScheduler.scheduleWithFixedDelay( // asks peers: kept off the heartbeats
           this::purgeTombstones, purgeEvery, purgeEvery, TimeUnit.MILLISECONDS);
@@ -307,10 +317,22 @@ public final class KvNode implements AutoCloseable {
 
   /** Runs every background task once. */
   public void tick() {
-    membership.tick();
+    watchMembership();
     sync();
     purgeTombstones();
     handOffHints();
+  }
+
+  /** UP, STOPPING, or CLOCK_SKEW while this node refuses to coordinate writes. */
+  private Health.Status health() {
+    Health.Status now = status.get();
+    return now == Health.Status.UP && offsets.isSkewed() ? Health.Status.CLOCK_SKEW : now;
+  }
+
+  /** Registration and heartbeats; clock samples age out even when none arrive. */
+  private void watchMembership() {
+    membership.tick();
+    offsets.judge();
   }
 
   private void wakeSync() {

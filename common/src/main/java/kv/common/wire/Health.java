@@ -6,6 +6,8 @@ public record Health(Status status) {
   public enum Status {
     UP,
     STARTING,
-    STOPPING
+    STOPPING,
+    /** The node's clock is off by more than MAX_CLOCK_OFFSET: it coordinates no write. */
+    CLOCK_SKEW
   }
 }

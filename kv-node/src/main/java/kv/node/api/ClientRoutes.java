@@ -13,6 +13,7 @@ import kv.common.Value;
 import kv.common.http.RequestBodies;
 import kv.common.wire.MemberInfo;
 import kv.node.membership.ViewInstaller;
+import kv.node.version.ClockOffsets;
 import kv.node.peer.ReplicaHeaders;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
@@ -32,16 +33,18 @@ public final class ClientRoutes {
   private final int maxValueBytes;
   private final Supplier<Optional<ViewInstaller.Installed>> installed;
   private final IntSupplier largestCluster;
+  private final ClockOffsets clock;
 
   public ClientRoutes(Coordinator coordinator, ViewHolder views, Supplier<String> self,
       int maxValueBytes, Supplier<Optional<ViewInstaller.Installed>> installed,
-      IntSupplier largestCluster) {
+      IntSupplier largestCluster, ClockOffsets clock) {
     this.coordinator = coordinator;
     this.views = views;
     this.self = self;
     this.maxValueBytes = maxValueBytes;
     this.installed = installed;
     this.largestCluster = largestCluster;
+    this.clock = clock;
   }
 
   public void registerOn(RoutesConfig routes) {
@@ -96,7 +99,8 @@ public final class ClientRoutes {
         .toList();
     ctx.json(new ClusterInfo(self.get(), view.version(), view.changedAt(),
         installed.get().filter(i -> i.version() == view.version()).map(ViewState::of).orElse(null),
-        coordinator.policy().replicationFactor(), largestCluster.getAsInt(), members));
+        coordinator.policy().replicationFactor(), largestCluster.getAsInt(),
+        ClockState.of(clock.verdict(), clock.maxOffsetMillis()), members));
   }
 
   private static Key key(Context ctx) {
@@ -128,7 +132,20 @@ public final class ClientRoutes {
    * which N is capped at.
    */
   record ClusterInfo(String self, long version, long changedAt, ViewState installed,
-      int replicationFactor, int largestCluster, List<MemberState> members) {}
+      int replicationFactor, int largestCluster, ClockState clock, List<MemberState> members) {}
+
+  /**
+   * This node's clock against the cluster's: the median offset of the others' clocks from this
+   * one (theirs minus ours), from how many sources, how many of them beyond {@code
+   * MAX_CLOCK_OFFSET}, and whether this node is skewed (it then coordinates no write).
+   */
+  record ClockState(long offsetMillis, int sources, int outOfBounds, boolean skewed,
+      long maxOffsetMillis) {
+    static ClockState of(ClockOffsets.Verdict verdict, long maxOffsetMillis) {
+      return new ClockState(verdict.medianOffsetMillis(), verdict.sources(),
+          verdict.outOfBounds(), verdict.skewed(), maxOffsetMillis);
+    }
+  }
 
   /** How this node got its current list: from whom, when, and how long after the seed's change. */
   record ViewState(String source, String from, long at, long delayMillis) {

@@ -7,7 +7,8 @@ import kv.common.wire.Health;
 /**
  * {@code GET /health}: {@code 200 {"status":"UP"}} while the node takes requests, {@code 503
  * {"status":"STOPPING"}} once a graceful shutdown has begun, so load balancers and orchestrators
- * stop sending it traffic while it drains.
+ * stop sending it traffic while it drains, and {@code 503 {"status":"CLOCK_SKEW"}} while its clock
+ * is off by more than {@code MAX_CLOCK_OFFSET} (it coordinates no write then).
  */
 public final class HealthRoute {
   private final Supplier<Health.Status> status;

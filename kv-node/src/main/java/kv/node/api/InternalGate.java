@@ -2,11 +2,13 @@ package kv.node.api;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import java.time.Clock;
 import java.util.function.Supplier;
 import kv.common.ClusterToken;
 import kv.common.Endpoint;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.common.http.ClockHeader;
 import kv.node.peer.ReplicaHeaders;
 import kv.node.peer.ViewExchange;
 import kv.node.ring.ClusterView;
@@ -14,7 +16,8 @@ import kv.node.ring.ClusterView;
 /**
  * What every {@code /internal/*} request passes before its route: the cluster token, then the
  * view exchange (the caller's member-list version is heard, this node's goes on the answer), so
- * that every node-to-node call also spreads membership changes. Only a caller that presented the
+ * that every node-to-node call also spreads membership changes, and this node's clock stamp, from
+ * which the caller measures its clock offset. Only a caller that presented the
  * token is listened to. Also serves {@code GET /internal/view}, this node's list, from which a
  * peer that heard of it catches up when the seed does not answer.
  */
@@ -22,11 +25,14 @@ public final class InternalGate {
   private final ClusterToken token;
   private final ViewExchange exchange;
   private final Supplier<ClusterView> view;
+  private final Clock clock;
 
-  public InternalGate(ClusterToken token, ViewExchange exchange, Supplier<ClusterView> view) {
+  public InternalGate(
+      ClusterToken token, ViewExchange exchange, Supplier<ClusterView> view, Clock clock) {
     this.token = token;
     this.exchange = exchange;
     this.view = view;
+    this.clock = clock;
   }
 
   public void registerOn(RoutesConfig routes) {
@@ -40,6 +46,7 @@ public final class InternalGate {
           "missing or wrong " + ClusterToken.HEADER + " header");
     }
     ctx.header(ReplicaHeaders.VIEW, Long.toString(exchange.version()));
+    ctx.header(ClockHeader.NAME, Long.toString(clock.millis())); // the caller's offset sample
     String version = ctx.header(ReplicaHeaders.VIEW);
     String from = ctx.header(ReplicaHeaders.FROM);
     if (version != null && from != null) {

@@ -16,6 +16,7 @@ import kv.node.peer.BatchCodec;
 import kv.node.peer.ReplicaHeaders;
 import kv.node.peer.ReplicaOp;
 import kv.node.peer.ReplicaReply;
+import kv.node.replication.Superseding;
 import kv.node.ring.StalePlacement;
 import kv.node.storage.StorageEngine;
 import kv.node.version.ClockBound;
@@ -86,8 +87,8 @@ public final class ReplicaRoutes {
               + " bytes; the limit is " + maxValueBytes + " bytes (MAX_VALUE_BYTES)");
         }
         placement.check(w.key(), w.placedOn());
-        apply(w.key(), w.record(), w.hintFor(), sender);
-        return new ReplicaReply.Written();
+        return apply(w.key(), w.record(), w.hintFor(), sender)
+            .<ReplicaReply>map(ReplicaReply.Superseded::new).orElseGet(ReplicaReply.Written::new);
       }
       return storage.get(op.key()).<ReplicaReply>map(ReplicaReply.Found::new)
           .orElseGet(ReplicaReply.Missing::new);
@@ -127,14 +128,16 @@ public final class ReplicaRoutes {
     ctx.status(204);
   }
 
-  private void apply(Key key, Versioned record, Optional<NodeId> hintFor, String sender) {
+  /** Keeps the record (or the hint); the newer version this node holds instead, if it does. */
+  private Optional<Version> apply(
+      Key key, Versioned record, Optional<NodeId> hintFor, String sender) {
     clockBound.admit(record.version(), hintFor.isPresent() ? ClockBound.Via.HINT
         : ClockBound.Via.WRITE, sender);
     if (hintFor.isPresent()) {
       hints.store(hintFor.get(), key, record);
-    } else {
-      storage.apply(key, record);
+      return Optional.empty();
     }
+    return storage.apply(key, record) ? Optional.empty() : Superseding.held(storage, key, record);
   }
 
   /** The peer, by its address: the log line about a refused record names it. */

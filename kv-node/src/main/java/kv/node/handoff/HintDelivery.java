@@ -133,7 +133,8 @@ public final class HintDelivery {
 
   private CompletableFuture<Void> call(Endpoint at, Hint hint) {
     try {
-      return peers.write(at, hint.key(), hint.record());
+      // delivered: the owner keeps it, or holds something newer and keeps that
+      return peers.write(at, hint.key(), hint.record()).thenApply(held -> null);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

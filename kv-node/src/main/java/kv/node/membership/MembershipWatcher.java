@@ -120,7 +120,7 @@ public final class MembershipWatcher {
     try {
       if (!registered) {
         register();
-      } else if (!clock.instant().isBefore(lastHeartbeat.plus(heartbeatInterval))) {
+      } else if (heartbeatDue(clock.instant())) {
         heartbeat();
       }
     } catch (KvException e) {
@@ -215,6 +215,14 @@ public final class MembershipWatcher {
             + " seed's CLUSTER_TOKEN or CLUSTER_TOKEN_FILE on this node (is SEED_URL this"
             + " cluster's seed?). Asking again every tick";
     log.error("{}. {}", e.getMessage(), what);
+  }
+
+  /**
+   * Once the interval has passed since the last heartbeat, or at once if this node's clock went
+   * back past it (a clock stepped back must not silence the node until the seed expires it).
+   */
+  private boolean heartbeatDue(Instant now) {
+    return !now.isBefore(lastHeartbeat.plus(heartbeatInterval)) || now.isBefore(lastHeartbeat);
   }
 
   private void seedUnreachable(KvException e) {

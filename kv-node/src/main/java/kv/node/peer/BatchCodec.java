@@ -15,6 +15,7 @@ import kv.common.NodeId;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.sync.RecordCodec;
+import kv.node.version.Versioned;
 
 /**
  * Batches of replica operations on the wire ({@code POST /internal/batch}). The request body is a
@@ -25,8 +26,9 @@ import kv.node.sync.RecordCodec;
  *              a write adds the record's frame; a hinted write adds
  *              byte n = length of the owner's node id, then n bytes of it (ASCII);
  *              a placed write adds long v, the member-list version it was placed on
- *   reply:     byte kind (1 written, 2 found, 3 missing, 4 failed);
- *              found adds the record's frame; failed adds
+ *   reply:     byte kind (1 written, 2 found, 3 missing, 4 failed, 5 superseded);
+ *              found adds the record's frame; superseded adds a tombstone's frame carrying the
+ *              version the replica holds; failed adds
  *              short n, n bytes of the error code's wire name, int m, m bytes of the message (UTF-8)
  * </pre>
  *
@@ -43,6 +45,7 @@ public final class BatchCodec {
   private static final int FOUND = 2;
   private static final int MISSING = 3;
   private static final int FAILED = 4;
+  private static final int SUPERSEDED = 5;
 
   private BatchCodec() {}
 
@@ -101,6 +104,9 @@ public final class BatchCodec {
         if (reply instanceof ReplicaReply.Found found) {
           out.writeByte(FOUND);
           RecordCodec.writeRecord(out, found.record());
+        } else if (reply instanceof ReplicaReply.Superseded superseded) {
+          out.writeByte(SUPERSEDED);
+          RecordCodec.writeRecord(out, Versioned.tombstone(superseded.held()));
         } else if (reply instanceof ReplicaReply.Failed failed) {
           out.writeByte(FAILED);
           byte[] code = failed.code().wireName().getBytes(StandardCharsets.US_ASCII);
@@ -130,6 +136,7 @@ public final class BatchCodec {
           case WRITTEN -> new ReplicaReply.Written();
           case FOUND -> new ReplicaReply.Found(RecordCodec.readRecord(in));
           case MISSING -> new ReplicaReply.Missing();
+          case SUPERSEDED -> new ReplicaReply.Superseded(RecordCodec.readRecord(in).version());
           case FAILED -> new ReplicaReply.Failed(
               ErrorCode.fromWire(new String(RecordCodec.take(in, in.getShort()),
                   StandardCharsets.US_ASCII)).orElse(ErrorCode.INTERNAL),

@@ -15,6 +15,7 @@ import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.node.version.Version;
 import kv.node.version.Versioned;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -70,20 +71,25 @@ public final class HttpPeerClient implements PeerClient {
   }
 
   @Override
-  public CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record, long placedOn) {
+  public CompletableFuture<Optional<Version>> write(
+      Endpoint peer, Key key, Versioned record, long placedOn) {
     return write(peer, new ReplicaOp.Write(key, record, Optional.empty(), placedOn));
   }
 
   @Override
   public CompletableFuture<Void> writeHint(Endpoint peer, NodeId owner, Key key, Versioned record) {
     return write(peer,
-        new ReplicaOp.Write(key, record, Optional.of(owner), ReplicaOp.Write.UNPLACED));
+        new ReplicaOp.Write(key, record, Optional.of(owner), ReplicaOp.Write.UNPLACED))
+        .thenApply(held -> null); // a hint is kept whatever the peer holds itself
   }
 
-  private CompletableFuture<Void> write(Endpoint peer, ReplicaOp.Write op) {
+  private CompletableFuture<Optional<Version>> write(Endpoint peer, ReplicaOp.Write op) {
     return submit(peer, op).thenApply(reply -> {
       if (reply instanceof ReplicaReply.Written) {
-        return null;
+        return Optional.empty();
+      }
+      if (reply instanceof ReplicaReply.Superseded superseded) {
+        return Optional.of(superseded.held());
       }
       throw failure(peer, reply);
     });

@@ -7,6 +7,7 @@ import kv.common.NodeId;
 import kv.common.error.KvException;
 import kv.node.storage.StorageEngine;
 import kv.node.version.ClockBound;
+import kv.node.version.Version;
 import kv.node.version.Versioned;
 
 /**
@@ -14,7 +15,8 @@ import kv.node.version.Versioned;
  * {@link ClockBound} as a peer's (a read repair may bring another replica's record here).
  */
 record LocalReplica(NodeId id, StorageEngine storage, ClockBound clockBound) implements Replica {
-  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+  private static final CompletableFuture<Optional<Version>> KEPT =
+      CompletableFuture.completedFuture(Optional.empty());
 
   @Override
   public CompletableFuture<Optional<Versioned>> read(Key key) {
@@ -22,13 +24,15 @@ record LocalReplica(NodeId id, StorageEngine storage, ClockBound clockBound) imp
   }
 
   @Override
-  public CompletableFuture<Void> write(Key key, Versioned record) {
+  public CompletableFuture<Optional<Version>> write(Key key, Versioned record) {
     try {
       clockBound.admit(record.version(), ClockBound.Via.LOCAL, "this node's coordinator");
     } catch (KvException e) {
       return CompletableFuture.failedFuture(e);
     }
-    storage.apply(key, record);
-    return DONE;
+    if (storage.apply(key, record)) {
+      return KEPT;
+    }
+    return CompletableFuture.completedFuture(Superseding.held(storage, key, record));
   }
 }

@@ -6,6 +6,7 @@ import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.node.peer.PeerClient;
+import kv.node.version.Version;
 import kv.node.version.Versioned;
 
 /**
@@ -20,7 +21,7 @@ record RemoteReplica(NodeId id, Endpoint endpoint, PeerClient peers, long placed
   }
 
   @Override
-  public CompletableFuture<Void> write(Key key, Versioned record) {
+  public CompletableFuture<Optional<Version>> write(Key key, Versioned record) {
     return peers.write(endpoint, key, record, placedOn);
   }
 }

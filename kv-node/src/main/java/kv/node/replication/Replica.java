@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import kv.common.Key;
 import kv.common.NodeId;
+import kv.node.version.Version;
 import kv.node.version.Versioned;
 
 /** One member of a key's preference list, as the coordinator talks to it. */
@@ -12,5 +13,6 @@ interface Replica {
 
   CompletableFuture<Optional<Versioned>> read(Key key);
 
-  CompletableFuture<Void> write(Key key, Versioned record);
+  /** Completes empty once the replica keeps the record, or with a newer version it holds. */
+  CompletableFuture<Optional<Version>> write(Key key, Versioned record);
 }

@@ -13,13 +13,15 @@ import kv.common.error.KvException;
  * outcome} is {@code ok}, {@code timeout} (no answer in time) or {@code failed}; read repairs;
  * and writes placed again because a replica had a newer member list, {@code
  * kv_writes_replaced_total{wait}} ({@code client}: the client's answer waited for it; {@code
- * background}: it had its quorum already).
+ * background}: it had its quorum already); and writes versioned again above a newer version a
+ * replica held, {@code kv_writes_versioned_again_total}.
  */
 public final class ReplicationMetrics {
   private final Counter[][][] calls = new Counter[2][2][3]; // [op][replica][outcome]
   private final Counter readRepairs;
   private final Counter replacedForClient;
   private final Counter replacedInBackground;
+  private final Counter versionedAgain;
 
   public ReplicationMetrics(MeterRegistry registry) {
     String[] ops = {"read", "write"};
@@ -39,6 +41,13 @@ public final class ReplicationMetrics {
         .description("Replica writes sent by read repair").register(registry);
     this.replacedForClient = replaced(registry, "client");
     this.replacedInBackground = replaced(registry, "background");
+    this.versionedAgain = Counter.builder("kv.writes.versioned.again")
+        .description("Writes versioned again above a newer version a replica held")
+        .register(registry);
+  }
+
+  void versionedAgain() {
+    versionedAgain.increment();
   }
 
   private static Counter replaced(MeterRegistry registry, String wait) {

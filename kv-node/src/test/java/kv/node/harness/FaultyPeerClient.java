@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.NodeId;
+import kv.node.version.Version;
 import kv.node.version.Versioned;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
@@ -32,7 +33,8 @@ final class FaultyPeerClient implements PeerClient {
   }
 
   @Override
-  public CompletableFuture<Void> write(Endpoint peer, Key key, Versioned record, long placedOn) {
+  public CompletableFuture<Optional<Version>> write(
+      Endpoint peer, Key key, Versioned record, long placedOn) {
     return faults.isBlocked(self, peer) ? unreachable(peer)
         : faults.gate().thenCompose(open -> delegate.write(peer, key, record, placedOn));
   }

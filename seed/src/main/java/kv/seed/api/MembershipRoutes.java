@@ -11,6 +11,7 @@ import kv.common.ClusterToken;
 import kv.common.Durations;
 import kv.common.Endpoint;
 import kv.common.Json;
+import kv.common.http.ClockHeader;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.common.http.RequestBodies;
@@ -37,6 +38,7 @@ public final class MembershipRoutes {
   private final ObjectMapper mapper;
   private final ClusterToken token;
   private final RefusalLog refusals;
+  private final Clock clock;
 
   public MembershipRoutes(MemberRegistry registry, MemberWatches watches, ObjectMapper mapper,
       ClusterToken token, Clock clock) {
@@ -45,9 +47,12 @@ public final class MembershipRoutes {
     this.mapper = mapper;
     this.token = token;
     this.refusals = new RefusalLog(clock);
+    this.clock = clock;
   }
 
   public void registerOn(RoutesConfig routes) {
+    // every answer carries the seed's clock: nodes measure their offset from it
+    routes.before(ctx -> ctx.header(ClockHeader.NAME, Long.toString(clock.millis())));
     routes.post("/register", logRefusals(this::register));
     routes.post("/heartbeat", logRefusals(this::heartbeat));
     routes.post("/deregister", logRefusals(this::deregister));

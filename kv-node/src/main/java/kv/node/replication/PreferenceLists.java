@@ -1,0 +1,69 @@
+package kv.node.replication;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import kv.common.Key;
+import kv.common.NodeId;
+import kv.common.error.QuorumNotMetException;
+import kv.node.peer.PeerClient;
+import kv.node.ring.ClusterView;
+import kv.node.storage.StorageEngine;
+import kv.node.version.ClockBound;
+
+/**
+ * A key's replicas on a member list (this node's storage, or a peer reached over the network), and
+ * how many of them a request waits for. N is {@code REPLICATION_FACTOR} capped at the largest
+ * member list this node has seen (so a one- or two-node cluster works), never at the members it
+ * happens to see now: a node whose list has shrunk (it started before the others, or every node is
+ * registering again after the seed lost them) refuses a request it cannot give its W or R
+ * replicas, instead of quietly needing fewer (Cassandra's {@code Unavailable}).
+ */
+final class PreferenceLists {
+  private final StorageEngine storage;
+  private final PeerClient peers;
+  private final Supplier<Optional<NodeId>> self;
+  private final ClockBound clockBound;
+  private final int replicationFactor;
+  private final IntSupplier largestCluster;
+
+  PreferenceLists(StorageEngine storage, PeerClient peers, Supplier<Optional<NodeId>> self,
+      ClockBound clockBound, int replicationFactor, IntSupplier largestCluster) {
+    this.storage = storage;
+    this.peers = peers;
+    this.self = self;
+    this.clockBound = clockBound;
+    this.replicationFactor = replicationFactor;
+    this.largestCluster = largestCluster;
+  }
+
+  /** The key's replicas on {@code view}, in preference order. */
+  List<Replica> replicas(ClusterView view, Key key) {
+    List<NodeId> owners = view.ring().preferenceList(key.token(), replicationFactor);
+    Optional<NodeId> me = self.get();
+    return owners.stream().map(id -> replica(view, id, me)).toList();
+  }
+
+  /**
+   * The replicas a request waits for, counted against N as the cluster's size sets it; fails at
+   * once when fewer than that are in this node's member list.
+   */
+  int required(String name, Optional<Consistency> asked, Consistency fallback, int inList) {
+    int n = Math.min(replicationFactor, Math.max(inList, largestCluster.getAsInt()));
+    int required = asked.map(c -> c.required(name, n)).orElseGet(() -> fallback.requiredCapped(n));
+    if (required > inList) {
+      throw new QuorumNotMetException(required, 0, "only " + inList + " of this key's " + n
+          + " replicas are in the member list now (the cluster has had " + largestCluster.getAsInt()
+          + " members); no replica was asked");
+    }
+    return required;
+  }
+
+  private Replica replica(ClusterView view, NodeId id, Optional<NodeId> me) {
+    if (me.isPresent() && me.get().equals(id)) {
+      return new LocalReplica(id, storage, clockBound);
+    }
+    return new RemoteReplica(id, view.endpoint(id).orElseThrow(), peers, view.version());
+  }
+}
