@@ -189,6 +189,11 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   void startNode(int index) {
+    startNode(index, Map.of());
+  }
+
+  /** Starts node {@code index} with {@code extra} on top of the cluster's node settings. */
+  void startNode(int index, Map<String, String> extra) {
     Map<String, String> env = new HashMap<>();
     env.put("NODE_PORT", String.valueOf(nodePorts[index]));
     env.put("NODE_BIND", "127.0.0.1");
@@ -198,6 +203,7 @@ final class ProcessCluster implements AutoCloseable {
     env.put("HEARTBEAT_INTERVAL", "500ms");
     env.put("CLUSTER_TOKEN", TOKEN);
     env.putAll(nodeSettings);
+    env.putAll(extra);
     nodes[index] = start("node-" + index, "kv-node", env);
   }
 
