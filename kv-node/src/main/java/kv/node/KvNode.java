@@ -51,8 +51,10 @@ import kv.node.storage.HintStore;
 import kv.node.storage.StorageEngine;
 import kv.node.storage.TombstonePurger;
 import kv.node.sync.AntiEntropy;
+import kv.node.sync.MemberTenure;
 import kv.node.sync.MerkleTree;
 import kv.node.sync.PendingRanges;
+import kv.node.sync.RangeHandoff;
 import kv.node.sync.RangeSync;
 import kv.node.sync.ReadGatedStorage;
 import kv.node.sync.Rebalancer;
@@ -128,8 +130,12 @@ public final class KvNode implements AutoCloseable {
     SyncMetrics syncMetrics = new SyncMetrics(metrics, pending);
     int n = config.replication().replicationFactor();
     this.replicationFactor = n;
-    this.rebalancer = new Rebalancer(
-        views, self, n, config.vnodes(), storage, rangeSync, pending, budget, syncMetrics);
+    MemberTenure tenure = new MemberTenure(clock);
+    views.addListener(tenure);
+    RangeHandoff handoffs = new RangeHandoff(views, self, n, storage, rangeSync, budget,
+        syncMetrics, tenure, clock, config.sync());
+    this.rebalancer = new Rebalancer(views, self, n, config.vnodes(), storage, rangeSync, pending,
+        budget, syncMetrics, handoffs);
     views.addListener(rebalancer::viewChanged);
     this.antiEntropy = new AntiEntropy(views, self, n, rangeSync, rebalancer, budget, syncMetrics,
         clock, config.sync().antiEntropyInterval());
@@ -175,6 +181,9 @@ public final class KvNode implements AutoCloseable {
         .description("Version of the member list this node's ring was built from").register(metrics);
     Gauge.builder("kv.storage.records", storage, StorageEngine::size)
         .description("Records (values and tombstones) this node stores").register(metrics);
+    Gauge.builder("kv.handoff.ranges", handoffs, RangeHandoff::size).strongReference(true)
+        .description("Ranges this node no longer replicates and keeps until their new replicas "
+            + "have settled and hold them").register(metrics);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "membership"));
     this.syncScheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "sync"));
     this.handoffThread =

@@ -98,13 +98,28 @@ class NodeConfigTest {
   void antiEntropyIntervalAndStreamRateHaveDefaultsAndRefuseGarbage() {
     assertThat(config(Map.of()).sync()).isEqualTo(SyncConfig.defaults());
     assertThat(config(Map.of("ANTI_ENTROPY_INTERVAL", "30s", "STREAM_RATE", "500")).sync())
-        .isEqualTo(new SyncConfig(Duration.ofSeconds(30), 500));
+        .isEqualTo(new SyncConfig(Duration.ofSeconds(30), 500, Duration.ofMinutes(5), 0.25));
     assertThatThrownBy(() -> config(Map.of("ANTI_ENTROPY_INTERVAL", "often")))
         .hasMessageContaining("ANTI_ENTROPY_INTERVAL");
     assertThatThrownBy(() -> config(Map.of("ANTI_ENTROPY_INTERVAL", "0s")))
         .hasMessageContaining("ANTI_ENTROPY_INTERVAL");
     assertThatThrownBy(() -> config(Map.of("STREAM_RATE", "0"))).hasMessageContaining("STREAM_RATE");
     assertThatThrownBy(() -> config(Map.of("STREAM_RATE", "fast"))).hasMessageContaining("STREAM_RATE");
+  }
+
+  @Test
+  void handoffSettleAndRebalanceShareHaveDefaultsAndRefuseGarbage() {
+    assertThat(config(Map.of()).sync().handoffSettle()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config(Map.of()).sync().maxRebalanceShare()).isEqualTo(0.25);
+    SyncConfig set = config(Map.of("HANDOFF_SETTLE", "0s", "MAX_REBALANCE_SHARE", "1")).sync();
+    assertThat(set.handoffSettle()).isZero();
+    assertThat(set.maxRebalanceShare()).isEqualTo(1.0);
+    for (String share : new String[] {"0", "1.5", "-0.1", "NaN", "a quarter"}) {
+      assertThatThrownBy(() -> config(Map.of("MAX_REBALANCE_SHARE", share)))
+          .as(share).hasMessageContaining("MAX_REBALANCE_SHARE");
+    }
+    assertThatThrownBy(() -> config(Map.of("HANDOFF_SETTLE", "soon")))
+        .hasMessageContaining("HANDOFF_SETTLE");
   }
 
   private static NodeConfig config(Map<String, String> env) {

@@ -3,8 +3,10 @@ package kv.node.sync;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -93,6 +95,36 @@ public final class RangeSync {
       budget.spend(remote.size() + missing.size());
     }
     return new Outcome(true, differing.size(), pulled, pushed);
+  }
+
+  /**
+   * The keys of this node's records in {@code range} that {@code peer} does not hold at the same or
+   * a newer version: the Merkle trees say which slices differ, and only for those are the peer's
+   * records fetched and compared. The records found missing are pushed to the peer before this
+   * returns, so a later call may confirm them; the peer's own newer records are not taken (this
+   * node is letting the range go). Throws {@link KvException} when the peer cannot be reached.
+   */
+  public Set<Key> unconfirmed(TokenRange range, Endpoint peer, TransferBudget budget) {
+    MerkleTree mine = MerkleTree.build(storage, range, depth);
+    MerkleTree theirs = await(peers.merkle(peer, range, depth)).tree();
+    Set<Key> unconfirmed = new HashSet<>();
+    for (TokenRange slice : mine.differences(theirs, LEAVES_PER_FETCH)) {
+      Map<Key, Version> held = new HashMap<>();
+      for (SyncRecord r : await(peers.fetch(peer, slice))) {
+        held.put(r.key(), r.record().version());
+      }
+      List<SyncRecord> missing = new ArrayList<>();
+      storage.scan(slice, (key, record) -> {
+        Version theirVersion = held.get(key);
+        if (theirVersion == null || record.version().isNewerThan(theirVersion)) {
+          missing.add(new SyncRecord(key, record));
+          unconfirmed.add(key);
+        }
+      });
+      push(peer, missing);
+      budget.spend(held.size() + missing.size());
+    }
+    return unconfirmed;
   }
 
   /** The peer's Merkle root of {@code range} (0 when it holds nothing there). */

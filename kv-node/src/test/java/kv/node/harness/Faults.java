@@ -11,6 +11,7 @@ import kv.common.NodeId;
 /** Which node pairs cannot talk: a partition drops traffic both ways. */
 public final class Faults {
   private final Set<Set<NodeId>> blocked = ConcurrentHashMap.newKeySet();
+  private final Set<NodeId> swallowing = ConcurrentHashMap.newKeySet();
   private final Map<Integer, NodeId> byPort = new ConcurrentHashMap<>();
   private final AtomicInteger held = new AtomicInteger();
   private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
@@ -25,6 +26,15 @@ public final class Faults {
 
   public void heal() {
     blocked.clear();
+    swallowing.clear();
+  }
+
+  /**
+   * From now on records pushed to {@code node} by rebalancing and anti-entropy are acknowledged
+   * but never arrive, as with a member that acknowledges everything and keeps nothing.
+   */
+  public void swallowPushesTo(NodeId node) {
+    swallowing.add(node);
   }
 
   /** From now on every peer call waits, unsent, until {@link #release()}: requests stay in flight. */
@@ -48,6 +58,11 @@ public final class Faults {
       held.incrementAndGet();
     }
     return current;
+  }
+
+  boolean swallows(Endpoint to) {
+    NodeId target = byPort.get(to.port());
+    return target != null && swallowing.contains(target);
   }
 
   boolean isBlocked(NodeId from, Endpoint to) {
