@@ -19,8 +19,9 @@ import kv.node.harness.HttpTestClient;
 /**
  * The real jars as separate JVMs on 127.0.0.1: a seed and N nodes, each with its own data
  * directory, logs in {@code target/process-cluster/}. Nodes can be killed with SIGKILL, stopped
- * with SIGTERM, and started again on the same port and data directory. Extra node settings (for example {@code
- * STORAGE=rocksdb}) apply to every node, restarts included.
+ * with SIGTERM, and started again on the same port and data directory; more can join with {@link
+ * #addNode()}. Extra node settings (for example {@code STORAGE=rocksdb}) apply to every node,
+ * restarts and joiners included; extra seed settings to the seed.
  */
 final class ProcessCluster implements AutoCloseable {
   static final String TOKEN = "process-test-token";
@@ -28,23 +29,23 @@ final class ProcessCluster implements AutoCloseable {
   private final Path work;
   private final Map<String, String> nodeSettings;
   private final int seedPort;
-  private final int[] nodePorts;
+  private final List<Integer> nodePorts = new ArrayList<>();
   private final Process seed;
-  private final Process[] nodes;
+  private final List<Process> nodes = new ArrayList<>();
   private final HttpTestClient client = new HttpTestClient();
   private final ObjectMapper json = new ObjectMapper();
 
-  private ProcessCluster(Path work, int nodeCount, Map<String, String> nodeSettings) {
+  private ProcessCluster(Path work, int nodeCount, Map<String, String> nodeSettings,
+      Map<String, String> seedSettings) {
     this.work = work;
     this.nodeSettings = Map.copyOf(nodeSettings);
     this.seedPort = freePort();
-    this.nodePorts = new int[nodeCount];
-    this.nodes = new Process[nodeCount];
-    this.seed = start("seed", jar("seed"), Map.of("SEED_PORT", String.valueOf(seedPort),
+    Map<String, String> seedEnv = new HashMap<>(Map.of("SEED_PORT", String.valueOf(seedPort),
         "SEED_BIND", "127.0.0.1", "CLUSTER_TOKEN", TOKEN));
+    seedEnv.putAll(seedSettings);
+    this.seed = start("seed", jar("seed"), seedEnv);
     for (int i = 0; i < nodeCount; i++) {
-      nodePorts[i] = freePort();
-      startNode(i);
+      addNode();
     }
   }
 
@@ -54,9 +55,23 @@ final class ProcessCluster implements AutoCloseable {
 
   /** Nodes started with {@code nodeSettings} added to (or overriding) their usual environment. */
   static ProcessCluster start(int nodes, Map<String, String> nodeSettings) throws IOException {
+    return start(nodes, nodeSettings, Map.of());
+  }
+
+  /** As {@link #start(int, Map)}, with {@code seedSettings} added to the seed's environment. */
+  static ProcessCluster start(int nodes, Map<String, String> nodeSettings,
+      Map<String, String> seedSettings) throws IOException {
     Path work = Path.of("target", "process-cluster", String.valueOf(System.nanoTime()));
     Files.createDirectories(work);
-    return new ProcessCluster(work, nodes, nodeSettings);
+    return new ProcessCluster(work, nodes, nodeSettings, seedSettings);
+  }
+
+  /** Starts one more node on a free port with its own data directory; returns its index. */
+  int addNode() {
+    nodePorts.add(freePort());
+    nodes.add(null);
+    startNode(nodes.size() - 1);
+    return nodes.size() - 1;
   }
 
   String seedUrl() {
@@ -64,7 +79,7 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   String nodeUrl(int index) {
-    return "http://127.0.0.1:" + nodePorts[index];
+    return "http://127.0.0.1:" + nodePorts.get(index);
   }
 
   Path dataDir(int index) {
@@ -87,9 +102,14 @@ final class ProcessCluster implements AutoCloseable {
 
   /** Waits, at most 60 s, until every node's ring lists {@code members} nodes. */
   void awaitAllSee(int members) {
+    awaitSee(java.util.stream.IntStream.range(0, nodes.size()).boxed().toList(), members);
+  }
+
+  /** Waits, at most 60 s, until the ring of each node in {@code indexes} lists {@code members}. */
+  void awaitSee(List<Integer> indexes, int members) {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
         .until(() -> {
-          for (int i = 0; i < nodes.length; i++) {
+          for (int i : indexes) {
             if (clusterView(i).get("members").size() != members) {
               return false;
             }
@@ -107,12 +127,12 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   int size() {
-    return nodes.length;
+    return nodes.size();
   }
 
   void kill(int index) throws InterruptedException {
-    nodes[index].destroyForcibly(); // SIGKILL: no shutdown hook runs
-    nodes[index].waitFor();
+    nodes.get(index).destroyForcibly(); // SIGKILL: no shutdown hook runs
+    nodes.get(index).waitFor();
   }
 
   /** SIGSTOP: the node freezes mid-flight, its sockets open, as in a long GC pause or a VM stall. */
@@ -126,7 +146,7 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   private void signal(int index, String signal) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(nodes[index].pid()))
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(nodes.get(index).pid()))
         .inheritIO().start();
     if (kill.waitFor() != 0) {
       throw new IllegalStateException("kill -" + signal + " failed for node " + index);
@@ -135,8 +155,8 @@ final class ProcessCluster implements AutoCloseable {
 
   /** SIGTERM, as {@code docker stop} sends: the node's shutdown hook runs. */
   Process terminate(int index) {
-    nodes[index].destroy(); // SIGTERM on Linux and macOS
-    return nodes[index];
+    nodes.get(index).destroy(); // SIGTERM on Linux and macOS
+    return nodes.get(index);
   }
 
   Path log(int index) {
@@ -145,15 +165,15 @@ final class ProcessCluster implements AutoCloseable {
 
   void startNode(int index) {
     Map<String, String> env = new HashMap<>();
-    env.put("NODE_PORT", String.valueOf(nodePorts[index]));
+    env.put("NODE_PORT", String.valueOf(nodePorts.get(index)));
     env.put("NODE_BIND", "127.0.0.1");
-    env.put("ADVERTISE_ADDR", "127.0.0.1:" + nodePorts[index]);
+    env.put("ADVERTISE_ADDR", "127.0.0.1:" + nodePorts.get(index));
     env.put("SEED_URL", seedUrl());
     env.put("DATA_DIR", dataDir(index).toString());
     env.put("HEARTBEAT_INTERVAL", "500ms");
     env.put("CLUSTER_TOKEN", TOKEN);
     env.putAll(nodeSettings);
-    nodes[index] = start("node-" + index, jar("kv-node"), env);
+    nodes.set(index, start("node-" + index, jar("kv-node"), env));
   }
 
   private Process start(String name, Path jar, Map<String, String> env) {
