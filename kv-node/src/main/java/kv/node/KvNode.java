@@ -152,7 +152,7 @@ public final class KvNode implements AutoCloseable {
         new ReplicaRoutes(replicaStorage, hintWriter, hybridClock, config.token(),
             config.maxValueBytes(), HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
     SyncRoutes syncRoutes = new SyncRoutes(storage, pending, hybridClock,
-        RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
+        RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16), SyncProtocol.PAGE_BYTES);
     this.server = Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;
       javalin.jsonMapper(new JavalinJackson(mapper, false));

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.error.ErrorCode;
@@ -74,15 +75,16 @@ public final class RangeSync {
       if (!budget.available()) {
         return new Outcome(false, differing.size(), pulled, pushed);
       }
-      List<SyncRecord> remote = await(peers.fetch(peer, slice));
       Map<Key, Version> remoteVersions = new HashMap<>();
-      for (SyncRecord r : remote) {
+      int[] applied = {0};
+      fetchAll(peer, slice, r -> {
         remoteVersions.put(r.key(), r.record().version());
         clock.observe(r.record().version().timestamp());
         if (storage.apply(r.key(), r.record())) {
-          pulled++;
+          applied[0]++;
         }
-      }
+      });
+      pulled += applied[0];
       List<SyncRecord> missing = new ArrayList<>();
       storage.scan(slice, (key, record) -> {
         Version theirVersion = remoteVersions.get(key);
@@ -92,7 +94,7 @@ public final class RangeSync {
       });
       push(peer, missing);
       pushed += missing.size();
-      budget.spend(remote.size() + missing.size());
+      budget.spend(remoteVersions.size() + missing.size());
     }
     return new Outcome(true, differing.size(), pulled, pushed);
   }
@@ -110,9 +112,7 @@ public final class RangeSync {
     Set<Key> unconfirmed = new HashSet<>();
     for (TokenRange slice : mine.differences(theirs, LEAVES_PER_FETCH)) {
       Map<Key, Version> held = new HashMap<>();
-      for (SyncRecord r : await(peers.fetch(peer, slice))) {
-        held.put(r.key(), r.record().version());
-      }
+      fetchAll(peer, slice, r -> held.put(r.key(), r.record().version()));
       List<SyncRecord> missing = new ArrayList<>();
       storage.scan(slice, (key, record) -> {
         Version theirVersion = held.get(key);
@@ -130,6 +130,27 @@ public final class RangeSync {
   /** The peer's Merkle root of {@code range} (0 when it holds nothing there). */
   public long root(Endpoint peer, TokenRange range) {
     return await(peers.merkle(peer, range, 0)).tree().root(); // pending or not: empty is empty
+  }
+
+  /**
+   * Hands every record {@code peer} holds in {@code range} to {@code visitor}, a page at a time:
+   * the peer caps each answer and says where the next starts.
+   */
+  private void fetchAll(Endpoint peer, TokenRange range, Consumer<SyncRecord> visitor) {
+    TokenRange rest = range;
+    while (true) {
+      SyncPeerClient.RangePage page = await(peers.fetch(peer, rest));
+      page.records().forEach(visitor);
+      if (page.resumeAfter().isEmpty()) {
+        return;
+      }
+      long after = page.resumeAfter().getAsLong();
+      if (after == rest.end() || !rest.contains(after)) { // no progress: a peer that makes no sense
+        throw new KvException(ErrorCode.UNAVAILABLE, "node at " + peer + " would resume "
+            + rest + " after " + after + ", which is not inside it");
+      }
+      rest = new TokenRange(after, rest.end());
+    }
   }
 
   /** Sends {@code records} to {@code peer} in batches; returns once the peer has them all. */

@@ -32,7 +32,7 @@ final class FaultySyncPeerClient implements SyncPeerClient {
   }
 
   @Override
-  public CompletableFuture<List<SyncRecord>> fetch(Endpoint peer, TokenRange range) {
+  public CompletableFuture<RangePage> fetch(Endpoint peer, TokenRange range) {
     return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.fetch(peer, range);
   }
 
