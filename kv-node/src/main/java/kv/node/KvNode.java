@@ -23,6 +23,7 @@ import java.util.function.UnaryOperator;
 import kv.common.Json;
 import kv.common.Key;
 import kv.common.NodeId;
+import kv.common.error.ErrorCode;
 import kv.common.http.HttpErrors;
 import kv.common.http.HttpMetrics;
 import kv.common.http.ServerProtection;
@@ -105,7 +106,11 @@ public final class KvNode implements AutoCloseable {
     this.config = config;
     this.metrics = HttpMetrics.newRegistry();
     Counter overloaded = Counter.builder("kv.requests.overloaded")
-        .description("Client requests refused with 503 because MAX_IN_FLIGHT were in flight")
+        .description("Requests refused with 503 because MAX_IN_FLIGHT, MAX_INTERNAL_IN_FLIGHT "
+            + "or MAX_BYTES_IN_FLIGHT were in flight")
+        .register(metrics);
+    Counter bodyTimeouts = Counter.builder("kv.requests.body.timeouts")
+        .description("Requests answered 408 because their body did not arrive within BODY_TIMEOUT")
         .register(metrics);
     this.views = new ViewHolder(ClusterView.empty(config.vnodes()));
     this.storage = config.storage().open();
@@ -148,11 +153,15 @@ public final class KvNode implements AutoCloseable {
     ClientRoutes clientRoutes = new ClientRoutes(coordinator, views,
         () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
         config.maxValueBytes());
-    ReplicaRoutes replicaRoutes =
-        new ReplicaRoutes(replicaStorage, hintWriter, hybridClock, config.token(),
-            config.maxValueBytes(), HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
-    SyncRoutes syncRoutes = new SyncRoutes(storage, pending, hybridClock,
-        RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16), SyncProtocol.PAGE_BYTES);
+    int maxBatchBytes = HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16);
+    int maxPushBytes = RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16);
+    ReplicaRoutes replicaRoutes = new ReplicaRoutes(replicaStorage, hintWriter, hybridClock,
+        config.token(), config.maxValueBytes(), maxBatchBytes);
+    SyncRoutes syncRoutes = new SyncRoutes(storage, pending, hybridClock, maxPushBytes,
+        SyncProtocol.PAGE_BYTES);
+    ServerProtection.Paths paths = new ServerProtection.Paths(KvNode::isClientRequest,
+        path -> path.startsWith("/internal/"),
+        Math.max(config.maxValueBytes(), Math.max(maxBatchBytes, maxPushBytes)));
     this.server = Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;
       javalin.jsonMapper(new JavalinJackson(mapper, false));
@@ -160,8 +169,8 @@ public final class KvNode implements AutoCloseable {
       // values are opaque bytes; gzip negotiation cost ~7 % of a direct GET's Java samples (JFR)
       javalin.http.compressionStrategy = CompressionStrategy.NONE;
       HttpErrors.install(javalin, mapper);
-      ServerProtection.install(javalin, config.bind(), config.port(), config.limits(),
-          KvNode::countsAgainstInFlightLimit, overloaded::increment, mapper);
+      ServerProtection.install(javalin, config.bind(), config.port(), config.limits(), paths,
+          code -> (code == ErrorCode.OVERLOADED ? overloaded : bodyTimeouts).increment(), mapper);
       HttpMetrics.install(javalin, metrics, ROUTES);
       new HealthRoute(status::get).registerOn(javalin.routes);
       clientRoutes.registerOn(javalin.routes);
@@ -269,8 +278,11 @@ public final class KvNode implements AutoCloseable {
     return rebalancer.isIdle();
   }
 
-  /** Client traffic counts against MAX_IN_FLIGHT; replica traffic, health and metrics do not. */
-  private static boolean countsAgainstInFlightLimit(String path) {
+  /**
+   * Client traffic counts against MAX_IN_FLIGHT; replica traffic against MAX_INTERNAL_IN_FLIGHT;
+   * health checks and metrics against neither.
+   */
+  private static boolean isClientRequest(String path) {
     return !path.startsWith("/internal/") && !path.equals("/health") && !path.equals("/metrics");
   }
 

@@ -169,7 +169,8 @@ public record NodeConfig(
 
   /**
    * {@code MAX_IN_FLIGHT}, {@code IDLE_TIMEOUT}, {@code HEADER_TIMEOUT}; a graceful stop waits for
-   * requests in flight up to {@code SHUTDOWN_TIMEOUT}.
+   * requests in flight up to {@code SHUTDOWN_TIMEOUT}; {@code MAX_INTERNAL_IN_FLIGHT}, {@code
+   * MAX_BYTES_IN_FLIGHT} (at least 1 MiB) and {@code BODY_TIMEOUT}.
    */
   private static HttpLimits limits(Settings s) {
     HttpLimits d = HttpLimits.defaults();
@@ -177,7 +178,10 @@ public record NodeConfig(
         s.integer("MAX_IN_FLIGHT", d.maxInFlight(), 1, 1_000_000),
         s.duration("IDLE_TIMEOUT", d.idleTimeout()),
         s.duration("HEADER_TIMEOUT", d.headerTimeout()),
-        s.duration("SHUTDOWN_TIMEOUT", d.stopTimeout()));
+        s.duration("SHUTDOWN_TIMEOUT", d.stopTimeout()),
+        s.integer("MAX_INTERNAL_IN_FLIGHT", d.maxInternalInFlight(), 1, 1_000_000),
+        s.integer("MAX_BYTES_IN_FLIGHT", (int) d.maxBytesInFlight(), 1 << 20, Integer.MAX_VALUE),
+        s.duration("BODY_TIMEOUT", d.bodyTimeout()));
   }
 
   /**

@@ -80,16 +80,27 @@ class NodeConfigTest {
     assertThat(defaults.limits().maxInFlight()).isEqualTo(256);
     assertThat(defaults.shutdownDrain()).isEqualTo(Duration.ofSeconds(2));
 
+    assertThat(defaults.limits().maxInternalInFlight()).isEqualTo(128);
+    assertThat(defaults.limits().maxBytesInFlight()).isEqualTo(32 << 20);
+    assertThat(defaults.limits().bodyTimeout()).isEqualTo(Duration.ofSeconds(10));
+
     NodeConfig set = config(Map.of("MAX_IN_FLIGHT", "8", "IDLE_TIMEOUT", "500ms",
-        "HEADER_TIMEOUT", "2s", "SHUTDOWN_TIMEOUT", "3s", "SHUTDOWN_DRAIN", "0s"));
+        "HEADER_TIMEOUT", "2s", "SHUTDOWN_TIMEOUT", "3s", "SHUTDOWN_DRAIN", "0s",
+        "MAX_INTERNAL_IN_FLIGHT", "4", "MAX_BYTES_IN_FLIGHT", "2097152", "BODY_TIMEOUT", "1s"));
     assertThat(set.limits()).isEqualTo(new HttpLimits(8, Duration.ofMillis(500),
-        Duration.ofSeconds(2), Duration.ofSeconds(3)));
+        Duration.ofSeconds(2), Duration.ofSeconds(3), 4, 2 << 20, Duration.ofSeconds(1)));
     assertThat(set.shutdownDrain()).isZero();
 
     assertThatThrownBy(() -> config(Map.of("MAX_IN_FLIGHT", "0")))
         .hasMessageContaining("MAX_IN_FLIGHT");
     assertThatThrownBy(() -> config(Map.of("IDLE_TIMEOUT", "0s")))
         .hasMessageContaining("IDLE_TIMEOUT");
+    assertThatThrownBy(() -> config(Map.of("MAX_BYTES_IN_FLIGHT", "1000")))
+        .hasMessageContaining("MAX_BYTES_IN_FLIGHT");
+    assertThatThrownBy(() -> config(Map.of("BODY_TIMEOUT", "0s")))
+        .hasMessageContaining("BODY_TIMEOUT");
+    assertThatThrownBy(() -> config(Map.of("MAX_INTERNAL_IN_FLIGHT", "none")))
+        .hasMessageContaining("MAX_INTERNAL_IN_FLIGHT");
     assertThatThrownBy(() -> config(Map.of("SHUTDOWN_DRAIN", "soon")))
         .hasMessageContaining("SHUTDOWN_DRAIN");
   }

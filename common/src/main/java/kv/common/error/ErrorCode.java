@@ -14,6 +14,7 @@ public enum ErrorCode {
   NOT_FOUND("not_found", 404),
   UNKNOWN_NODE("unknown_node", 404),
   METHOD_NOT_ALLOWED("method_not_allowed", 405),
+  REQUEST_TIMEOUT("request_timeout", 408),
   VALUE_TOO_LARGE("value_too_large", 413),
   QUORUM_NOT_MET("quorum_not_met", 503),
   UNAVAILABLE("unavailable", 503),
