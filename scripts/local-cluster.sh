@@ -6,7 +6,8 @@
 #   scripts/local-cluster.sh status    show what is running
 #
 # Settings (environment): NODES (3), SEED_PORT (9000), BASE_PORT (8001: nodes get 8001, 8002, ...),
-# CLUSTER_TOKEN (local-dev-token), JAVA_OPTS, LOCAL_CLUSTER_DIR (where logs, pid files and node data
+# CLUSTER_TOKEN (local-dev-token), JAVA_OPTS (-Xmx512m when unset: each JVM's heap), SEED_JAVA_OPTS
+# (the seed's; JAVA_OPTS by default), LOCAL_CLUSTER_DIR (where logs, pid files and node data
 # live; .local-cluster/ at the top of the checkout), and any node setting of the README (passed
 # through).
 set -euo pipefail
@@ -17,7 +18,8 @@ NODES=${NODES:-3}
 SEED_PORT=${SEED_PORT:-9000}
 BASE_PORT=${BASE_PORT:-8001}
 export CLUSTER_TOKEN=${CLUSTER_TOKEN:-local-dev-token}
-JAVA_OPTS=${JAVA_OPTS:-}
+JAVA_OPTS=${JAVA_OPTS--Xmx512m} # unset: 512 MiB; without a bound a JVM may take a quarter of RAM
+SEED_JAVA_OPTS=${SEED_JAVA_OPTS-$JAVA_OPTS}
 
 die() { echo "local-cluster: $*" >&2; exit 1; }
 
@@ -45,7 +47,7 @@ start() {
     (cd "$top" && mvn -q -B package -DskipTests)
   fi
   # shellcheck disable=SC2086
-  SEED_PORT=$SEED_PORT SEED_BIND=127.0.0.1 nohup java $JAVA_OPTS -jar "$top/seed/target/seed.jar" \
+  SEED_PORT=$SEED_PORT SEED_BIND=127.0.0.1 nohup java $SEED_JAVA_OPTS -jar "$top/seed/target/seed.jar" \
     >"$state/seed.log" 2>&1 &
   echo $! >"$state/seed.pid"
   wait_http "http://127.0.0.1:$SEED_PORT/health" 30 || die "seed did not start; see $state/seed.log"
