@@ -24,6 +24,7 @@ import kv.common.Json;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.error.ErrorCode;
+import kv.common.http.ByteBudget;
 import kv.common.http.HttpErrors;
 import kv.common.http.HttpMetrics;
 import kv.common.http.ServerProtection;
@@ -38,6 +39,7 @@ import kv.node.handoff.HintWriter;
 import kv.node.membership.MembershipWatcher;
 import kv.node.membership.NodeIdStore;
 import kv.node.membership.SeedClient;
+import kv.node.peer.BudgetedPeerClient;
 import kv.node.peer.HttpPeerClient;
 import kv.node.peer.HttpSyncPeerClient;
 import kv.node.peer.SyncProtocol;
@@ -118,7 +120,10 @@ public final class KvNode implements AutoCloseable {
     HintMetrics hintMetrics = new HintMetrics(metrics, hints);
     HintWriter hintWriter = new HintWriter(hints, clock, hintMetrics);
     this.http = HttpClients.forPeers(config.peerTimeout());
-    this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper, metrics));
+    ByteBudget bytesInFlight = new ByteBudget(config.limits().maxBytesInFlight());
+    this.peers = new BudgetedPeerClient(
+        peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper, metrics)),
+        bytesInFlight);
     SeedClient seed = new SeedClient(
         HttpClients.forSeed(http), HttpUrl.get(config.seedUrl()), config.token(), mapper);
     NodeIdStore idStore = new NodeIdStore(config.dataDir());
@@ -170,7 +175,8 @@ public final class KvNode implements AutoCloseable {
       javalin.http.compressionStrategy = CompressionStrategy.NONE;
       HttpErrors.install(javalin, mapper);
       ServerProtection.install(javalin, config.bind(), config.port(), config.limits(), paths,
-          code -> (code == ErrorCode.OVERLOADED ? overloaded : bodyTimeouts).increment(), mapper);
+          bytesInFlight, code -> (code == ErrorCode.OVERLOADED ? overloaded : bodyTimeouts)
+              .increment(), mapper);
       HttpMetrics.install(javalin, metrics, ROUTES);
       new HealthRoute(status::get).registerOn(javalin.routes);
       clientRoutes.registerOn(javalin.routes);
@@ -190,6 +196,9 @@ public final class KvNode implements AutoCloseable {
         .description("Version of the member list this node's ring was built from").register(metrics);
     Gauge.builder("kv.storage.records", storage, StorageEngine::size)
         .description("Records (values and tombstones) this node stores").register(metrics);
+    Gauge.builder("kv.bytes.in.flight", bytesInFlight, ByteBudget::inUse).strongReference(true)
+        .description("Bytes of request bodies and of replica writes on their way, held against "
+            + "MAX_BYTES_IN_FLIGHT").register(metrics);
     Gauge.builder("kv.handoff.ranges", handoffs, RangeHandoff::size).strongReference(true)
         .description("Ranges this node no longer replicates and keeps until their new replicas "
             + "have settled and hold them").register(metrics);

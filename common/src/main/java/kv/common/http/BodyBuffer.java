@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import kv.common.error.ErrorCode;
@@ -28,10 +27,10 @@ import org.slf4j.LoggerFactory;
  * Jetty's threads and stop a node). Three limits apply while a body arrives:
  *
  * <ul>
- *   <li>bytes in flight: the bodies being read or handled hold at most {@code maxBytesInFlight}
- *       bytes together, counted from Content-Length up front or as chunks arrive; a body that
- *       does not fit is answered {@code 503 overloaded} with Retry-After at once (one body is
- *       always admitted when none is in flight, however large, so nothing is refused forever);
+ *   <li>bytes in flight: a body is read only if it fits in the {@link ByteBudget} (counted from
+ *       Content-Length up front or as chunks arrive), and holds its bytes until its response is
+ *       done; one that does not fit is answered {@code 503 overloaded} with Retry-After at once
+ *       (one body is always admitted when nothing is in flight, so nothing is refused forever);
  *   <li>a deadline: the whole body must arrive within {@code timeout} of the headers, or the
  *       request is answered {@code 408 request_timeout} and the connection closed;
  *   <li>size: a body declared larger than {@code maxBodyBytes} is passed on unread (the route
@@ -50,30 +49,24 @@ final class BodyBuffer extends Handler.Wrapper {
 
   private final Scheduler scheduler;
   private final long timeoutMillis;
-  private final long maxBytesInFlight;
+  private final ByteBudget budget;
   private final int maxBodyBytes;
   private final Consumer<ErrorCode> onRefused;
   private final Refusal overloaded;
   private final Refusal timedOut;
-  private final AtomicLong inFlight = new AtomicLong();
 
-  BodyBuffer(Scheduler scheduler, Duration timeout, long maxBytesInFlight, int maxBodyBytes,
+  BodyBuffer(Scheduler scheduler, Duration timeout, ByteBudget budget, int maxBodyBytes,
       Consumer<ErrorCode> onRefused, ObjectMapper mapper) {
     this.scheduler = scheduler;
     this.timeoutMillis = timeout.toMillis();
-    this.maxBytesInFlight = maxBytesInFlight;
+    this.budget = budget;
     this.maxBodyBytes = maxBodyBytes;
     this.onRefused = onRefused;
-    this.overloaded = Refusal.of(mapper, ErrorCode.OVERLOADED, "request bodies of "
-        + maxBytesInFlight + " bytes are in flight (MAX_BYTES_IN_FLIGHT); retry shortly or ask "
+    this.overloaded = Refusal.of(mapper, ErrorCode.OVERLOADED, "this node holds "
+        + budget.max() + " bytes of values in flight (MAX_BYTES_IN_FLIGHT); retry shortly or ask "
         + "another node", true);
     this.timedOut = Refusal.of(mapper, ErrorCode.REQUEST_TIMEOUT, "the request body did not "
         + "arrive within " + timeout + " of its headers (BODY_TIMEOUT)", false);
-  }
-
-  /** Bytes of request bodies read or reserved and not yet released. */
-  long bytesInFlight() {
-    return inFlight.get();
   }
 
   @Override
@@ -84,24 +77,12 @@ final class BodyBuffer extends Handler.Wrapper {
       return super.handle(request, response, callback); // no body to wait for, or refused unread
     }
     long reserved = Math.max(declared, 0);
-    if (!reserve(reserved)) {
+    if (!budget.tryReserve(reserved)) {
       refuse(overloaded, response, callback);
       return true;
     }
     new Loading(request, response, callback, declared, reserved).start();
     return true;
-  }
-
-  private boolean reserve(long bytes) {
-    while (true) {
-      long now = inFlight.get();
-      if (now > 0 && now + bytes > maxBytesInFlight) {
-        return false;
-      }
-      if (inFlight.compareAndSet(now, now + bytes)) {
-        return true;
-      }
-    }
   }
 
   private void refuse(Refusal refusal, Response response, Callback callback) {
@@ -189,7 +170,7 @@ final class BodyBuffer extends Handler.Wrapper {
       if (fixed != null) {
         bytes.get(fixed, length, Math.min(n, fixed.length - length));
       } else {
-        if (!reserve(n)) {
+        if (!budget.tryReserve(n)) {
           settle();
           return Step.REFUSE;
         }
@@ -257,7 +238,7 @@ final class BodyBuffer extends Handler.Wrapper {
     }
 
     private synchronized void release() {
-      inFlight.addAndGet(-reserved);
+      budget.release(reserved);
       reserved = 0;
     }
   }

@@ -22,8 +22,12 @@ public final class ServerProtection {
   private static final int MAX_THREADS = 200;
   private static final int MIN_THREADS = 8;
   private static final long SHUTDOWN_IDLE_MILLIS = 100;
-  /** The largest body a service without its own figure accepts (Javalin's default is 1 MB). */
-  public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
+  /**
+   * The largest body read ahead for a service that names no figure of its own (the seed, whose
+   * bodies are JSON of a few hundred bytes): a larger one goes on unread, so the route refuses it
+   * (401 for a stranger, 413) without the service ever reading it.
+   */
+  public static final int DEFAULT_MAX_BODY_BYTES = 64 << 10;
 
   private ServerProtection() {}
 
@@ -36,14 +40,15 @@ public final class ServerProtection {
   public record Paths(Predicate<String> client, Predicate<String> internal, int maxBodyBytes) {}
 
   /**
-   * As {@link #install(JavalinConfig, String, int, HttpLimits, Paths, Consumer, ObjectMapper)}
+   * As {@link #install(JavalinConfig, String, int, HttpLimits, Paths, ByteBudget, Consumer,
+   * ObjectMapper)}
    * for a service with no replica routes and bodies up to {@link #DEFAULT_MAX_BODY_BYTES}; {@code
    * onRejected} runs for each request refused as overloaded.
    */
   public static void install(JavalinConfig config, String bind, int port, HttpLimits limits,
       Predicate<String> limited, Runnable onRejected, ObjectMapper mapper) {
     install(config, bind, port, limits, new Paths(limited, path -> false, DEFAULT_MAX_BODY_BYTES),
-        code -> {
+        new ByteBudget(limits.maxBytesInFlight()), code -> {
           if (code == ErrorCode.OVERLOADED) {
             onRejected.run();
           }
@@ -52,11 +57,13 @@ public final class ServerProtection {
 
   /**
    * Installs the protections; the server then listens on {@code bind:port} (start it with {@code
-   * Javalin.start()}, no arguments). {@code onRefused} hears of each request refused before any
-   * route ran: {@code OVERLOADED} (503) or {@code REQUEST_TIMEOUT} (408).
+   * Javalin.start()}, no arguments). Request bodies are read only within {@code bytes} (its
+   * bound is {@link HttpLimits#maxBytesInFlight()}; the service may reserve from it too). {@code
+   * onRefused} hears of each request refused before any route ran: {@code OVERLOADED} (503) or
+   * {@code REQUEST_TIMEOUT} (408).
    */
   public static void install(JavalinConfig config, String bind, int port, HttpLimits limits,
-      Paths paths, Consumer<ErrorCode> onRefused, ObjectMapper mapper) {
+      Paths paths, ByteBudget bytes, Consumer<ErrorCode> onRefused, ObjectMapper mapper) {
     // At most MAX_THREADS threads. The job queue stays unbounded as Jetty requires (a bounded one
     // makes it drop its own selector and connection jobs); the in-flight limits bound requests,
     // and no thread waits for a body (BodyBuffer reads it first).
@@ -84,8 +91,8 @@ public final class ServerProtection {
           overloaded, mapper, "replica requests", "MAX_INTERNAL_IN_FLIGHT"));
       server.insertHandler(new InFlightLimit(limits.maxInFlight(), paths.client(), overloaded,
           mapper, "requests", "MAX_IN_FLIGHT"));
-      server.insertHandler(new BodyBuffer(server.getScheduler(), limits.bodyTimeout(),
-          limits.maxBytesInFlight(), paths.maxBodyBytes(), onRefused, mapper));
+      server.insertHandler(new BodyBuffer(server.getScheduler(), limits.bodyTimeout(), bytes,
+          paths.maxBodyBytes(), onRefused, mapper));
       server.setStopTimeout(limits.stopTimeout().toMillis());
     });
   }

@@ -91,6 +91,8 @@ class BodyLimitsTest {
     try (SlowBodies slow = SlowBodies.open(port, 2,
         "PUT /put?key=big HTTP/1.1\r\nHost: x\r\nContent-Length: " + (1 << 20),
         Duration.ofMillis(200))) {
+      await().atMost(Duration.ofSeconds(5))
+          .until(() -> metric("kv_bytes_in_flight") >= BYTES); // both reserved
       long start = System.nanoTime();
       String refused = headOnly("PUT /put?key=refused HTTP/1.1\r\nHost: x\r\nContent-Length: "
           + (1 << 20) + "\r\n\r\n");
@@ -109,6 +111,25 @@ class BodyLimitsTest {
         cluster.client().put(node, "fits", new byte[1 << 20]).statusCode()).isEqualTo(204));
     assertThat(cluster.node(cluster.id(1)).storage().get(Key.of("refused"))).isEmpty();
     assertThat(metric("kv_requests_overloaded_total")).isPositive();
+  }
+
+  @Test
+  void replicaWritesStillOnTheirWayHoldTheBudgetUntilThePeersAnswer() throws Exception {
+    cluster.faults().hold(); // node-1's writes to its peers wait, unsent
+    try {
+      HttpResponse<byte[]> local = cluster.client().put(node, "held", new byte[1 << 20], "&w=1");
+      assertThat(local.statusCode()).isEqualTo(204); // answered: node-1's own copy is W=1
+      assertThat(metric("kv_bytes_in_flight")).isEqualTo(2 << 20); // one value for each peer
+
+      String refused = headOnly("PUT /put?key=refused HTTP/1.1\r\nHost: x\r\nContent-Length: "
+          + (1 << 20) + "\r\n\r\n");
+      assertThat(refused).startsWith("HTTP/1.1 503 ").contains("MAX_BYTES_IN_FLIGHT");
+    } finally {
+      cluster.faults().release();
+    }
+    await().atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(metric("kv_bytes_in_flight")).isZero());
+    assertThat(cluster.client().put(node, "after", new byte[1 << 20]).statusCode()).isEqualTo(204);
   }
 
   private static void assertAnsweredQuickly(String method, String path, int status) {
