@@ -29,14 +29,17 @@ import java.util.regex.Pattern;
  *
  * <pre>
  *   java bench/Protection.java SEED_URL NODE1_URL NODE2_URL SEED_PID NODE1_PID TOKEN SECONDS CLIENTS
+ *       [ATTACKS]
  * </pre>
  *
  * Four attacks, one after the other, each for SECONDS: CLIENTS clients sending 1 MiB bodies as
- * fast as they are answered, and CLIENTS connections sending bodies at 1 byte/s (each reconnects
- * once answered), against node 1 ({@code PUT /put}) and against the seed ({@code POST /register},
- * without the token: a stranger). Meanwhile another client GETs from the attacked service every
- * 20 ms ({@code /get} on node 1, {@code /members} on the seed), the attacked process's RSS is
- * sampled every 250 ms, and the seed's member list every 500 ms. Prints one table row per attack.
+ * fast as they are answered (waiting the second a 503's Retry-After asks for), and CLIENTS
+ * connections sending bodies at 1 byte/s (each reconnects once answered), against node 1
+ * ({@code PUT /put}) and against the seed ({@code POST /register}, without the token: a
+ * stranger). Meanwhile another client GETs from the attacked service every 20 ms ({@code /get} on
+ * node 1, {@code /members} on the seed), the attacked process's RSS is sampled every 250 ms, and
+ * the seed's member list every 500 ms. Prints one table row per attack. ATTACKS picks some of them:
+ * a comma-separated subset of node-big, node-slow, seed-big, seed-slow (all four by default).
  */
 public final class Protection {
   private static final int BIG = 1 << 20;
@@ -64,22 +67,32 @@ public final class Protection {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 8) {
+    if (args.length < 8 || args.length > 9) {
       System.err.println("usage: java bench/Protection.java SEED_URL NODE1_URL NODE2_URL SEED_PID "
-          + "NODE1_PID TOKEN SECONDS CLIENTS");
+          + "NODE1_PID TOKEN SECONDS CLIENTS [ATTACKS]");
       System.exit(2);
     }
     Protection bench = new Protection(args);
     bench.seedProbeKey(URI.create(args[2]));
+    List<String> chosen = List.of((args.length == 9 && !args[8].isBlank() ? args[8]
+        : "node-big,node-slow,seed-big,seed-slow").split(","));
+    URI nodeProbe = bench.node.resolve("/get?key=probe");
+    URI seedProbe = bench.seed.resolve("/members");
+    String n = bench.clients + " x ";
     List<Row> rows = new ArrayList<>();
-    rows.add(bench.attack("node: " + bench.clients + " x 1 MiB PUT", bench.nodePid,
-        bench.node.resolve("/get?key=probe"), () -> bench.bigBodies(bench.node, "PUT", "/put?key=big-", true)));
-    rows.add(bench.attack("node: " + bench.clients + " x PUT at 1 byte/s", bench.nodePid,
-        bench.node.resolve("/get?key=probe"), () -> bench.slowBodies(bench.node, "PUT /put?key=slow")));
-    rows.add(bench.attack("seed: " + bench.clients + " x 1 MiB /register", bench.seedPid,
-        bench.seed.resolve("/members"), () -> bench.bigBodies(bench.seed, "POST", "/register?n=", false)));
-    rows.add(bench.attack("seed: " + bench.clients + " x /register at 1 byte/s", bench.seedPid,
-        bench.seed.resolve("/members"), () -> bench.slowBodies(bench.seed, "POST /register")));
+    for (String attack : chosen) {
+      rows.add(switch (attack) {
+        case "node-big" -> bench.attack("node: " + n + "1 MiB PUT", bench.nodePid, nodeProbe,
+            () -> bench.bigBodies(bench.node, "PUT", "/put?key=big-", true));
+        case "node-slow" -> bench.attack("node: " + n + "PUT at 1 byte/s", bench.nodePid,
+            nodeProbe, () -> bench.slowBodies(bench.node, "PUT /put?key=slow"));
+        case "seed-big" -> bench.attack("seed: " + n + "1 MiB /register", bench.seedPid,
+            seedProbe, () -> bench.bigBodies(bench.seed, "POST", "/register?n=", false));
+        case "seed-slow" -> bench.attack("seed: " + n + "/register at 1 byte/s", bench.seedPid,
+            seedProbe, () -> bench.slowBodies(bench.seed, "POST /register"));
+        default -> throw new IllegalArgumentException("unknown attack: " + attack);
+      });
+    }
     System.out.println(Row.HEADER);
     rows.forEach(row -> System.out.println(row.format()));
     System.exit(0);
@@ -101,11 +114,28 @@ public final class Protection {
 
   private Row attack(String name, long pid, URI probe, Attack attack) throws Exception {
     Monitor monitor = new Monitor(pid, probe);
+    long started = System.nanoTime();
+    long targetCpu = cpuTicks(pid);
+    long ownCpu = cpuTicks(ProcessHandle.current().pid());
     monitor.start();
     Map<String, Long> answers = attack.run();
     monitor.stop();
+    double seconds = (System.nanoTime() - started) / 1e9;
     return new Row(name, answers, monitor.latencies(), monitor.probeFailures.get(),
-        monitor.maxRssKib.get(), monitor.minMembers.get());
+        monitor.maxRssKib.get(), monitor.minMembers.get(),
+        percentOfACore(cpuTicks(pid) - targetCpu, seconds),
+        percentOfACore(cpuTicks(ProcessHandle.current().pid()) - ownCpu, seconds));
+  }
+
+  /** User plus system time of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
+  private static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+  }
+
+  private static double percentOfACore(long ticks, double seconds) {
+    return ticks / 100.0 / seconds * 100; // USER_HZ is 100 on Linux
   }
 
   /**
@@ -128,7 +158,11 @@ public final class Protection {
               + " HTTP/1.1\r\nHost: bench\r\nContent-Type: application/octet-stream\r\n"
               + (withToken ? "X-Kv-Cluster-Token: " + token + "\r\n" : "")
               + "Content-Length: " + BIG + "\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n";
-          answers.merge(bigRequest(target, head, body), 1L, Long::sum);
+          String status = bigRequest(target, head, body);
+          answers.merge(status, 1L, Long::sum);
+          if (status.equals("503")) {
+            pause(Duration.ofSeconds(1)); // Retry-After: 1, as a well-behaved client waits
+          }
         }
       });
       thread.start();
@@ -138,6 +172,14 @@ public final class Protection {
       thread.join();
     }
     return answers;
+  }
+
+  private static void pause(Duration time) {
+    try {
+      Thread.sleep(time.toMillis()); // the client's own back-off, not a wait for a condition
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static String bigRequest(URI target, String head, byte[] body) {
@@ -320,20 +362,21 @@ public final class Protection {
   }
 
   private record Row(String name, Map<String, Long> answers, List<Long> latencies,
-      long probeFailures, long maxRssKib, int minMembers) {
-    static final String HEADER = String.format("%-36s %8s  %-46s %7s %8s %8s %8s %8s %8s",
+      long probeFailures, long maxRssKib, int minMembers, double targetCpu, double benchCpu) {
+    static final String HEADER = String.format("%-36s %8s  %-30s %7s %8s %8s %8s %8s %8s %7s %7s",
         "attack", "requests", "answers", "probes", "p50 ms", "p99 ms", "max ms", "RSS MiB",
-        "members");
+        "members", "CPU %", "bench %");
 
     String format() {
       long total = answers.values().stream().mapToLong(Long::longValue).sum();
       StringBuilder counts = new StringBuilder();
       new TreeMap<>(answers).forEach((k, v) -> counts.append(counts.length() == 0 ? "" : ", ")
           .append(k).append(": ").append(v));
-      return String.format("%-36s %8d  %-46s %7s %8.1f %8.1f %8.1f %8d %8s", name, total, counts,
+      return String.format("%-36s %8d  %-30s %7s %8.1f %8.1f %8.1f %8d %8s %7.0f %7.0f", name,
+          total, counts,
           latencies.size() + (probeFailures == 0 ? "" : " (" + probeFailures + " failed)"),
           percentile(0.50), percentile(0.99), percentile(1.0), maxRssKib / 1024,
-          minMembers == Integer.MAX_VALUE ? "?" : minMembers + " min");
+          minMembers == Integer.MAX_VALUE ? "?" : minMembers + " min", targetCpu, benchCpu);
     }
 
     private double percentile(double p) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 14 item 4, the heavy cases: does a node, and the seed, stay bounded and responsive under
-#   - CLIENTS (200) clients sending 1 MiB bodies as fast as they are answered, and
+#   - CLIENTS (200) clients sending 1 MiB bodies as fast as they are answered (after a 503 each
+#     waits the second Retry-After asks for), and
 #   - CLIENTS connections sending bodies at 1 byte/s (each connects again once answered)?
 # A local cluster (seed + 3 nodes, STORAGE=memory, a random CLUSTER_TOKEN) is started with the
 # heaps the Docker images would get under the compose file's memory limits (node: -Xmx512m, half
@@ -13,12 +14,15 @@
 #   probes    the other client's GETs (and how many were not 200), with p50/p99/max latency
 #   RSS MiB   the attacked process's largest resident set
 #   members   the fewest members the seed listed at any moment (3 = no node expired)
+#   CPU %     the attacked process's CPU time over the attack, in % of one core; bench %: the load
+#             generator's own (both share the machine's two cores)
 # and then the targets: every request answered (204, 503, 408; 401 for the stranger on the seed),
 # RSS under the memory limit, probe p99 under 100 ms, no node expired.
 #
 #   bench/protection.sh
 #
-# Settings (environment): DURATION (30), CLIENTS (200), SEED_PORT (19700), BASE_PORT (18701),
+# Settings (environment): DURATION (30), CLIENTS (200), ATTACKS (all four: "node-big,node-slow,
+# seed-big,seed-slow"), SEED_PORT (19700), BASE_PORT (18701),
 # NODE_JAVA_OPTS (-Xmx512m), SEED_JAVA_OPTS (-Xmx288m), NODE_LIMIT_MIB (1024), SEED_LIMIT_MIB (384),
 # and any node setting of the README (passed through to the nodes, e.g. MAX_BYTES_IN_FLIGHT).
 set -euo pipefail
@@ -62,7 +66,8 @@ cluster start
 log "attacking for ${DURATION}s each with $CLIENTS clients"
 java -Xmx1g "$here/Protection.java" "http://127.0.0.1:$SEED_PORT" "http://127.0.0.1:$BASE_PORT" \
   "http://127.0.0.1:$((BASE_PORT + 1))" "$(cat "$work/cluster/seed.pid")" \
-  "$(cat "$work/cluster/node-1.pid")" "$token" "$DURATION" "$CLIENTS" | tee "$work/table.txt"
+  "$(cat "$work/cluster/node-1.pid")" "$token" "$DURATION" "$CLIENTS" "${ATTACKS:-}" \
+  | tee "$work/table.txt"
 
 echo
 echo "Targets: every request answered (204, 503, 408; 401 for the stranger on the seed; no"
