@@ -127,11 +127,18 @@ public final class Protection {
         percentOfACore(cpuTicks(ProcessHandle.current().pid()) - ownCpu, seconds));
   }
 
-  /** User plus system time of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
-  private static long cpuTicks(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+  /**
+   * User plus system time of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat); a
+   * process that is gone counts as none, and its row shows the attack was not survived.
+   */
+  private static long cpuTicks(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    } catch (IOException gone) {
+      return 0;
+    }
   }
 
   private static double percentOfACore(long ticks, double seconds) {

@@ -168,7 +168,8 @@ final class BodyBuffer extends Handler.Wrapper {
       }
       int n = bytes.remaining();
       if (fixed != null) {
-        bytes.get(fixed, length, Math.min(n, fixed.length - length));
+        n = Math.min(n, fixed.length - length); // Jetty stops at Content-Length; never past it
+        bytes.get(fixed, length, n);
       } else {
         if (!budget.tryReserve(n)) {
           settle();
