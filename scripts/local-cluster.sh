@@ -6,7 +6,8 @@
 #   scripts/local-cluster.sh status    show what is running
 #
 # Settings (environment): NODES (3), SEED_PORT (9000), BASE_PORT (8001: nodes get 8001, 8002, ...),
-# JAVA_OPTS, LOCAL_CLUSTER_DIR (where logs, pid files, the cluster token and node data live;
+# JAVA_OPTS (-Xmx512m when unset: each JVM's heap), SEED_JAVA_OPTS (the seed's; JAVA_OPTS by
+# default), LOCAL_CLUSTER_DIR (where logs, pid files, the cluster token and node data live;
 # .local-cluster/ at the top of the checkout), and any node setting of the README (passed through).
 #
 # Cluster token: generated once per state directory (LOCAL_CLUSTER_DIR/cluster-token, readable by
@@ -23,7 +24,8 @@ state=${LOCAL_CLUSTER_DIR:-$top/.local-cluster}
 NODES=${NODES:-3}
 SEED_PORT=${SEED_PORT:-9000}
 BASE_PORT=${BASE_PORT:-8001}
-JAVA_OPTS=${JAVA_OPTS:-}
+JAVA_OPTS=${JAVA_OPTS--Xmx512m} # unset: 512 MiB; without a bound a JVM may take a quarter of RAM
+SEED_JAVA_OPTS=${SEED_JAVA_OPTS-$JAVA_OPTS}
 started=() # pids this invocation started, stopped again if start fails
 
 die() { echo "local-cluster: $*" >&2; exit 1; }
@@ -108,7 +110,7 @@ seed_accepts_our_token() {
 
 start_seed() {
   # shellcheck disable=SC2086
-  SEED_PORT=$SEED_PORT SEED_BIND=127.0.0.1 nohup java $JAVA_OPTS -jar "$top/seed/target/seed.jar" \
+  SEED_PORT=$SEED_PORT SEED_BIND=127.0.0.1 nohup java $SEED_JAVA_OPTS -jar "$top/seed/target/seed.jar" \
     >"$state/seed.log" 2>&1 &
   echo $! >"$state/seed.pid"
   started+=($!)

@@ -20,11 +20,14 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import kv.common.Json;
 import kv.common.Key;
 import kv.common.NodeId;
+import kv.common.error.ErrorCode;
+import kv.common.http.ByteBudget;
 import kv.common.http.HttpErrors;
 import kv.common.http.HttpMetrics;
 import kv.common.http.ServerProtection;
@@ -44,6 +47,7 @@ import kv.node.membership.SeedClient;
 import kv.node.membership.SeedWatch;
 import kv.node.membership.ViewGossip;
 import kv.node.membership.ViewInstaller;
+import kv.node.peer.BudgetedPeerClient;
 import kv.node.peer.HttpPeerClient;
 import kv.node.peer.HttpSyncPeerClient;
 import kv.node.peer.ClockSampling;
@@ -62,8 +66,10 @@ import kv.node.storage.HintStore;
 import kv.node.storage.StorageEngine;
 import kv.node.storage.TombstonePurger;
 import kv.node.sync.AntiEntropy;
+import kv.node.sync.MemberTenure;
 import kv.node.sync.MerkleTree;
 import kv.node.sync.PendingRanges;
+import kv.node.sync.RangeHandoff;
 import kv.node.sync.RangeSync;
 import kv.node.sync.ReadGatedStorage;
 import kv.node.sync.Rebalancer;
@@ -116,15 +122,34 @@ public final class KvNode implements AutoCloseable {
   private final AtomicBoolean shuttingDown = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private KvNode(NodeConfig config, Clock clock, UnaryOperator<PeerClient> peerDecorator,
-      UnaryOperator<SyncPeerClient> syncDecorator, UnaryOperator<OkHttpClient> seedTransport,
-      NodeIdStore idStore,
-      boolean scheduleBackgroundWork) {
+  /**
+   * What a test harness replaces: the node's peer and seed transports (to inject faults), where
+   * it keeps its id and credential, and the monotonic clock its wall clock is checked against
+   * (the harness's own time, which it advances).
+   */
+  public record Hooks(UnaryOperator<PeerClient> peers, UnaryOperator<SyncPeerClient> sync,
+      UnaryOperator<OkHttpClient> seedTransport, NodeIdStore identity,
+      LongSupplier monotonicNanos) {
+    static Hooks none(NodeConfig config) {
+      return new Hooks(UnaryOperator.identity(), UnaryOperator.identity(),
+          UnaryOperator.identity(), new NodeIdStore(config.dataDir()), System::nanoTime);
+    }
+  }
+
+  private KvNode(NodeConfig config, Clock clock, Hooks hooks, boolean scheduleBackgroundWork) {
+    UnaryOperator<PeerClient> peerDecorator = hooks.peers();
+    UnaryOperator<SyncPeerClient> syncDecorator = hooks.sync();
+    UnaryOperator<OkHttpClient> seedTransport = hooks.seedTransport();
+    NodeIdStore idStore = hooks.identity();
     ObjectMapper mapper = Json.newMapper();
     this.config = config;
     this.metrics = HttpMetrics.newRegistry();
     Counter overloaded = Counter.builder("kv.requests.overloaded")
-        .description("Client requests refused with 503 because MAX_IN_FLIGHT were in flight")
+        .description("Requests refused with 503 because MAX_IN_FLIGHT, MAX_INTERNAL_IN_FLIGHT "
+            + "or MAX_BYTES_IN_FLIGHT were in flight")
+        .register(metrics);
+    Counter bodyTimeouts = Counter.builder("kv.requests.body.timeouts")
+        .description("Requests answered 408 because their body did not arrive within BODY_TIMEOUT")
         .register(metrics);
     this.views = new ViewHolder(ClusterView.empty(config.vnodes()));
     this.storage = config.storage().open();
@@ -137,7 +162,8 @@ public final class KvNode implements AutoCloseable {
     ViewInstaller installer = new ViewInstaller(views, config.vnodes(), clock, largest, metrics);
     OkHttpClient base = HttpClients.base(config.peerTimeout());
     HttpUrl seedUrl = HttpUrl.get(config.seedUrl());
-    ClockOffsets offsets = new ClockOffsets(clock, config.maxClockOffset(), metrics);
+    ClockOffsets offsets =
+        new ClockOffsets(clock, hooks.monotonicNanos(), config.maxClockOffset(), metrics);
     this.offsets = offsets;
     ClockSampling seedClock = new ClockSampling(clock, offsets, // a watch is held: no sample
         request -> request.url().queryParameter("index") == null ? "seed" : null);
@@ -153,7 +179,10 @@ public final class KvNode implements AutoCloseable {
         System::nanoTime);
     this.http = HttpClients.forPeers(
         base, new ViewHeaders(gossip), ClockSampling.ofPeers(clock, offsets));
-    this.peers = peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper, metrics));
+    ByteBudget bytesInFlight = new ByteBudget(config.limits().maxBytesInFlight());
+    this.peers = new BudgetedPeerClient(
+        peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper, metrics)),
+        bytesInFlight);
     HybridClock hybridClock = new HybridClock(clock, config.maxClockOffset());
     ClockBound clockBound = new ClockBound(hybridClock, clock, metrics);
     PendingRanges pending = new PendingRanges();
@@ -166,8 +195,12 @@ public final class KvNode implements AutoCloseable {
     SyncMetrics syncMetrics = new SyncMetrics(metrics, pending);
     int n = config.replication().replicationFactor();
     this.replicationFactor = n;
-    this.rebalancer = new Rebalancer(
-        views, self, n, config.vnodes(), storage, rangeSync, pending, budget, syncMetrics);
+    MemberTenure tenure = new MemberTenure(clock);
+    views.addListener(tenure);
+    RangeHandoff handoffs = new RangeHandoff(views, self, n, storage, rangeSync, budget,
+        syncMetrics, tenure, clock, config.sync());
+    this.rebalancer = new Rebalancer(views, self, n, config.vnodes(), storage, rangeSync, pending,
+        budget, syncMetrics, handoffs);
     views.addListener(rebalancer::viewChanged);
     this.antiEntropy = new AntiEntropy(views, self, n, rangeSync, rebalancer, budget, syncMetrics,
         clock, config.sync().antiEntropyInterval());
@@ -181,11 +214,16 @@ public final class KvNode implements AutoCloseable {
     ClientRoutes clientRoutes = new ClientRoutes(coordinator, views,
         () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
         config.maxValueBytes(), installer::last, largest::size, offsets);
+    int maxBatchBytes = HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16);
+    int maxPushBytes = RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16);
     ReplicaRoutes replicaRoutes = new ReplicaRoutes(replicaStorage, hintWriter, clockBound,
-        new StalePlacement(views, n), config.maxValueBytes(), HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
+        new StalePlacement(views, n), config.maxValueBytes(), maxBatchBytes);
     InternalGate internal = new InternalGate(config.token(), gossip, views::current, clock);
-    SyncRoutes syncRoutes = new SyncRoutes(storage, pending, clockBound,
-        RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16));
+    SyncRoutes syncRoutes = new SyncRoutes(storage, pending, clockBound, maxPushBytes,
+        SyncProtocol.PAGE_BYTES);
+    ServerProtection.Paths paths = new ServerProtection.Paths(KvNode::isClientRequest,
+        path -> path.startsWith("/internal/"),
+        Math.max(config.maxValueBytes(), Math.max(maxBatchBytes, maxPushBytes)));
     this.server = Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;
       javalin.jsonMapper(new JavalinJackson(mapper, false));
@@ -193,8 +231,9 @@ public final class KvNode implements AutoCloseable {
       // values are opaque bytes; gzip negotiation cost ~7 % of a direct GET's Java samples (JFR)
       javalin.http.compressionStrategy = CompressionStrategy.NONE;
       HttpErrors.install(javalin, mapper);
-      ServerProtection.install(javalin, config.bind(), config.port(), config.limits(),
-          KvNode::countsAgainstInFlightLimit, overloaded::increment, mapper);
+      ServerProtection.install(javalin, config.bind(), config.port(), config.limits(), paths,
+          bytesInFlight, code -> (code == ErrorCode.OVERLOADED ? overloaded : bodyTimeouts)
+              .increment(), mapper);
       HttpMetrics.install(javalin, metrics, ROUTES);
       new HealthRoute(this::health).registerOn(javalin.routes);
       clientRoutes.registerOn(javalin.routes);
@@ -219,6 +258,12 @@ public final class KvNode implements AutoCloseable {
         .description("Version of the member list this node's ring was built from").register(metrics);
     Gauge.builder("kv.storage.records", storage, StorageEngine::size)
         .description("Records (values and tombstones) this node stores").register(metrics);
+    Gauge.builder("kv.bytes.in.flight", bytesInFlight, ByteBudget::inUse).strongReference(true)
+        .description("Bytes of request bodies and of replica writes on their way, held against "
+            + "MAX_BYTES_IN_FLIGHT").register(metrics);
+    Gauge.builder("kv.handoff.ranges", handoffs, RangeHandoff::size).strongReference(true)
+        .description("Ranges this node no longer replicates and keeps until their new replicas "
+            + "have settled and hold them").register(metrics);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "membership"));
     this.syncScheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "sync"));
     this.handoffThread =
@@ -254,23 +299,18 @@ public final class KvNode implements AutoCloseable {
 
   /** Starts a node with the system clock and its background work scheduled. */
   public static KvNode start(NodeConfig config) {
-    return new KvNode(config, Clock.systemUTC(), UnaryOperator.identity(),
-        UnaryOperator.identity(), UnaryOperator.identity(), new NodeIdStore(config.dataDir()),
-        true);
+    return new KvNode(config, Clock.systemUTC(), Hooks.none(config), true);
   }
 
   /**
-   * Starts a node whose background work runs only when {@link #tick()} is called, with its peer
-   * client wrapped by {@code peerDecorator} and its seed client's transport by {@code
-   * seedTransport} (the in-process harness injects faults this way), keeping its id and
-   * credential in {@code identity} (a harness that restarts a node without a data directory
-   * passes the same store again, as a real node keeps its files). The watch on the seed's list
-   * runs on its own thread all the same: changes are pushed, not ticked.
+   * Starts a node whose background work runs only when {@link #tick()} is called, with the
+   * harness's {@link Hooks} (faults injected in its transports; a harness that restarts a node
+   * without a data directory passes the same identity store again, as a real node keeps its
+   * files). The watch on the seed's list runs on its own thread all the same: changes are pushed,
+   * not ticked.
    */
-  public static KvNode startManual(NodeConfig config, Clock clock,
-      UnaryOperator<PeerClient> peerDecorator, UnaryOperator<SyncPeerClient> syncDecorator,
-      UnaryOperator<OkHttpClient> seedTransport, NodeIdStore identity) {
-    return new KvNode(config, clock, peerDecorator, syncDecorator, seedTransport, identity, false);
+  public static KvNode startManual(NodeConfig config, Clock clock, Hooks hooks) {
+    return new KvNode(config, clock, hooks, false);
   }
 
   public int port() {
@@ -310,8 +350,11 @@ public final class KvNode implements AutoCloseable {
     return rebalancer.isIdle();
   }
 
-  /** Client traffic counts against MAX_IN_FLIGHT; replica traffic, health and metrics do not. */
-  private static boolean countsAgainstInFlightLimit(String path) {
+  /**
+   * Client traffic counts against MAX_IN_FLIGHT; replica traffic against MAX_INTERNAL_IN_FLIGHT;
+   * health checks and metrics against neither.
+   */
+  private static boolean isClientRequest(String path) {
     return !path.startsWith("/internal/") && !path.equals("/health") && !path.equals("/metrics");
   }
 

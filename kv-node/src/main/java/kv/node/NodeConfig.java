@@ -62,9 +62,7 @@ public record NodeConfig(
             quorum(s, "WRITE_QUORUM", "2"),
             quorum(s, "READ_QUORUM", "2")),
         s.duration("TOMBSTONE_GRACE", Duration.ofDays(1)),
-        new SyncConfig(
-            s.duration("ANTI_ENTROPY_INTERVAL", SyncConfig.defaults().antiEntropyInterval()),
-            s.integer("STREAM_RATE", SyncConfig.defaults().streamRate(), 1, 10_000_000)),
+        sync(s),
         new HintDelivery.Policy(
             s.duration("HINT_WINDOW", Duration.ofHours(3)),
             s.integer("HINT_RATE", 1000, 1, 1_000_000)),
@@ -79,7 +77,8 @@ public record NodeConfig(
         Optional.empty(), StorageConfig.memory(), Duration.ofSeconds(5), 128, 1 << 20,
         Duration.ofSeconds(2), ClusterToken.open(),
         new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
-        Duration.ofMinutes(10), new SyncConfig(Duration.ofMinutes(1), 10_000_000),
+        Duration.ofMinutes(10),
+        new SyncConfig(Duration.ofMinutes(1), 10_000_000, Duration.ofSeconds(15), 0.25),
         new HintDelivery.Policy(Duration.ofHours(3), 1000), HttpLimits.defaults(), Duration.ZERO,
         DEFAULT_MAX_CLOCK_OFFSET);
   }
@@ -183,7 +182,8 @@ public record NodeConfig(
 
   /**
    * {@code MAX_IN_FLIGHT}, {@code IDLE_TIMEOUT}, {@code HEADER_TIMEOUT}; a graceful stop waits for
-   * requests in flight up to {@code SHUTDOWN_TIMEOUT}.
+   * requests in flight up to {@code SHUTDOWN_TIMEOUT}; {@code MAX_INTERNAL_IN_FLIGHT}, {@code
+   * MAX_BYTES_IN_FLIGHT} (at least 1 MiB) and {@code BODY_TIMEOUT}.
    */
   private static HttpLimits limits(Settings s) {
     HttpLimits d = HttpLimits.defaults();
@@ -191,7 +191,29 @@ public record NodeConfig(
         s.integer("MAX_IN_FLIGHT", d.maxInFlight(), 1, 1_000_000),
         s.duration("IDLE_TIMEOUT", d.idleTimeout()),
         s.duration("HEADER_TIMEOUT", d.headerTimeout()),
-        s.duration("SHUTDOWN_TIMEOUT", d.stopTimeout()));
+        s.duration("SHUTDOWN_TIMEOUT", d.stopTimeout()),
+        s.integer("MAX_INTERNAL_IN_FLIGHT", d.maxInternalInFlight(), 1, 1_000_000),
+        s.integer("MAX_BYTES_IN_FLIGHT", (int) d.maxBytesInFlight(), 1 << 20, Integer.MAX_VALUE),
+        s.duration("BODY_TIMEOUT", d.bodyTimeout()));
+  }
+
+  /**
+   * {@code ANTI_ENTROPY_INTERVAL}, {@code STREAM_RATE}, {@code HANDOFF_SETTLE} (may be {@code 0s})
+   * and {@code MAX_REBALANCE_SHARE} (a fraction of the ring, above 0 and at most 1).
+   */
+  private static SyncConfig sync(Settings s) {
+    SyncConfig d = SyncConfig.defaults();
+    String share = s.string("MAX_REBALANCE_SHARE", Double.toString(d.maxRebalanceShare()));
+    try {
+      return new SyncConfig(
+          s.duration("ANTI_ENTROPY_INTERVAL", d.antiEntropyInterval()),
+          s.integer("STREAM_RATE", d.streamRate(), 1, 10_000_000),
+          s.durationOrZero("HANDOFF_SETTLE", d.handoffSettle()),
+          Double.parseDouble(share));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "MAX_REBALANCE_SHARE must be a fraction such as 0.25: " + share, e);
+    }
   }
 
   /** {@code STORAGE=memory|rocksdb}; RocksDB keeps its files in {@code DATA_DIR/rocksdb}. */

@@ -106,9 +106,10 @@ class MembershipSecurityTest {
       State before = State.of(cluster, writeKeys(cluster));
       NodeId id = cluster.id(2);
       KvNode twin = KvNode.startManual(NodeConfig.forTests(seedUrl(cluster)).withNodeId(id)
-          .withToken(TestCluster.TOKEN), cluster.clock(), UnaryOperator.identity(),
-          UnaryOperator.identity(), UnaryOperator.identity(),
-          new kv.node.membership.NodeIdStore(java.util.Optional.empty()));
+          .withToken(TestCluster.TOKEN), cluster.clock(), new KvNode.Hooks(
+          UnaryOperator.identity(), UnaryOperator.identity(), UnaryOperator.identity(),
+          new kv.node.membership.NodeIdStore(java.util.Optional.empty()),
+          () -> cluster.clock().millis() * 1_000_000));
       try {
         for (int i = 0; i < 3; i++) {
           twin.tick();

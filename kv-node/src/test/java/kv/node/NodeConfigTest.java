@@ -81,16 +81,27 @@ class NodeConfigTest {
     assertThat(defaults.limits().maxInFlight()).isEqualTo(256);
     assertThat(defaults.shutdownDrain()).isEqualTo(Duration.ofSeconds(2));
 
+    assertThat(defaults.limits().maxInternalInFlight()).isEqualTo(128);
+    assertThat(defaults.limits().maxBytesInFlight()).isEqualTo(32 << 20);
+    assertThat(defaults.limits().bodyTimeout()).isEqualTo(Duration.ofSeconds(10));
+
     NodeConfig set = config(Map.of("MAX_IN_FLIGHT", "8", "IDLE_TIMEOUT", "500ms",
-        "HEADER_TIMEOUT", "2s", "SHUTDOWN_TIMEOUT", "3s", "SHUTDOWN_DRAIN", "0s"));
+        "HEADER_TIMEOUT", "2s", "SHUTDOWN_TIMEOUT", "3s", "SHUTDOWN_DRAIN", "0s",
+        "MAX_INTERNAL_IN_FLIGHT", "4", "MAX_BYTES_IN_FLIGHT", "2097152", "BODY_TIMEOUT", "1s"));
     assertThat(set.limits()).isEqualTo(new HttpLimits(8, Duration.ofMillis(500),
-        Duration.ofSeconds(2), Duration.ofSeconds(3)));
+        Duration.ofSeconds(2), Duration.ofSeconds(3), 4, 2 << 20, Duration.ofSeconds(1)));
     assertThat(set.shutdownDrain()).isZero();
 
     assertThatThrownBy(() -> config(Map.of("MAX_IN_FLIGHT", "0")))
         .hasMessageContaining("MAX_IN_FLIGHT");
     assertThatThrownBy(() -> config(Map.of("IDLE_TIMEOUT", "0s")))
         .hasMessageContaining("IDLE_TIMEOUT");
+    assertThatThrownBy(() -> config(Map.of("MAX_BYTES_IN_FLIGHT", "1000")))
+        .hasMessageContaining("MAX_BYTES_IN_FLIGHT");
+    assertThatThrownBy(() -> config(Map.of("BODY_TIMEOUT", "0s")))
+        .hasMessageContaining("BODY_TIMEOUT");
+    assertThatThrownBy(() -> config(Map.of("MAX_INTERNAL_IN_FLIGHT", "none")))
+        .hasMessageContaining("MAX_INTERNAL_IN_FLIGHT");
     assertThatThrownBy(() -> config(Map.of("SHUTDOWN_DRAIN", "soon")))
         .hasMessageContaining("SHUTDOWN_DRAIN");
   }
@@ -99,7 +110,7 @@ class NodeConfigTest {
   void antiEntropyIntervalAndStreamRateHaveDefaultsAndRefuseGarbage() {
     assertThat(config(Map.of()).sync()).isEqualTo(SyncConfig.defaults());
     assertThat(config(Map.of("ANTI_ENTROPY_INTERVAL", "30s", "STREAM_RATE", "500")).sync())
-        .isEqualTo(new SyncConfig(Duration.ofSeconds(30), 500));
+        .isEqualTo(new SyncConfig(Duration.ofSeconds(30), 500, Duration.ofMinutes(5), 0.25));
     assertThatThrownBy(() -> config(Map.of("ANTI_ENTROPY_INTERVAL", "often")))
         .hasMessageContaining("ANTI_ENTROPY_INTERVAL");
     assertThatThrownBy(() -> config(Map.of("ANTI_ENTROPY_INTERVAL", "0s")))
@@ -144,6 +155,22 @@ class NodeConfigTest {
   }
 
   /** {@code env} plus a cluster token, which every node needs to start at all. */
+
+  @Test
+  void handoffSettleAndRebalanceShareHaveDefaultsAndRefuseGarbage() {
+    assertThat(config(Map.of()).sync().handoffSettle()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config(Map.of()).sync().maxRebalanceShare()).isEqualTo(0.25);
+    SyncConfig set = config(Map.of("HANDOFF_SETTLE", "0s", "MAX_REBALANCE_SHARE", "1")).sync();
+    assertThat(set.handoffSettle()).isZero();
+    assertThat(set.maxRebalanceShare()).isEqualTo(1.0);
+    for (String share : new String[] {"0", "1.5", "-0.1", "NaN", "a quarter"}) {
+      assertThatThrownBy(() -> config(Map.of("MAX_REBALANCE_SHARE", share)))
+          .as(share).hasMessageContaining("MAX_REBALANCE_SHARE");
+    }
+    assertThatThrownBy(() -> config(Map.of("HANDOFF_SETTLE", "soon")))
+        .hasMessageContaining("HANDOFF_SETTLE");
+  }
+
   private static NodeConfig config(Map<String, String> env) {
     Map<String, String> withToken = new java.util.HashMap<>(env);
     withToken.putIfAbsent("CLUSTER_TOKEN", "node-config-test-token");

@@ -16,6 +16,7 @@ public enum ErrorCode {
   NOT_FOUND("not_found", 404),
   UNKNOWN_NODE("unknown_node", 404),
   METHOD_NOT_ALLOWED("method_not_allowed", 405),
+  REQUEST_TIMEOUT("request_timeout", 408),
   /** A registration for an id a live node holds, without that node's credential. */
   ID_IN_USE("id_in_use", 409),
   VALUE_TOO_LARGE("value_too_large", 413),

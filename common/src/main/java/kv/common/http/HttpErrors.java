@@ -43,6 +43,7 @@ public final class HttpErrors {
       case 401 -> ErrorCode.UNAUTHORIZED;
       case 404 -> ErrorCode.NOT_FOUND;
       case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
+      case 408 -> ErrorCode.REQUEST_TIMEOUT;
       case 413 -> ErrorCode.VALUE_TOO_LARGE;
       case 503 -> ErrorCode.UNAVAILABLE;
       default -> status >= 500 ? ErrorCode.INTERNAL : ErrorCode.BAD_REQUEST;

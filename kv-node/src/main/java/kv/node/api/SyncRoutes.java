@@ -3,7 +3,6 @@ package kv.node.api;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
@@ -29,13 +28,15 @@ public final class SyncRoutes {
   private final PendingRanges pending;
   private final ClockBound clockBound;
   private final int maxBatchBytes;
+  private final int pageBytes;
 
   public SyncRoutes(StorageEngine storage, PendingRanges pending, ClockBound clockBound,
-      int maxBatchBytes) {
+      int maxBatchBytes, int pageBytes) {
     this.storage = storage;
     this.pending = pending;
     this.clockBound = clockBound;
     this.maxBatchBytes = maxBatchBytes;
+    this.pageBytes = pageBytes;
   }
 
   public void registerOn(RoutesConfig routes) {
@@ -54,10 +55,12 @@ public final class SyncRoutes {
     Responses.octets(ctx, bytes.array());
   }
 
+  /** One page of the range's records; a range of any size is answered within bounded memory. */
   private void records(Context ctx) {
-    List<SyncRecord> records = new ArrayList<>();
-    storage.scan(range(ctx), (key, record) -> records.add(new SyncRecord(key, record)));
-    Responses.octets(ctx, RecordCodec.encode(records));
+    RecordCodec.Page page = RecordCodec.encodePage(storage, range(ctx), pageBytes);
+    page.resumeAfter().ifPresent(
+        token -> ctx.header(SyncProtocol.RESUME_AFTER, Long.toString(token)));
+    Responses.octets(ctx, page.bytes());
   }
 
   private void apply(Context ctx) {

@@ -3,10 +3,13 @@ package kv.node.peer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import kv.common.ClusterToken;
 import kv.common.Endpoint;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
 import kv.node.storage.TokenRange;
 import kv.node.sync.MerkleTree;
 import kv.node.sync.RecordCodec;
@@ -49,9 +52,22 @@ public final class HttpSyncPeerClient implements SyncPeerClient {
   }
 
   @Override
-  public CompletableFuture<List<SyncRecord>> fetch(Endpoint peer, TokenRange range) {
-    return send(peer, request(url(peer, SyncProtocol.RANGE, range)).get(),
-        response -> RecordCodec.decode(PeerCalls.body(response)));
+  public CompletableFuture<RangePage> fetch(Endpoint peer, TokenRange range) {
+    return send(peer, request(url(peer, SyncProtocol.RANGE, range)).get(), response -> {
+      String resume = response.header(SyncProtocol.RESUME_AFTER);
+      List<SyncRecord> records = RecordCodec.decode(PeerCalls.body(response));
+      return new RangePage(records, resume == null ? OptionalLong.empty()
+          : OptionalLong.of(resumeToken(peer, resume)));
+    });
+  }
+
+  private static long resumeToken(Endpoint peer, String header) {
+    try {
+      return Long.parseLong(header);
+    } catch (NumberFormatException e) {
+      throw new KvException(ErrorCode.UNAVAILABLE,
+          "node at " + peer + " sent a malformed " + SyncProtocol.RESUME_AFTER + ": " + header);
+    }
   }
 
   @Override

@@ -19,6 +19,10 @@ import kv.common.error.KvException;
  * {@code maxBytes}). Nothing ever waits for a batch to fill: under light load a batch holds one
  * operation and costs the round trip it always did.
  *
+ * <p>Reads leave before writes: each batch takes every queued read first, so a read is never
+ * stuck behind a queue of large writes (200 clients PUTting 1 MiB values made a GET wait for
+ * every write queued ahead of it, up to seconds). Writes keep their order among themselves.
+ *
  * <p>An operation that has waited in the queue longer than {@code maxWait} (its peer is not
  * answering) fails with {@code TIMEOUT} instead of being sent, so every operation settles within
  * about twice the call timeout however long the peer hangs, and the queue stays bounded.
@@ -39,7 +43,8 @@ final class PeerBatcher {
   private final long maxWaitNanos;
   private final LongSupplier nanoTime;
   private final BatchMetrics metrics;
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by this
+  private final ArrayDeque<Pending> reads = new ArrayDeque<>(); // guarded by this
+  private final ArrayDeque<Pending> writes = new ArrayDeque<>(); // guarded by this
   private int inFlight; // guarded by this
 
   /** {@code nanoTime} is a monotonic clock, {@code System::nanoTime} outside tests. */
@@ -64,7 +69,7 @@ final class PeerBatcher {
     Pending pending = new Pending(op, new CompletableFuture<>(), nanoTime.getAsLong());
     Batch batch;
     synchronized (this) {
-      queue.add(pending);
+      (op instanceof ReplicaOp.Read ? reads : writes).add(pending);
       if (inFlight == maxInFlight) {
         return pending.reply();
       }
@@ -122,7 +127,7 @@ final class PeerBatcher {
 
   /** Operations waiting for a batch slot. */
   synchronized int queued() {
-    return queue.size();
+    return reads.size() + writes.size();
   }
 
   /** The next batch, if anything is queued; otherwise this batch slot is free again. */
@@ -135,16 +140,19 @@ final class PeerBatcher {
   }
 
   private Batch take(long now) { // guarded by this
-    List<Pending> send = new ArrayList<>(Math.min(queue.size(), maxOps));
-    List<Pending> expired = List.of();
-    int bytes = 0;
+    Batch batch = new Batch(new ArrayList<>(Math.min(queued(), maxOps)), new ArrayList<>());
+    int bytes = fill(batch, reads, 0, now);
+    fill(batch, writes, bytes, now);
+    return batch;
+  }
+
+  /** Moves operations from {@code queue} into {@code batch} while it has room; returns its bytes. */
+  private int fill(Batch batch, ArrayDeque<Pending> queue, int bytes, long now) { // guarded by this
+    List<Pending> send = batch.send();
     while (!queue.isEmpty() && send.size() < maxOps) {
       Pending next = queue.peek();
       if (now - next.queuedAt() > maxWaitNanos) {
-        if (expired.isEmpty()) {
-          expired = new ArrayList<>();
-        }
-        expired.add(queue.poll());
+        batch.expired().add(queue.poll());
         continue;
       }
       int size = sizeOf(next.op());
@@ -154,7 +162,7 @@ final class PeerBatcher {
       send.add(queue.poll());
       bytes += size;
     }
-    return new Batch(send, expired);
+    return bytes;
   }
 
   private static int sizeOf(ReplicaOp op) {

@@ -3,7 +3,6 @@ package kv.node.replication;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import kv.common.Endpoint;
@@ -33,12 +32,6 @@ import org.slf4j.LoggerFactory;
  * <p>A replica that refuses the write because this coordinator placed it with an older member
  * list than the replica's ({@code STALE_VIEW}) gets no hint: nothing is wrong with it, the
  * placement is. {@link #staleView()} tells the coordinator, which places the write again.
- *
- * <p>This coordinator's own replica keeps the write only once another node (a replica or a
- * stand-in) has taken it, and not at all when every other one refused or failed. A coordinator
- * whose clock has just jumped ahead, before it has measured that, versions a write in the future:
- * every other replica refuses it ({@code clock_skew}), and its own disk must not keep it either,
- * or that key would hold a version from the future, beating every later write.
  */
 final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
     Quorum.Fallback<Void> {
@@ -48,8 +41,6 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
   private final Versioned record;
   private final ClusterView view;
   private final int preferred;
-  private final CompletableFuture<Void> takenElsewhere = new CompletableFuture<>();
-  private final AtomicInteger othersLeft; // other nodes' calls that may still take the write
   private final PeerClient peers;
   private final HintWriter hints;
   private final ReplicationMetrics metrics;
@@ -64,40 +55,18 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
     this.record = record;
     this.view = view;
     this.preferred = replicas.size();
-    this.othersLeft = new AtomicInteger(
-        (int) replicas.stream().filter(r -> !(r instanceof LocalReplica)).count());
-    if (othersLeft.get() == 0) {
-      takenElsewhere.complete(null); // no other replica: this node's is the write's only home
-    }
     this.peers = peers;
     this.hints = hints;
     this.metrics = metrics;
   }
 
-  /** The write to one replica of the preference list (this node's own once another took it). */
+  /** The write to one replica of the preference list. */
   @Override
   public CompletableFuture<Void> apply(Replica replica) {
-    CompletableFuture<Optional<Version>> call = replica instanceof LocalReplica
-        ? takenElsewhere.thenCompose(taken -> replica.write(key, record))
-        : replica.write(key, record).whenComplete((held, error) -> {
-          if (error == null) {
-            settled(true); // a failure is settled by standIn(), which may pass it on to a spare
-          }
-        });
-    return metrics.track(true, replica, call.thenApply(held -> {
+    return metrics.track(true, replica, replica.write(key, record).thenApply(held -> {
       held.ifPresent(this::superseded);
       return null;
     }));
-  }
-
-  /** Another node's call (a replica's, or a stand-in's after it) has taken the write or failed. */
-  private void settled(boolean taken) {
-    if (taken) {
-      takenElsewhere.complete(null);
-    } else if (othersLeft.decrementAndGet() == 0) {
-      takenElsewhere.completeExceptionally(new KvException(ErrorCode.UNAVAILABLE,
-          "no other node took the write, so this coordinator's own replica does not keep it"));
-    }
   }
 
   /**
@@ -119,22 +88,11 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
 
   @Override
   public Optional<Quorum.StandIn<Void>> standIn(Replica failed, Throwable cause) {
-    if (failed instanceof LocalReplica) {
-      return Optional.empty();
-    }
-    Optional<Quorum.StandIn<Void>> standIn = standInFor(failed, cause);
-    if (standIn.isEmpty()) {
-      settled(false); // that replica's part ends here
-    }
-    return standIn;
-  }
-
-  private Optional<Quorum.StandIn<Void>> standInFor(Replica failed, Throwable cause) {
     if (cause instanceof KvException kv && kv.code() == ErrorCode.STALE_VIEW) {
       staleView.complete(null);
       return Optional.empty();
     }
-    if (!isWorthAHint(cause)) {
+    if (failed instanceof LocalReplica || !isWorthAHint(cause)) {
       return Optional.empty();
     }
     Optional<NodeId> spare = nextSpare();
@@ -149,7 +107,6 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
           if (error != null && isWorthAHint(Quorum.unwrap(error))) {
             keepLocally(failed.id(), error);
           }
-          settled(error == null);
         });
     return Optional.of(new Quorum.StandIn<>(
         new RemoteReplica(spare.get(), at, peers, view.version()), call));

@@ -85,6 +85,13 @@ final class Writes {
   private record Placement(CompletableFuture<Placed> placed, CompletableFuture<Void> staleView) {}
 
   private void refuseIfSkewed() {
+    long jump = offsets.jumpMillis();
+    if (jump > offsets.maxOffsetMillis()) {
+      throw new KvException(ErrorCode.CLOCK_SKEW, "this node's wall clock jumped " + jump
+          + " ms against its monotonic clock since it last measured the cluster's, more than "
+          + "MAX_CLOCK_OFFSET (" + offsets.maxOffsetMillis() + " ms): it coordinates no write until "
+          + "it has measured again (its next exchange); write through another node");
+    }
     ClockOffsets.Verdict clockState = offsets.verdict();
     if (clockState.skewed()) {
       throw new KvException(ErrorCode.CLOCK_SKEW, "this node's clock is about "

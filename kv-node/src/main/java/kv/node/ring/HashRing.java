@@ -85,6 +85,29 @@ public final class HashRing {
   }
 
   /**
+   * {@code range} cut at this ring's tokens, in ring order, each piece with its preference list of
+   * {@code n} nodes: every key of a piece has the same replicas. Empty when the ring is.
+   */
+  public List<Segment> segmentsWithin(TokenRange range, int n) {
+    if (isEmpty()) {
+      return List.of();
+    }
+    List<Segment> pieces = new ArrayList<>();
+    long from = range.start();
+    int first = firstAfter(range.start());
+    for (int step = 0; step < tokens.length; step++) {
+      long token = tokens[(first + step) % tokens.length];
+      if (token == range.end() || !range.contains(token)) {
+        break;
+      }
+      pieces.add(new Segment(new TokenRange(from, token), preferenceList(token, n)));
+      from = token;
+    }
+    pieces.add(new Segment(new TokenRange(from, range.end()), preferenceList(range.end(), n)));
+    return pieces;
+  }
+
+  /**
    * The ranges whose preference lists differ between two rings, cut at the tokens of both so that
    * each range has one preference list in each. Empty when the rings place every key alike.
    */
@@ -145,6 +168,13 @@ public final class HashRing {
     int i = Arrays.binarySearch(tokens, token);
     int index = i >= 0 ? i : -i - 1;
     return index == tokens.length ? 0 : index; // wrap around
+  }
+
+  /** The index of the first token strictly after {@code token}, wrapping. */
+  private int firstAfter(long token) {
+    int i = Arrays.binarySearch(tokens, token);
+    int index = i >= 0 ? i + 1 : -i - 1;
+    return index % tokens.length;
   }
 
   private static double unsignedToDouble(long value) {

@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
 import kv.common.Key;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
@@ -44,6 +45,31 @@ public final class InMemoryStorageEngine implements StorageEngine {
     } else {
       between(range.start() + 1, range.end()).forEach(visitor);
     }
+  }
+
+  @Override
+  public void scanWhile(TokenRange range, BiPredicate<Key, Versioned> visitor) {
+    if (range.start() == range.end()) {
+      visitWhile(records, visitor);
+    } else if (range.wraps()) {
+      boolean more = range.start() == Long.MAX_VALUE
+          || visitWhile(between(range.start() + 1, Long.MAX_VALUE), visitor);
+      if (more) {
+        visitWhile(between(Long.MIN_VALUE, range.end()), visitor);
+      }
+    } else {
+      visitWhile(between(range.start() + 1, range.end()), visitor);
+    }
+  }
+
+  /** Visits {@code map} in order until {@code visitor} says stop; returns whether it never did. */
+  private static boolean visitWhile(Map<Key, Versioned> map, BiPredicate<Key, Versioned> visitor) {
+    for (Map.Entry<Key, Versioned> entry : map.entrySet()) {
+      if (!visitor.test(entry.getKey(), entry.getValue())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
 import kv.common.Key;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
@@ -176,14 +177,23 @@ public final class RocksDbStorageEngine implements StorageEngine {
   /** The same ranges as {@link InMemoryStorageEngine#scan}, each read with one bounded iterator. */
   @Override
   public void scan(TokenRange range, BiConsumer<Key, Versioned> visitor) {
+    scanWhile(range, (key, record) -> {
+      visitor.accept(key, record);
+      return true;
+    });
+  }
+
+  @Override
+  public void scanWhile(TokenRange range, BiPredicate<Key, Versioned> visitor) {
     guard.whileOpen(() -> {
       if (range.start() == range.end()) {
         between(Long.MIN_VALUE, Long.MAX_VALUE, visitor);
       } else if (range.wraps()) {
-        if (range.start() != Long.MAX_VALUE) {
-          between(range.start() + 1, Long.MAX_VALUE, visitor);
+        boolean more = range.start() == Long.MAX_VALUE
+            || between(range.start() + 1, Long.MAX_VALUE, visitor);
+        if (more) {
+          between(Long.MIN_VALUE, range.end(), visitor);
         }
-        between(Long.MIN_VALUE, range.end(), visitor);
       } else {
         between(range.start() + 1, range.end(), visitor);
       }
@@ -229,16 +239,20 @@ public final class RocksDbStorageEngine implements StorageEngine {
   }
 
   /** Visits the records with tokens in [from, to], both inclusive, in order. */
-  private void between(long from, long to, BiConsumer<Key, Versioned> visitor)
+  /** Visits the tokens {@code from..to} until {@code visitor} says stop; returns whether it never did. */
+  private boolean between(long from, long to, BiPredicate<Key, Versioned> visitor)
       throws RocksDBException {
     try (Slice lower = new Slice(RocksDbFormat.tokenPrefix(from));
         Slice upper = to == Long.MAX_VALUE ? null : new Slice(RocksDbFormat.tokenPrefix(to + 1));
         ReadOptions bounds = bounds(lower, upper);
         RocksIterator records = db.newIterator(bounds)) {
       for (records.seekToFirst(); records.isValid(); records.next()) {
-        visitor.accept(RocksDbFormat.key(records.key()), RocksDbFormat.record(records.value()));
+        if (!visitor.test(RocksDbFormat.key(records.key()), RocksDbFormat.record(records.value()))) {
+          return false;
+        }
       }
       records.status(); // throws if the iteration stopped on an error rather than at the end
+      return true;
     }
   }
 

@@ -2,6 +2,7 @@ package kv.node.storage;
 
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
 import kv.common.Key;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
@@ -22,6 +23,19 @@ public interface StorageEngine extends AutoCloseable {
 
   /** Visits every record whose key token lies in {@code range}, in token order. */
   void scan(TokenRange range, BiConsumer<Key, Versioned> visitor);
+
+  /**
+   * Visits the records of {@code range} in token order as {@link #scan} does, and stops as soon as
+   * {@code visitor} returns false (a bounded page of a range, or a test for emptiness).
+   */
+  void scanWhile(TokenRange range, BiPredicate<Key, Versioned> visitor);
+
+  /** Whether {@code range} holds no record: one seek. */
+  default boolean isEmpty(TokenRange range) {
+    boolean[] empty = {true};
+    scanWhile(range, (key, record) -> empty[0] = false);
+    return empty[0];
+  }
 
   /** Removes the key's record if it is still the one with {@code version}; returns whether. */
   boolean remove(Key key, Version version);

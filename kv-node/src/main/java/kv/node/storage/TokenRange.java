@@ -20,4 +20,13 @@ public record TokenRange(long start, long end) {
   public boolean wraps() {
     return start >= end;
   }
+
+  /** The fraction of the token space the range covers: 1 for the whole ring. */
+  public double share() {
+    if (start == end) {
+      return 1.0;
+    }
+    long width = end - start; // the number of tokens, modulo 2^64
+    return ((width >>> 1) * 2.0 + (width & 1)) / 0x1p64;
+  }
 }

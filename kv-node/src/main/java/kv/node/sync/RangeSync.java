@@ -3,12 +3,15 @@ package kv.node.sync;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.error.ErrorCode;
@@ -78,14 +81,15 @@ public final class RangeSync {
       if (!budget.available()) {
         return new Outcome(false, differing.size(), pulled, pushed);
       }
-      List<SyncRecord> remote = await(peers.fetch(peer, slice));
       Map<Key, Version> remoteVersions = new HashMap<>();
-      for (SyncRecord r : remote) {
+      int[] applied = {0};
+      fetchAll(peer, slice, r -> {
         remoteVersions.put(r.key(), r.record().version());
         if (admits(r, peer) && storage.apply(r.key(), r.record())) {
-          pulled++;
+          applied[0]++;
         }
-      }
+      });
+      pulled += applied[0];
       List<SyncRecord> missing = new ArrayList<>();
       storage.scan(slice, (key, record) -> {
         Version theirVersion = remoteVersions.get(key);
@@ -95,7 +99,7 @@ public final class RangeSync {
       });
       push(peer, missing);
       pushed += missing.size();
-      budget.spend(remote.size() + missing.size());
+      budget.spend(remoteVersions.size() + missing.size());
     }
     return new Outcome(true, differing.size(), pulled, pushed);
   }
@@ -111,11 +115,60 @@ public final class RangeSync {
   }
 
   /**
+   * The keys of this node's records in {@code range} that {@code peer} does not hold at the same or
+   * a newer version: the Merkle trees say which slices differ, and only for those are the peer's
+   * records fetched and compared. The records found missing are pushed to the peer before this
+   * returns, so a later call may confirm them; the peer's own newer records are not taken (this
+   * node is letting the range go). Throws {@link KvException} when the peer cannot be reached.
+   */
+  public Set<Key> unconfirmed(TokenRange range, Endpoint peer, TransferBudget budget) {
+    MerkleTree mine = MerkleTree.build(storage, range, depth);
+    MerkleTree theirs = await(peers.merkle(peer, range, depth)).tree();
+    Set<Key> unconfirmed = new HashSet<>();
+    for (TokenRange slice : mine.differences(theirs, LEAVES_PER_FETCH)) {
+      Map<Key, Version> held = new HashMap<>();
+      fetchAll(peer, slice, r -> held.put(r.key(), r.record().version()));
+      List<SyncRecord> missing = new ArrayList<>();
+      storage.scan(slice, (key, record) -> {
+        Version theirVersion = held.get(key);
+        if (theirVersion == null || record.version().isNewerThan(theirVersion)) {
+          missing.add(new SyncRecord(key, record));
+          unconfirmed.add(key);
+        }
+      });
+      push(peer, missing);
+      budget.spend(held.size() + missing.size());
+    }
+    return unconfirmed;
+  }
+
+  /**
    * The peer's Merkle root of {@code range} (0 when it holds nothing there), and its member-list
    * version when it answered.
    */
   public SyncPeerClient.TreeReply root(Endpoint peer, TokenRange range) {
     return await(peers.merkle(peer, range, 0)); // pending or not: empty is empty
+  }
+
+  /**
+   * Hands every record {@code peer} holds in {@code range} to {@code visitor}, a page at a time:
+   * the peer caps each answer and says where the next starts.
+   */
+  private void fetchAll(Endpoint peer, TokenRange range, Consumer<SyncRecord> visitor) {
+    TokenRange rest = range;
+    while (true) {
+      SyncPeerClient.RangePage page = await(peers.fetch(peer, rest));
+      page.records().forEach(visitor);
+      if (page.resumeAfter().isEmpty()) {
+        return;
+      }
+      long after = page.resumeAfter().getAsLong();
+      if (after == rest.end() || !rest.contains(after)) { // no progress: a peer that makes no sense
+        throw new KvException(ErrorCode.UNAVAILABLE, "node at " + peer + " would resume "
+            + rest + " after " + after + ", which is not inside it");
+      }
+      rest = new TokenRange(after, rest.end());
+    }
   }
 
   /** Sends {@code records} to {@code peer} in batches; returns once the peer has them all. */

@@ -2,6 +2,7 @@ package kv.node.sync;
 
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
 import kv.common.Key;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
@@ -41,6 +42,11 @@ public final class ReadGatedStorage implements StorageEngine {
   @Override
   public void scan(TokenRange range, BiConsumer<Key, Versioned> visitor) {
     engine.scan(range, visitor);
+  }
+
+  @Override
+  public void scanWhile(TokenRange range, BiPredicate<Key, Versioned> visitor) {
+    engine.scanWhile(range, visitor);
   }
 
   @Override

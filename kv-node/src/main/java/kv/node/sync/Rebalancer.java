@@ -1,9 +1,7 @@
 package kv.node.sync;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,8 +26,8 @@ import org.slf4j.LoggerFactory;
  *       of it fail over to the other replicas instead of answering "not found") and pulled from the
  *       range's previous replicas that are still members, with a Merkle exchange, so a replica that
  *       already holds most of it (a restarted node) moves only the difference;
- *   <li>a range it no longer replicates is <b>handed off</b>: its records are pushed to the key's
- *       current replicas and dropped here only once they have acknowledged them.
+ *   <li>a range it no longer replicates is <b>handed off</b> ({@link RangeHandoff}): kept here
+ *       until its new replicas have been members for the settling period and hold it.
  * </ul>
  *
  * A node that leaves or expires cannot hand anything off; the survivors that gain its ranges pull
@@ -46,14 +44,13 @@ public final class Rebalancer {
   private final Supplier<Optional<NodeId>> self;
   private final int replicationFactor;
   private final int vnodes;
-  private final StorageEngine storage;
   private final RangeSync sync;
   private final PendingRanges pending;
   private final TransferBudget budget;
   private final SyncMetrics metrics;
   private final boolean startedEmpty;
+  private final RangeHandoff handoffs;
   private final Deque<Gain> gains = new ArrayDeque<>(); // guarded by this
-  private final Deque<Handoff> handoffs = new ArrayDeque<>(); // guarded by this
   private ClusterView probeView; // guarded by this: the first view, when this node started empty
   private boolean wasMember; // guarded by this: some list since this process started named it
 
@@ -68,21 +65,18 @@ public final class Rebalancer {
     }
   }
 
-  /** A range to hand off once this node's view is at least {@code viewVersion}. */
-  private record Handoff(TokenRange range, long viewVersion) {}
-
   public Rebalancer(ViewHolder views, Supplier<Optional<NodeId>> self, int replicationFactor,
       int vnodes, StorageEngine storage, RangeSync sync, PendingRanges pending,
-      TransferBudget budget, SyncMetrics metrics) {
+      TransferBudget budget, SyncMetrics metrics, RangeHandoff handoffs) {
     this.vnodes = vnodes;
     this.views = views;
     this.self = self;
     this.replicationFactor = replicationFactor;
-    this.storage = storage;
     this.sync = sync;
     this.pending = pending;
     this.budget = budget;
     this.metrics = metrics;
+    this.handoffs = handoffs;
     this.startedEmpty = storage.size() == 0;
     if (startedEmpty) {
       pending.add(TokenRange.fullRing()); // nothing here yet: until the first view says otherwise
@@ -132,7 +126,7 @@ public final class Rebalancer {
             gained++;
           }
         } else if (was && !is) {
-          handoffs.add(new Handoff(change.range(), after.version()));
+          handoffs.add(change.range(), after.version());
           lost++;
         }
       }
@@ -148,23 +142,12 @@ public final class Rebalancer {
    * that arrived through a coordinator with an older view. Usually they are empty: one seek each.
    */
   public void sweep() {
-    Optional<NodeId> me = self.get();
-    ClusterView view = views.current();
-    if (me.isEmpty() || !view.members().containsKey(me.get())) {
-      return;
-    }
-    List<Handoff> foreign = view.ring().segments(replicationFactor).stream()
-        .filter(segment -> !segment.owners().contains(me.get()))
-        .map(segment -> new Handoff(segment.range(), view.version()))
-        .toList();
-    synchronized (this) {
-      handoffs.addAll(foreign);
-    }
+    handoffs.sweep();
   }
 
-  /** Whether every planned transfer has finished. */
+  /** Whether every planned transfer has finished, hand-offs still settling included. */
   public synchronized boolean isIdle() {
-    return gains.isEmpty() && handoffs.isEmpty();
+    return gains.isEmpty() && handoffs.isIdle();
   }
 
   /** Runs queued transfers, gains first, until the queue or the budget runs out. */
@@ -178,11 +161,7 @@ public final class Rebalancer {
     for (int i = 0; i < queued && running() && (gain = nextGain()) != null; i++) {
       pull(gain);
     }
-    queued = queuedHandoffs();
-    Handoff handoff;
-    for (int i = 0; i < queued && running() && (handoff = nextHandoff()) != null; i++) {
-      handOffNow(handoff);
-    }
+    handoffs.tick();
   }
 
   /** Budget left, and the node is not stopping (its sync thread is interrupted then). */
@@ -192,10 +171,6 @@ public final class Rebalancer {
 
   private synchronized int queuedGains() {
     return gains.size();
-  }
-
-  private synchronized int queuedHandoffs() {
-    return handoffs.size();
   }
 
   private synchronized Gain nextGain() {
@@ -238,10 +213,6 @@ public final class Rebalancer {
     log.info("Every other member is empty: nothing to pull");
   }
 
-  private synchronized Handoff nextHandoff() {
-    return handoffs.pollFirst();
-  }
-
   private void pull(Gain gain) {
     ClusterView current = views.current(); // the newer of it and the planned view has the sources
     ClusterView view = current.version() >= gain.planned().version() ? current : gain.planned();
@@ -282,60 +253,6 @@ public final class Rebalancer {
 
   private synchronized void requeue(Gain gain) {
     gains.addLast(gain);
-  }
-
-  private synchronized void requeue(Handoff handoff) {
-    handoffs.addLast(handoff);
-  }
-
-  /**
-   * Pushes every record in {@code range} that this node does not replicate on the current ring to
-   * the replicas that do, then drops it here (unless a newer write arrived meanwhile).
-   */
-  private void handOffNow(Handoff handoff) {
-    ClusterView view = views.current();
-    Optional<NodeId> me = self.get();
-    if (me.isEmpty() || view.ring().isEmpty()) {
-      return;
-    }
-    if (view.version() < handoff.viewVersion()) {
-      requeue(handoff); // planned for a view this thread does not see yet
-      return;
-    }
-    TokenRange range = handoff.range();
-    Map<NodeId, List<SyncRecord>> byOwner = new LinkedHashMap<>();
-    List<SyncRecord> foreign = new ArrayList<>();
-    storage.scan(range, (key, record) -> {
-      List<NodeId> owners = view.ring().preferenceList(key.token(), replicationFactor);
-      if (!owners.contains(me.get())) {
-        SyncRecord r = new SyncRecord(key, record);
-        foreign.add(r);
-        owners.forEach(owner -> byOwner.computeIfAbsent(owner, o -> new ArrayList<>()).add(r));
-      }
-    });
-    if (foreign.isEmpty()) {
-      return;
-    }
-    try {
-      for (Map.Entry<NodeId, List<SyncRecord>> entry : byOwner.entrySet()) {
-        Endpoint at = view.endpoint(entry.getKey()).orElseThrow();
-        sync.push(at, entry.getValue());
-      }
-    } catch (RuntimeException e) {
-      log.info("Handing off {} record(s) of {} failed ({}); keeping them and retrying",
-          foreign.size(), range, e.getMessage());
-      requeue(handoff);
-      return;
-    }
-    int dropped = 0;
-    for (SyncRecord r : foreign) {
-      if (storage.remove(r.key(), r.record().version())) {
-        dropped++;
-      }
-    }
-    budget.spend(foreign.size());
-    metrics.handedOff(foreign.size());
-    log.debug("Handed off {} record(s) of {}, dropped {}", foreign.size(), range, dropped);
   }
 
   private static List<NodeId> others(ClusterView view, NodeId me) {

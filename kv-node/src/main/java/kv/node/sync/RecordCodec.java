@@ -9,11 +9,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.node.storage.StorageEngine;
+import kv.node.storage.TokenRange;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
 
@@ -52,6 +55,36 @@ public final class RecordCodec {
       throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
     }
     return bytes.toByteArray();
+  }
+
+  /** One encoded page of a range; {@code resumeAfter} is its last token when more follow. */
+  public record Page(byte[] bytes, OptionalLong resumeAfter) {}
+
+  /**
+   * The records of {@code range} in token order, encoded, up to {@code maxBytes} and then the rest
+   * of the last token's keys (so a page never splits a token and the next starts after it): the
+   * memory one answer takes is bounded by the page, not by the range.
+   */
+  public static Page encodePage(StorageEngine storage, TokenRange range, int maxBytes) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    long[] last = {0};
+    boolean[] cut = {false};
+    storage.scanWhile(range, (key, record) -> {
+      if (bytes.size() >= maxBytes && key.token() != last[0]) {
+        cut[0] = true;
+        return false;
+      }
+      try {
+        writeKey(out, key);
+        writeRecord(out, record);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+      }
+      last[0] = key.token();
+      return true;
+    });
+    return new Page(bytes.toByteArray(), cut[0] ? OptionalLong.of(last[0]) : OptionalLong.empty());
   }
 
   /** Writes the key's frame: its length and UTF-8 bytes. */

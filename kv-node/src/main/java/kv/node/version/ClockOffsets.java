@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * coordinate writes (the versions it would give them would lose to older writes, or bury newer
  * ones), says so on {@code /health}, and logs it at ERROR, until its clock is back.
  *
+ * <p>A clock that jumps while the node runs is caught at once, before any exchange measures it:
+ * the wall clock is compared with the monotonic clock since the last sample, and when the two
+ * have moved apart by more than the bound the node counts as skewed until a new sample says how
+ * its clock now stands. Otherwise a write versioned in the moment after a jump ahead would leave a
+ * record from the future on this node's own replica, beating every later write to the key.
+ *
  * <p>Thread-safe: samples arrive on OkHttp's threads; the verdict is recomputed on each and read
  * through one volatile field.
  */
@@ -35,7 +42,9 @@ public final class ClockOffsets {
   static final Duration REMIND = Duration.ofMinutes(1);
 
   private final Clock clock;
+  private final LongSupplier monotonicNanos;
   private final long maxOffsetMillis;
+  private volatile Mark lastSample; // the clocks when the last sample came, null before any
   private final Map<String, Sample> latest = new ConcurrentHashMap<>();
   private volatile Verdict verdict = Verdict.NONE;
   private long remindedAtMillis; // guarded by this
@@ -55,13 +64,22 @@ public final class ClockOffsets {
     static final Verdict NONE = new Verdict(0, 0, 0, false);
   }
 
-  public ClockOffsets(Clock clock, Duration maxOffset, MeterRegistry metrics) {
+  /** Both clocks at one moment: the wall clock's millis and the monotonic clock's nanos. */
+  private record Mark(long wallMillis, long monotonicNanos) {}
+
+  /**
+   * {@code monotonicNanos} is a clock that never jumps ({@code System::nanoTime}); the wall clock
+   * is checked against it.
+   */
+  public ClockOffsets(Clock clock, LongSupplier monotonicNanos, Duration maxOffset,
+      MeterRegistry metrics) {
     this.clock = clock;
+    this.monotonicNanos = monotonicNanos;
     this.maxOffsetMillis = maxOffset.toMillis();
     Gauge.builder("kv.clock.offset", this, o -> o.verdict.medianOffsetMillis() / 1000.0)
         .description("Median offset of the cluster's clocks from this node's (theirs - ours)")
         .baseUnit("seconds").register(metrics);
-    Gauge.builder("kv.clock.skewed", this, o -> o.verdict.skewed() ? 1 : 0)
+    Gauge.builder("kv.clock.skewed", this, o -> o.isSkewed() ? 1 : 0)
         .description("1 while this node's clock is off by more than MAX_CLOCK_OFFSET").register(metrics);
   }
 
@@ -75,6 +93,7 @@ public final class ClockOffsets {
     }
     long midpoint = sentAt + (receivedAt - sentAt) / 2;
     latest.put(source, new Sample(theirTime - midpoint, (receivedAt - sentAt + 1) / 2, receivedAt));
+    lastSample = new Mark(clock.millis(), monotonicNanos.getAsLong());
     judge();
   }
 
@@ -83,8 +102,23 @@ public final class ClockOffsets {
     return verdict;
   }
 
+  /** Skewed by the samples, or the wall clock jumped since the last one. */
   public boolean isSkewed() {
-    return verdict.skewed();
+    return verdict.skewed() || jumpMillis() > maxOffsetMillis;
+  }
+
+  /**
+   * How far the wall clock has moved apart from the monotonic clock since the last sample (0
+   * before any): beyond the bound, the clock jumped and the samples no longer say where it stands.
+   */
+  public long jumpMillis() {
+    Mark mark = lastSample;
+    if (mark == null) {
+      return 0;
+    }
+    long wall = clock.millis() - mark.wallMillis();
+    long monotonic = (monotonicNanos.getAsLong() - mark.monotonicNanos()) / 1_000_000;
+    return Math.abs(wall - monotonic);
   }
 
   public long maxOffsetMillis() {

@@ -46,7 +46,8 @@ class FutureRecordsTest {
   private static final String TOKEN = TestCluster.TOKEN.headerValue().orElseThrow();
   /** An anti-entropy round on every tick of the harness. */
   private final TestCluster cluster = TestCluster.start(3,
-      config -> config.withSync(new SyncConfig(TestCluster.HEARTBEAT, 10_000_000)));
+      config -> config.withSync(new SyncConfig(TestCluster.HEARTBEAT, 10_000_000,
+          SyncConfig.defaults().handoffSettle(), SyncConfig.defaults().maxRebalanceShare())));
   private final HttpTestClient client = cluster.client();
   private final NodeId target = cluster.id(1);
   private final String url = cluster.url(target);

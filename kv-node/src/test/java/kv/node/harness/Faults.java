@@ -18,6 +18,7 @@ public final class Faults {
   private final Set<Set<NodeId>> blocked = ConcurrentHashMap.newKeySet();
   private final Set<NodeId> cutFromSeed = ConcurrentHashMap.newKeySet();
   private final Set<NodeId> brokenWatch = ConcurrentHashMap.newKeySet();
+  private final Set<NodeId> swallowing = ConcurrentHashMap.newKeySet();
   private final Map<Integer, NodeId> byPort = new ConcurrentHashMap<>();
   private final AtomicInteger held = new AtomicInteger();
   private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
@@ -30,9 +31,18 @@ public final class Faults {
     blocked.add(Set.of(a, b));
   }
 
-  /** Ends every partition (seed faults stay). */
+  /** Ends every partition and every swallowing of pushes (seed faults stay). */
   public void heal() {
     blocked.clear();
+    swallowing.clear();
+  }
+
+  /**
+   * From now on records pushed to {@code node} by rebalancing and anti-entropy are acknowledged
+   * but never arrive, as with a member that acknowledges everything and keeps nothing.
+   */
+  public void swallowPushesTo(NodeId node) {
+    swallowing.add(node);
   }
 
   /** Every call from {@code node} to the seed fails as if the seed were unreachable. */
@@ -85,6 +95,11 @@ public final class Faults {
       held.incrementAndGet();
     }
     return current;
+  }
+
+  boolean swallows(Endpoint to) {
+    NodeId target = byPort.get(to.port());
+    return target != null && swallowing.contains(target);
   }
 
   boolean isBlocked(NodeId from, Endpoint to) {

@@ -11,7 +11,10 @@ import kv.node.sync.MerkleTree;
 import kv.node.sync.SyncPeerClient;
 import kv.node.sync.SyncRecord;
 
-/** A real {@link SyncPeerClient} whose calls fail as an unreachable peer would while partitioned. */
+/**
+ * A real {@link SyncPeerClient} whose calls fail as an unreachable peer would while partitioned,
+ * and whose pushes to a swallowing node are acknowledged without arriving.
+ */
 final class FaultySyncPeerClient implements SyncPeerClient {
   private final NodeId self;
   private final Faults faults;
@@ -29,12 +32,15 @@ final class FaultySyncPeerClient implements SyncPeerClient {
   }
 
   @Override
-  public CompletableFuture<List<SyncRecord>> fetch(Endpoint peer, TokenRange range) {
+  public CompletableFuture<RangePage> fetch(Endpoint peer, TokenRange range) {
     return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.fetch(peer, range);
   }
 
   @Override
   public CompletableFuture<Void> push(Endpoint peer, List<SyncRecord> records) {
+    if (faults.swallows(peer)) {
+      return CompletableFuture.completedFuture(null); // acknowledged, never stored
+    }
     return faults.isBlocked(self, peer) ? unreachable(peer) : delegate.push(peer, records);
   }
 

@@ -172,10 +172,11 @@ public final class TestCluster implements AutoCloseable {
     NodeIdStore identity = config.dataDir().isPresent()
         ? new NodeIdStore(config.dataDir())
         : identities.computeIfAbsent(id, unused -> new NodeIdStore(java.util.Optional.empty()));
-    KvNode node = KvNode.startManual(config, nodeClock(id),
+    KvNode node = KvNode.startManual(config, nodeClock(id), new KvNode.Hooks(
         peers -> new FaultyPeerClient(id, faults, peers),
         sync -> new FaultySyncPeerClient(id, faults, sync),
-        seed -> seed.newBuilder().addInterceptor(faults.seedInterceptor(id)).build(), identity);
+        seed -> seed.newBuilder().addInterceptor(faults.seedInterceptor(id)).build(), identity,
+        () -> clock.millis() * 1_000_000)); // the harness's time is the shared clock
     faults.nodeAt(id, node.port());
     live.put(id, node);
     if (!all.contains(id)) {

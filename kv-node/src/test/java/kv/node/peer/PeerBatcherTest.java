@@ -132,6 +132,28 @@ class PeerBatcherTest {
   }
 
   @Test
+  void aReadQueuedBehindLargeWritesLeavesWithTheNextBatch() {
+    PeerBatcher batcher = batcher(1, 100, 10_000);
+    Versioned big = Versioned.live(new Version(1, NodeId.of("n")), Value.copyOf(new byte[9_000]));
+    List<ReplicaOp> writes = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      writes.add(new ReplicaOp.Write(Key.of("big" + i), big, java.util.Optional.empty(), 0));
+      batcher.submit(writes.get(i));
+    }
+    CompletableFuture<ReplicaReply> read = batcher.submit(read(9)); // behind three queued writes
+
+    peer.answer(0);
+    assertThat(peer.batches.get(1)).containsExactly(read(9)); // not after big1, big2 and big3
+    peer.answer(1);
+    assertThat(read).isCompleted();
+    for (int i = 2; i <= 4; i++) {
+      peer.answer(i);
+    }
+    assertThat(peer.batches).extracting(b -> b.get(0)).containsExactly(writes.get(0), read(9),
+        writes.get(1), writes.get(2), writes.get(3)); // the writes keep their order
+  }
+
+  @Test
   void aFailedBatchFailsEveryOperationInItAndTheQueueMovesOn() {
     PeerBatcher batcher = batcher(1, 100, 1 << 20);
     CompletableFuture<ReplicaReply> first = batcher.submit(read(0));

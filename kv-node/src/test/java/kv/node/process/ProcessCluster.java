@@ -27,23 +27,24 @@ final class ProcessCluster implements AutoCloseable {
 
   private final Path work;
   private final Map<String, String> nodeSettings;
+  private final Map<String, String> seedSettings;
   private final int seedPort;
-  private final int[] nodePorts;
+  private final List<Integer> nodePorts = new ArrayList<>();
   private Process seed;
-  private final Process[] nodes;
+  private final List<Process> nodes = new ArrayList<>();
   private final HttpTestClient client = new HttpTestClient();
   private final ObjectMapper json = new ObjectMapper();
 
   private ProcessCluster(Path work, int nodeCount, Map<String, String> nodeSettings,
-      boolean startNodes) {
+      Map<String, String> seedSettings, boolean startNodes) {
     this.work = work;
     this.nodeSettings = Map.copyOf(nodeSettings);
+    this.seedSettings = Map.copyOf(seedSettings);
     this.seedPort = freePort();
-    this.nodePorts = new int[nodeCount];
-    this.nodes = new Process[nodeCount];
     startSeed();
     for (int i = 0; i < nodeCount; i++) {
-      nodePorts[i] = freePort();
+      nodePorts.add(freePort());
+      nodes.add(null);
       if (startNodes) {
         startNode(i);
       }
@@ -56,12 +57,26 @@ final class ProcessCluster implements AutoCloseable {
 
   /** Nodes started with {@code nodeSettings} added to (or overriding) their usual environment. */
   static ProcessCluster start(int nodes, Map<String, String> nodeSettings) throws IOException {
-    return new ProcessCluster(workDir(), nodes, nodeSettings, true);
+    return start(nodes, nodeSettings, Map.of());
+  }
+
+  /** As {@link #start(int, Map)}, with {@code seedSettings} added to the seed's environment. */
+  static ProcessCluster start(int nodes, Map<String, String> nodeSettings,
+      Map<String, String> seedSettings) throws IOException {
+    return new ProcessCluster(workDir(), nodes, nodeSettings, seedSettings, true);
+  }
+
+  /** Starts one more node on a free port with its own data directory; returns its index. */
+  int addNode() {
+    nodePorts.add(freePort());
+    nodes.add(null);
+    startNode(nodes.size() - 1);
+    return nodes.size() - 1;
   }
 
   /** The seed alone, with room for {@code nodes} nodes that {@link #startNode} starts one by one. */
   static ProcessCluster seedOnly(int nodes, Map<String, String> nodeSettings) throws IOException {
-    return new ProcessCluster(workDir(), nodes, nodeSettings, false);
+    return new ProcessCluster(workDir(), nodes, nodeSettings, Map.of(), false);
   }
 
   private static Path workDir() throws IOException {
@@ -72,8 +87,10 @@ final class ProcessCluster implements AutoCloseable {
 
   /** Starts the seed on its port: a new process, which knows no member until they register. */
   void startSeed() {
-    seed = start("seed", "seed", Map.of("SEED_PORT", String.valueOf(seedPort),
+    Map<String, String> env = new HashMap<>(Map.of("SEED_PORT", String.valueOf(seedPort),
         "SEED_BIND", "127.0.0.1", "CLUSTER_TOKEN", TOKEN));
+    env.putAll(seedSettings);
+    seed = start("seed", "seed", env);
   }
 
   /** SIGKILL to the seed. */
@@ -87,7 +104,7 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   String nodeUrl(int index) {
-    return "http://127.0.0.1:" + nodePorts[index];
+    return "http://127.0.0.1:" + nodePorts.get(index);
   }
 
   Path dataDir(int index) {
@@ -110,10 +127,16 @@ final class ProcessCluster implements AutoCloseable {
 
   /** Waits, at most 60 s, until every running node's ring lists {@code members} nodes. */
   void awaitAllSee(int members) {
+    awaitSee(java.util.stream.IntStream.range(0, nodes.size()).filter(this::isRunning).boxed()
+        .toList(), members);
+  }
+
+  /** Waits, at most 60 s, until the ring of each node in {@code indexes} lists {@code members}. */
+  void awaitSee(List<Integer> indexes, int members) {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
         .until(() -> {
-          for (int i = 0; i < nodes.length; i++) {
-            if (isRunning(i) && clusterView(i).get("members").size() != members) {
+          for (int i : indexes) {
+            if (clusterView(i).get("members").size() != members) {
               return false;
             }
           }
@@ -122,18 +145,25 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   boolean isRunning(int index) {
-    return nodes[index] != null && nodes[index].isAlive();
+    return nodes.get(index) != null && nodes.get(index).isAlive();
   }
 
   /** Every key node {@code index} holds a record of (a whole-ring {@code GET /internal/range}). */
   java.util.Set<String> keysOn(int index) {
     kv.node.storage.TokenRange ring = kv.node.storage.TokenRange.fullRing();
-    byte[] body = client.send(HttpTestClient.request(nodeUrl(index),
-            "/internal/range?start=" + ring.start() + "&end=" + ring.end())
-        .header(kv.common.ClusterToken.HEADER, TOKEN).GET().build()).body();
     java.util.Set<String> keys = new java.util.HashSet<>();
-    kv.node.sync.RecordCodec.decode(body).forEach(r -> keys.add(r.key().value()));
-    return keys;
+    long start = ring.start();
+    while (true) { // one page of at most 256 KiB at a time, as the node answers
+      var page = client.send(HttpTestClient.request(nodeUrl(index),
+              "/internal/range?start=" + start + "&end=" + ring.end())
+          .header(kv.common.ClusterToken.HEADER, TOKEN).GET().build());
+      kv.node.sync.RecordCodec.decode(page.body()).forEach(r -> keys.add(r.key().value()));
+      var resume = page.headers().firstValue(kv.node.peer.SyncProtocol.RESUME_AFTER);
+      if (resume.isEmpty()) {
+        return keys;
+      }
+      start = Long.parseLong(resume.get());
+    }
   }
 
   /** The record node {@code index} holds for {@code key} ({@code GET /internal/kv}): its status. */
@@ -152,12 +182,12 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   int size() {
-    return nodes.length;
+    return nodes.size();
   }
 
   void kill(int index) throws InterruptedException {
-    nodes[index].destroyForcibly(); // SIGKILL: no shutdown hook runs
-    nodes[index].waitFor();
+    nodes.get(index).destroyForcibly(); // SIGKILL: no shutdown hook runs
+    nodes.get(index).waitFor();
   }
 
   /** SIGSTOP: the node freezes mid-flight, its sockets open, as in a long GC pause or a VM stall. */
@@ -171,7 +201,7 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   private void signal(int index, String signal) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(nodes[index].pid()))
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(nodes.get(index).pid()))
         .inheritIO().start();
     if (kill.waitFor() != 0) {
       throw new IllegalStateException("kill -" + signal + " failed for node " + index);
@@ -180,8 +210,8 @@ final class ProcessCluster implements AutoCloseable {
 
   /** SIGTERM, as {@code docker stop} sends: the node's shutdown hook runs. */
   Process terminate(int index) {
-    nodes[index].destroy(); // SIGTERM on Linux and macOS
-    return nodes[index];
+    nodes.get(index).destroy(); // SIGTERM on Linux and macOS
+    return nodes.get(index);
   }
 
   Path log(int index) {
@@ -195,16 +225,16 @@ final class ProcessCluster implements AutoCloseable {
   /** Starts node {@code index} with {@code extra} on top of the cluster's node settings. */
   void startNode(int index, Map<String, String> extra) {
     Map<String, String> env = new HashMap<>();
-    env.put("NODE_PORT", String.valueOf(nodePorts[index]));
+    env.put("NODE_PORT", String.valueOf(nodePorts.get(index)));
     env.put("NODE_BIND", "127.0.0.1");
-    env.put("ADVERTISE_ADDR", "127.0.0.1:" + nodePorts[index]);
+    env.put("ADVERTISE_ADDR", "127.0.0.1:" + nodePorts.get(index));
     env.put("SEED_URL", seedUrl());
     env.put("DATA_DIR", dataDir(index).toString());
     env.put("HEARTBEAT_INTERVAL", "500ms");
     env.put("CLUSTER_TOKEN", TOKEN);
     env.putAll(nodeSettings);
     env.putAll(extra);
-    nodes[index] = start("node-" + index, "kv-node", env);
+    nodes.set(index, start("node-" + index, "kv-node", env));
   }
 
   private Process start(String name, String module, Map<String, String> env) {

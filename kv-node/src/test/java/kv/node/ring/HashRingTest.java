@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import kv.common.Key;
 import kv.common.NodeId;
+import kv.node.storage.TokenRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -133,6 +134,42 @@ class HashRingTest {
     KEYS.forEach(k -> counts.merge(ring.preferenceList(k.token(), 1).get(0), 1, Integer::sum));
     assertThat(counts).hasSize(n);
     return Collections.max(counts.values()) / (KEYS.size() / (double) n);
+  }
+
+  @Test
+  void segmentsWithinCutARangeIntoPiecesWhoseKeysShareTheirReplicas() {
+    HashRing ring = HashRing.of(nodes(5), 16);
+    java.util.Random random = new java.util.Random(7);
+    List<TokenRange> ranges = new ArrayList<>(List.of(TokenRange.fullRing(),
+        new TokenRange(Long.MAX_VALUE - 5, Long.MIN_VALUE + 5))); // wraps, no token inside
+    for (int i = 0; i < 20; i++) {
+      ranges.add(new TokenRange(random.nextLong(), random.nextLong()));
+    }
+    for (TokenRange range : ranges) {
+      List<HashRing.Segment> pieces = ring.segmentsWithin(range, 3);
+      assertThat(pieces.get(0).range().start()).isEqualTo(range.start());
+      assertThat(pieces.get(pieces.size() - 1).range().end()).isEqualTo(range.end());
+      for (int p = 1; p < pieces.size(); p++) { // contiguous: each starts where the last ended
+        assertThat(pieces.get(p).range().start()).isEqualTo(pieces.get(p - 1).range().end());
+      }
+      assertThat(pieces.stream().mapToDouble(s -> s.range().share()).sum())
+          .isCloseTo(range.share(), org.assertj.core.data.Offset.offset(1e-9));
+      for (Key key : KEYS.subList(0, 5000)) {
+        if (range.contains(key.token())) {
+          HashRing.Segment piece = pieces.stream().filter(s -> s.range().contains(key.token()))
+              .findFirst().orElseThrow();
+          assertThat(piece.owners()).isEqualTo(ring.preferenceList(key.token(), 3));
+        }
+      }
+    }
+  }
+
+  @Test
+  void tokenRangeSharesAreFractionsOfTheTokenSpace() {
+    assertThat(TokenRange.fullRing().share()).isEqualTo(1.0);
+    assertThat(new TokenRange(0, Long.MAX_VALUE).share()).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(new TokenRange(Long.MAX_VALUE, 0).share()).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(new TokenRange(-1, 0).share()).isEqualTo(0x1p-64);
   }
 
   @Test

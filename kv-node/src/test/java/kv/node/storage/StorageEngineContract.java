@@ -111,6 +111,27 @@ public abstract class StorageEngineContract {
   }
 
   @Test
+  void scanWhileStopsWhereTheVisitorSaysEvenAcrossTheWrap() {
+    List<Key> keys = IntStream.range(0, 500).mapToObj(i -> Key.of("key-" + i)).sorted().toList();
+    keys.forEach(k -> engine.apply(k, live(1, A, k.value())));
+    long high = keys.get(300).token();
+    long low = keys.get(100).token();
+
+    List<Key> firstTen = new ArrayList<>();
+    engine.scanWhile(TokenRange.fullRing(), (k, v) -> firstTen.add(k) && firstTen.size() < 10);
+    assertThat(firstTen).containsExactlyElementsOf(keys.subList(0, 10));
+    List<Key> acrossTheWrap = new ArrayList<>(); // 199 keys after high, then 51 from the start
+    engine.scanWhile(new TokenRange(high, low),
+        (k, v) -> acrossTheWrap.add(k) && acrossTheWrap.size() < 250);
+    List<Key> expected = new ArrayList<>(keys.subList(301, 500));
+    expected.addAll(keys.subList(0, 51));
+    assertThat(acrossTheWrap).containsExactlyElementsOf(expected);
+    assertThat(engine.isEmpty(new TokenRange(low, high))).isFalse();
+    assertThat(engine.isEmpty(new TokenRange(keys.get(7).token(), keys.get(7).token() + 1)))
+        .isTrue();
+  }
+
+  @Test
   void scanIncludesTombstonesAndHandlesTheExtremeTokens() {
     Key key = Key.of("k");
     engine.apply(key, Versioned.tombstone(new Version(1, A)));

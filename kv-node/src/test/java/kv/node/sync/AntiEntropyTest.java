@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class AntiEntropyTest {
   /** One anti-entropy period per tick of the harness (a tick advances the clock 5 s). */
-  private static final SyncConfig EVERY_TICK = new SyncConfig(TestCluster.HEARTBEAT, 10_000_000);
+  private static final SyncConfig EVERY_TICK = 
+      new SyncConfig(TestCluster.HEARTBEAT, 10_000_000, Duration.ofSeconds(15), 0.25);
   /** Hints expire before their first delivery, so only anti-entropy can repair. */
   private static final HintDelivery.Policy HINTS_EXPIRE_AT_ONCE =
       new HintDelivery.Policy(Duration.ofMillis(1), 1);

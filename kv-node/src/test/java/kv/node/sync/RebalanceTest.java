@@ -26,8 +26,9 @@ import org.junit.jupiter.api.Timeout;
 class RebalanceTest {
   private static final Coordinator.Policy N3 =
       new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2));
-  /** Anti-entropy effectively off, so only rebalancing moves data. */
-  private static final SyncConfig NO_ANTI_ENTROPY = new SyncConfig(Duration.ofDays(1), 10_000_000);
+  /** Anti-entropy effectively off, so only rebalancing moves data; hand-offs settle in 2 ticks. */
+  private static final SyncConfig NO_ANTI_ENTROPY =
+      new SyncConfig(Duration.ofDays(1), 10_000_000, Duration.ofSeconds(10), 0.25);
 
   @Test
   @Timeout(120)
@@ -47,7 +48,7 @@ class RebalanceTest {
   @Test
   @Timeout(120)
   void aJoiningNodeStillReceivingItsRangesNeverAnswersNotFound() {
-    SyncConfig trickle = new SyncConfig(Duration.ofDays(1), 1); // one record per second
+    SyncConfig trickle = NO_ANTI_ENTROPY.withStreamRate(1); // one record per second
     try (var cluster = TestCluster.start(3, N3, (id, c) -> c.withSync(trickle))) {
       writeKeys(cluster, 300, "v");
       NodeId joiner = cluster.addNode("node-4");
@@ -99,7 +100,7 @@ class RebalanceTest {
   @Timeout(60)
   void withOneReplicaAJoiningNodeStillReceivingNeverAnswersNotFound() {
     Coordinator.Policy n1 = new Coordinator.Policy(1, Consistency.exactly(1), Consistency.exactly(1));
-    SyncConfig trickle = new SyncConfig(Duration.ofDays(1), 1);
+    SyncConfig trickle = NO_ANTI_ENTROPY.withStreamRate(1);
     try (var cluster = TestCluster.start(1, n1, (id, c) -> c.withSync(trickle))) {
       for (int i = 0; i < 300; i++) {
         assertThat(cluster.client().put(cluster.url(cluster.id(1)), "key-" + i, bytes("v" + i))

@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import kv.common.MutableClock;
 import org.junit.jupiter.api.Test;
 
 class ClockOffsetsTest {
   private final MutableClock clock = MutableClock.atEpoch2030();
   private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-  private final ClockOffsets offsets = new ClockOffsets(clock, Duration.ofMillis(500), metrics);
+  private final AtomicLong monotonic = new AtomicLong(); // nanos; advanced with the clock below
+  private final ClockOffsets offsets = new ClockOffsets(
+      clock, () -> monotonic.get() + clock.millis() * 1_000_000, Duration.ofMillis(500), metrics);
 
   @Test
   void sourcesWithinTheBoundLeaveTheNodeUnskewed() {
@@ -69,6 +72,26 @@ class ClockOffsetsTest {
 
     assertThat(offsets.isSkewed()).isFalse();
     assertThat(offsets.verdict().sources()).isZero();
+  }
+
+  @Test
+  void aWallClockThatJumpsAgainstTheMonotonicOneCountsAsSkewedUntilMeasuredAgain() {
+    long now = clock.millis();
+    offsets.sample("seed", now - 2, now, now);
+    clock.advance(Duration.ofSeconds(10)); // both clocks move together: no jump
+    assertThat(offsets.isSkewed()).isFalse();
+
+    monotonic.addAndGet(-Duration.ofSeconds(30).toNanos()); // the wall clock alone jumps 30 s
+    assertThat(offsets.jumpMillis()).isEqualTo(30_000);
+    assertThat(offsets.isSkewed()).isTrue();
+    assertThat(offsets.verdict().skewed()).isFalse(); // the samples alone do not know yet
+
+    now = clock.millis();
+    offsets.sample("seed", now - 2, now, now - 30_000); // measured: now it knows how it stands
+    assertThat(offsets.jumpMillis()).isZero();
+    assertThat(offsets.isSkewed()).isTrue();
+    offsets.sample("seed", now - 2, now, now); // the clock was right after all (NTP stepped it)
+    assertThat(offsets.isSkewed()).isFalse();
   }
 
   @Test
