@@ -5,8 +5,8 @@ import java.security.MessageDigest;
 import java.util.Optional;
 
 /**
- * The shared secret that seed registration and node-to-node traffic carry in {@link #HEADER}.
- * An open token (no secret) admits anyone: only {@code ALLOW_OPEN_CLUSTER=true} gives one outside
+ * The shared secret that seed registration and node-to-node traffic carry in {@link #HEADER}. An
+ * open token (no secret) admits anyone: only {@code ALLOW_OPEN_CLUSTER=true} gives one outside
  * tests, with a warning at every start ({@link ClusterTokenConfig}).
  */
 public final class ClusterToken {

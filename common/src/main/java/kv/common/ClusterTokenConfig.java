@@ -13,10 +13,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the cluster secret that the seed and every node must share: {@code CLUSTER_TOKEN}, or the
  * contents of the file {@code CLUSTER_TOKEN_FILE} names (Docker, Swarm and Kubernetes secrets),
- * surrounding whitespace such as a trailing newline removed.
- * Without either a service refuses to start, unless {@code ALLOW_OPEN_CLUSTER=true} asks for an
- * open development cluster. Every mistake is an {@link IllegalArgumentException} naming the
- * setting, so the service stops at start instead of running open or with a secret nobody meant.
+ * surrounding whitespace such as a trailing newline removed. Without either a service refuses to
+ * start, unless {@code ALLOW_OPEN_CLUSTER=true} asks for an open development cluster. Every mistake
+ * is an {@link IllegalArgumentException} naming the setting, so the service stops at start instead
+ * of running open or with a secret nobody meant.
  */
 public final class ClusterTokenConfig {
   public static final String TOKEN = "CLUSTER_TOKEN";
@@ -34,8 +34,10 @@ public final class ClusterTokenConfig {
     if (inline.isPresent() && file.isPresent()) {
       throw new IllegalArgumentException("set " + TOKEN + " or " + TOKEN_FILE + ", not both");
     }
-    Optional<String> secret = inline.map(value -> validated(value, TOKEN))
-        .or(() -> file.map(path -> validated(readFile(path), TOKEN_FILE + " " + path.strip())));
+    Optional<String> secret =
+        inline
+            .map(value -> validated(value, TOKEN))
+            .or(() -> file.map(path -> validated(readFile(path), TOKEN_FILE + " " + path.strip())));
     if (secret.isPresent()) {
       if (allowOpen) {
         log.warn("{}=true is ignored: a cluster token is set", ALLOW_OPEN);
@@ -43,10 +45,16 @@ public final class ClusterTokenConfig {
       return ClusterToken.of(secret);
     }
     if (!allowOpen) {
-      throw new IllegalArgumentException("no cluster secret: set " + TOKEN + " or " + TOKEN_FILE
-          + " (the seed and every node of a cluster share it; generate one with"
-          + " 'openssl rand -hex 32'), or " + ALLOW_OPEN + "=true for an unauthenticated"
-          + " development cluster");
+      throw new IllegalArgumentException(
+          "no cluster secret: set "
+              + TOKEN
+              + " or "
+              + TOKEN_FILE
+              + " (the seed and every node of a cluster share it; generate one with"
+              + " 'openssl rand -hex 32'), or "
+              + ALLOW_OPEN
+              + "=true for an unauthenticated"
+              + " development cluster");
     }
     return ClusterToken.open();
   }
@@ -64,8 +72,12 @@ public final class ClusterTokenConfig {
     for (int i = 0; i < secret.length(); i++) {
       char c = secret.charAt(i);
       if (c < 0x20 || c > 0x7e) {
-        throw new IllegalArgumentException(source + " holds a character that is not printable"
-            + " ASCII at offset " + i + " (the token travels in an HTTP header)");
+        throw new IllegalArgumentException(
+            source
+                + " holds a character that is not printable"
+                + " ASCII at offset "
+                + i
+                + " (the token travels in an HTTP header)");
       }
     }
     return secret;
@@ -84,14 +96,26 @@ public final class ClusterTokenConfig {
     try (InputStream in = Files.newInputStream(path)) {
       byte[] bytes = in.readNBytes(MAX_LENGTH * 4 + 1); // a device or a huge file is refused
       if (bytes.length > MAX_LENGTH * 4) {
-        throw new IllegalArgumentException(TOKEN_FILE + " " + path + " is larger than "
-            + MAX_LENGTH * 4 + " bytes; it should hold the token alone");
+        throw new IllegalArgumentException(
+            TOKEN_FILE
+                + " "
+                + path
+                + " is larger than "
+                + MAX_LENGTH * 4
+                + " bytes; it should hold the token alone");
       }
       return new String(bytes, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new IllegalArgumentException(
-          TOKEN_FILE + ": cannot read " + path + " (" + e.getClass().getSimpleName() + ": "
-              + e.getMessage() + ")", e);
+          TOKEN_FILE
+              + ": cannot read "
+              + path
+              + " ("
+              + e.getClass().getSimpleName()
+              + ": "
+              + e.getMessage()
+              + ")",
+          e);
     }
   }
 }

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 /**
  * A {@code host:port} where a service listens. The host is a DNS name (labels of letters, digits,
- * '-' and '_', at most 253 characters), an IPv4 address or an IPv6 address (written in brackets
- * in {@code host:port} text); the port is 1-65535. Nothing else gets in: an address travels to
- * every node's ring, log lines and URLs, so a CR/LF, a NUL, a {@code user@} or a space in it
- * would be an injection, not an address.
+ * '-' and '_', at most 253 characters), an IPv4 address or an IPv6 address (written in brackets in
+ * {@code host:port} text); the port is 1-65535. Nothing else gets in: an address travels to every
+ * node's ring, log lines and URLs, so a CR/LF, a NUL, a {@code user@} or a space in it would be an
+ * injection, not an address.
  */
 public record Endpoint(String host, int port) {
   private static final int MAX_HOST_LENGTH = 253;
@@ -18,14 +18,19 @@ public record Endpoint(String host, int port) {
   private static final int SHOWN_CHARS = 80;
 
   public Endpoint {
-    if (host != null && host.length() > 2 && host.startsWith("[") && host.endsWith("]")
+    if (host != null
+        && host.length() > 2
+        && host.startsWith("[")
+        && host.endsWith("]")
         && host.indexOf(':') > 0) { // brackets are for IPv6 only
       host = host.substring(1, host.length() - 1);
     }
     if (!isHostName(host) && !isIpv6(host)) {
-      throw new IllegalArgumentException("host must be a DNS name (at most " + MAX_HOST_LENGTH
-          + " characters of letters, digits, '.', '-', '_'), an IPv4 or an IPv6 address: "
-          + printable(host));
+      throw new IllegalArgumentException(
+          "host must be a DNS name (at most "
+              + MAX_HOST_LENGTH
+              + " characters of letters, digits, '.', '-', '_'), an IPv4 or an IPv6 address: "
+              + printable(host));
     }
     if (port < 1 || port > 65_535) {
       throw new IllegalArgumentException("port must be 1-65535: " + port);
@@ -88,8 +93,10 @@ public record Endpoint(String host, int port) {
   }
 
   private static boolean isLabel(String host, int start, int end) {
-    if (end == start || end - start > MAX_LABEL_LENGTH
-        || host.charAt(start) == '-' || host.charAt(end - 1) == '-') {
+    if (end == start
+        || end - start > MAX_LABEL_LENGTH
+        || host.charAt(start) == '-'
+        || host.charAt(end - 1) == '-') {
       return false;
     }
     for (int i = start; i < end; i++) {
@@ -109,10 +116,12 @@ public record Endpoint(String host, int port) {
     int percent = host.indexOf('%');
     String address = percent < 0 ? host : host.substring(0, percent);
     String zone = percent < 0 ? "x" : host.substring(percent + 1);
-    return address.length() >= 2 && address.length() <= MAX_IPV6_LENGTH
+    return address.length() >= 2
+        && address.length() <= MAX_IPV6_LENGTH
         && address.chars().filter(c -> c == ':').count() >= 2
         && address.chars().allMatch(c -> c == ':' || c == '.' || isHexDigit(c))
-        && !zone.isEmpty() && zone.length() <= MAX_ZONE_LENGTH
+        && !zone.isEmpty()
+        && zone.length() <= MAX_ZONE_LENGTH
         && zone.chars().allMatch(c -> isAsciiLetterOrDigit(c) || c == '.' || c == '-' || c == '_');
   }
 
@@ -124,7 +133,9 @@ public record Endpoint(String host, int port) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   }
 
-  /** The input as it may appear in a message: control and non-ASCII characters escaped, cut short. */
+  /**
+   * The input as it may appear in a message: control and non-ASCII characters escaped, cut short.
+   */
   private static String printable(String text) {
     if (text == null) {
       return "null";
@@ -135,7 +146,8 @@ public record Endpoint(String host, int port) {
       char c = text.charAt(i);
       shown.append(c >= 0x20 && c < 0x7f ? String.valueOf(c) : String.format("\\u%04x", (int) c));
     }
-    return shown.append(i < text.length() ? "...' (" + text.length() + " characters)" : "'")
+    return shown
+        .append(i < text.length() ? "...' (" + text.length() + " characters)" : "'")
         .toString();
   }
 }

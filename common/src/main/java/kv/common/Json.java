@@ -24,19 +24,22 @@ public final class Json {
   public static <T> T readBody(ObjectMapper mapper, byte[] body, Class<T> type) {
     String what = type.getSimpleName();
     if (body == null || body.length == 0) {
-      throw new KvException(ErrorCode.BAD_REQUEST, "request body is empty; expected a JSON " + what);
+      throw new KvException(
+          ErrorCode.BAD_REQUEST, "request body is empty; expected a JSON " + what);
     }
     try {
       T value = mapper.readValue(body, type);
       if (value == null) {
-        throw new KvException(ErrorCode.BAD_REQUEST, "request body is null; expected a JSON " + what);
+        throw new KvException(
+            ErrorCode.BAD_REQUEST, "request body is null; expected a JSON " + what);
       }
       return value;
     } catch (JsonProcessingException e) {
       throw new KvException(
           ErrorCode.BAD_REQUEST, "request body is not a valid " + what + ": " + rootMessage(e));
     } catch (IOException e) {
-      throw new KvException(ErrorCode.BAD_REQUEST, "could not read request body: " + e.getMessage());
+      throw new KvException(
+          ErrorCode.BAD_REQUEST, "could not read request body: " + e.getMessage());
     }
   }
 
@@ -45,7 +48,8 @@ public final class Json {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    String message = root instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : root.getMessage();
+    String message =
+        root instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : root.getMessage();
     return message == null ? root.getClass().getSimpleName() : message;
   }
 }

@@ -5,9 +5,9 @@ import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 
 /**
- * A client key: 1 to {@value #MAX_BYTES} bytes of UTF-8, any characters at all. Keys order by
- * ring position (token, as a signed 64-bit integer), then by their text, which is the order
- * storage engines iterate in.
+ * A client key: 1 to {@value #MAX_BYTES} bytes of UTF-8, any characters at all. Keys order by ring
+ * position (token, as a signed 64-bit integer), then by their text, which is the order storage
+ * engines iterate in.
  */
 public final class Key implements Comparable<Key> {
   public static final int MAX_BYTES = 1024;
@@ -30,7 +30,8 @@ public final class Key implements Comparable<Key> {
     }
     byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
     if (utf8.length > MAX_BYTES) {
-      throw new KvException(ErrorCode.BAD_REQUEST,
+      throw new KvException(
+          ErrorCode.BAD_REQUEST,
           "key is " + utf8.length + " bytes of UTF-8; the limit is " + MAX_BYTES);
     }
     return new Key(value, utf8);

@@ -31,24 +31,40 @@ public final class Murmur3 {
     long k2 = 0;
     int tail = blocks * 16;
     switch (data.length & 15) {
-      case 15: k2 ^= (long) (data[tail + 14] & 0xff) << 48; // fall through
-      case 14: k2 ^= (long) (data[tail + 13] & 0xff) << 40; // fall through
-      case 13: k2 ^= (long) (data[tail + 12] & 0xff) << 32; // fall through
-      case 12: k2 ^= (long) (data[tail + 11] & 0xff) << 24; // fall through
-      case 11: k2 ^= (long) (data[tail + 10] & 0xff) << 16; // fall through
-      case 10: k2 ^= (long) (data[tail + 9] & 0xff) << 8; // fall through
-      case 9: k2 ^= data[tail + 8] & 0xff;
+      case 15:
+        k2 ^= (long) (data[tail + 14] & 0xff) << 48; // fall through
+      case 14:
+        k2 ^= (long) (data[tail + 13] & 0xff) << 40; // fall through
+      case 13:
+        k2 ^= (long) (data[tail + 12] & 0xff) << 32; // fall through
+      case 12:
+        k2 ^= (long) (data[tail + 11] & 0xff) << 24; // fall through
+      case 11:
+        k2 ^= (long) (data[tail + 10] & 0xff) << 16; // fall through
+      case 10:
+        k2 ^= (long) (data[tail + 9] & 0xff) << 8; // fall through
+      case 9:
+        k2 ^= data[tail + 8] & 0xff;
         h2 ^= mixK2(k2); // fall through
-      case 8: k1 ^= (long) (data[tail + 7] & 0xff) << 56; // fall through
-      case 7: k1 ^= (long) (data[tail + 6] & 0xff) << 48; // fall through
-      case 6: k1 ^= (long) (data[tail + 5] & 0xff) << 40; // fall through
-      case 5: k1 ^= (long) (data[tail + 4] & 0xff) << 32; // fall through
-      case 4: k1 ^= (long) (data[tail + 3] & 0xff) << 24; // fall through
-      case 3: k1 ^= (long) (data[tail + 2] & 0xff) << 16; // fall through
-      case 2: k1 ^= (long) (data[tail + 1] & 0xff) << 8; // fall through
-      case 1: k1 ^= data[tail] & 0xff;
+      case 8:
+        k1 ^= (long) (data[tail + 7] & 0xff) << 56; // fall through
+      case 7:
+        k1 ^= (long) (data[tail + 6] & 0xff) << 48; // fall through
+      case 6:
+        k1 ^= (long) (data[tail + 5] & 0xff) << 40; // fall through
+      case 5:
+        k1 ^= (long) (data[tail + 4] & 0xff) << 32; // fall through
+      case 4:
+        k1 ^= (long) (data[tail + 3] & 0xff) << 24; // fall through
+      case 3:
+        k1 ^= (long) (data[tail + 2] & 0xff) << 16; // fall through
+      case 2:
+        k1 ^= (long) (data[tail + 1] & 0xff) << 8; // fall through
+      case 1:
+        k1 ^= data[tail] & 0xff;
         h1 ^= mixK1(k1); // fall through
-      default: break;
+      default:
+        break;
     }
     h1 ^= data.length;
     h2 ^= data.length;
@@ -60,9 +76,14 @@ public final class Murmur3 {
   }
 
   private static long getLong(byte[] b, int i) {
-    return (b[i] & 0xffL) | (b[i + 1] & 0xffL) << 8 | (b[i + 2] & 0xffL) << 16
-        | (b[i + 3] & 0xffL) << 24 | (b[i + 4] & 0xffL) << 32 | (b[i + 5] & 0xffL) << 40
-        | (b[i + 6] & 0xffL) << 48 | (b[i + 7] & 0xffL) << 56;
+    return (b[i] & 0xffL)
+        | (b[i + 1] & 0xffL) << 8
+        | (b[i + 2] & 0xffL) << 16
+        | (b[i + 3] & 0xffL) << 24
+        | (b[i + 4] & 0xffL) << 32
+        | (b[i + 5] & 0xffL) << 40
+        | (b[i + 6] & 0xffL) << 48
+        | (b[i + 7] & 0xffL) << 56;
   }
 
   private static long mixK1(long k1) {

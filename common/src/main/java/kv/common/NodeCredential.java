@@ -8,9 +8,9 @@ import java.security.SecureRandom;
 import java.util.Base64;
 
 /**
- * The secret that proves a registration, heartbeat or deregistration comes from the node that
- * holds an id, not merely from someone with the cluster token: 16-128 characters of base64url.
- * Never printed: {@link #toString()} is redacted.
+ * The secret that proves a registration, heartbeat or deregistration comes from the node that holds
+ * an id, not merely from someone with the cluster token: 16-128 characters of base64url. Never
+ * printed: {@link #toString()} is redacted.
  */
 public record NodeCredential(String value) {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -34,8 +34,10 @@ public record NodeCredential(String value) {
 
   /** Whether {@code presented} is this credential; compares in constant time. */
   public boolean matches(NodeCredential presented) {
-    return presented != null && MessageDigest.isEqual(
-        value.getBytes(StandardCharsets.US_ASCII), presented.value.getBytes(StandardCharsets.US_ASCII));
+    return presented != null
+        && MessageDigest.isEqual(
+            value.getBytes(StandardCharsets.US_ASCII),
+            presented.value.getBytes(StandardCharsets.US_ASCII));
   }
 
   @JsonValue
@@ -55,8 +57,12 @@ public record NodeCredential(String value) {
     }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '_' || c == '-';
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '_'
+              || c == '-';
       if (!ok) {
         return false;
       }

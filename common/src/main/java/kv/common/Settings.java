@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * Configuration read from environment variables, overridden by command-line flags of the same
- * meaning: {@code --node-port=8081} sets {@code NODE_PORT}. Invalid values fail fast with a
- * message naming the setting.
+ * meaning: {@code --node-port=8081} sets {@code NODE_PORT}. Invalid values fail fast with a message
+ * naming the setting.
  */
 public final class Settings {
   private final Map<String, String> values;
@@ -31,7 +31,9 @@ public final class Settings {
     return new Settings(values);
   }
 
-  /** The value exactly as given, untrimmed, and present even when empty (secrets want no tidying). */
+  /**
+   * The value exactly as given, untrimmed, and present even when empty (secrets want no tidying).
+   */
   public Optional<String> raw(String name) {
     return Optional.ofNullable(values.get(name));
   }

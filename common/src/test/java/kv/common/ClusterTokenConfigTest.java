@@ -34,16 +34,19 @@ class ClusterTokenConfigTest {
     assertThat(token.headerValue()).contains("s3cret-token");
     assertThat(token.admits("s3cret-token")).isTrue();
     assertThat(read(Map.of("CLUSTER_TOKEN", "a b", "ALLOW_OPEN_CLUSTER", "true")).admits("a b"))
-        .as("a token wins over the open switch").isTrue();
+        .as("a token wins over the open switch")
+        .isTrue();
   }
 
   @Test
   void blankOrWhitespaceTokensAreConfigurationErrorsNotAnOpenCluster() {
     for (String blank : new String[] {"", " ", "   ", "\t\n"}) {
-      assertThatThrownBy(() -> read(Map.of("CLUSTER_TOKEN", blank))).as("'%s'", blank)
+      assertThatThrownBy(() -> read(Map.of("CLUSTER_TOKEN", blank)))
+          .as("'%s'", blank)
           .hasMessage("CLUSTER_TOKEN is blank; a cluster token must have content");
       assertThatThrownBy(() -> read(Map.of("CLUSTER_TOKEN", blank, "ALLOW_OPEN_CLUSTER", "true")))
-          .as("even with the open switch").hasMessageContaining("CLUSTER_TOKEN is blank");
+          .as("even with the open switch")
+          .hasMessageContaining("CLUSTER_TOKEN is blank");
     }
   }
 
@@ -91,8 +94,8 @@ class ClusterTokenConfigTest {
   @Test
   void settingBothTheTokenAndTheFileIsAnError() throws IOException {
     Path file = Files.writeString(dir.resolve("token"), "same", StandardCharsets.UTF_8);
-    assertThatThrownBy(() -> read(Map.of("CLUSTER_TOKEN", "same",
-        "CLUSTER_TOKEN_FILE", file.toString())))
+    assertThatThrownBy(
+            () -> read(Map.of("CLUSTER_TOKEN", "same", "CLUSTER_TOKEN_FILE", file.toString())))
         .hasMessage("set CLUSTER_TOKEN or CLUSTER_TOKEN_FILE, not both");
   }
 

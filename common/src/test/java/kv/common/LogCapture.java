@@ -30,8 +30,10 @@ public final class LogCapture implements AutoCloseable {
   /** The formatted messages logged at {@code level} or above, oldest first. */
   public List<String> messages(Level level) {
     synchronized (appender) { // AppenderBase.doAppend holds this lock while it appends
-      return appender.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(level))
-          .map(ILoggingEvent::getFormattedMessage).toList();
+      return appender.list.stream()
+          .filter(e -> e.getLevel().isGreaterOrEqual(level))
+          .map(ILoggingEvent::getFormattedMessage)
+          .toList();
     }
   }
 

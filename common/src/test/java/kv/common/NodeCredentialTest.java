@@ -26,9 +26,12 @@ class NodeCredentialTest {
     assertThat(json.writeValueAsString(credential)).isEqualTo("\"" + credential.value() + "\"");
     assertThat(json.readValue("\"" + credential.value() + "\"", NodeCredential.class))
         .isEqualTo(credential);
-    for (String bad : new String[] {null, "", "short", "x".repeat(129), "a".repeat(20) + "+/",
-        "a".repeat(20) + " "}) {
-      assertThatThrownBy(() -> new NodeCredential(bad)).isInstanceOf(IllegalArgumentException.class);
+    for (String bad :
+        new String[] {
+          null, "", "short", "x".repeat(129), "a".repeat(20) + "+/", "a".repeat(20) + " "
+        }) {
+      assertThatThrownBy(() -> new NodeCredential(bad))
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 }

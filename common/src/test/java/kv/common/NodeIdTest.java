@@ -17,7 +17,8 @@ class NodeIdTest {
   @Test
   void sixtyFourCharactersAreAnIdAndSixtyFiveAreNot() {
     assertThat(NodeId.of("x".repeat(64)).value()).hasSize(64);
-    assertThatThrownBy(() -> NodeId.of("x".repeat(65))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> NodeId.of("x".repeat(65)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @ParameterizedTest

@@ -26,28 +26,65 @@ class ValuesTest {
     assertThat(Endpoint.parse("10.1.2.3:8080")).isEqualTo(new Endpoint("10.1.2.3", 8080));
     assertThat(Endpoint.parse("[::1]:9000").host()).isEqualTo("::1");
     assertThat(Endpoint.parse("[::1]:9000").toString()).isEqualTo("[::1]:9000");
-    assertThat(new Endpoint("0:0:0:0:0:0:0:1", 80).httpUrl()).isEqualTo("http://[0:0:0:0:0:0:0:1]:80");
-    for (String bad : new String[] {"host", "host:", ":80", "host:0", "host:65536", "host:x", "a b:1"}) {
-      assertThatThrownBy(() -> Endpoint.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+    assertThat(new Endpoint("0:0:0:0:0:0:0:1", 80).httpUrl())
+        .isEqualTo("http://[0:0:0:0:0:0:0:1]:80");
+    for (String bad :
+        new String[] {"host", "host:", ":80", "host:0", "host:65536", "host:x", "a b:1"}) {
+      assertThatThrownBy(() -> Endpoint.parse(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
   @Test
   void endpointsAreHostNamesOrAddressesAndNothingElse() {
-    for (String good : new String[] {"a:1", "node-1:8080", "kv_kv-node_1:8080", "10.0.0.1:65535",
-        "Node.Example.COM:80", "[::1]:80", "[fe80::1%eth0]:80", "[::ffff:10.0.0.1]:80",
-        "a".repeat(63) + ":80"}) {
+    for (String good :
+        new String[] {
+          "a:1",
+          "node-1:8080",
+          "kv_kv-node_1:8080",
+          "10.0.0.1:65535",
+          "Node.Example.COM:80",
+          "[::1]:80",
+          "[fe80::1%eth0]:80",
+          "[::ffff:10.0.0.1]:80",
+          "a".repeat(63) + ":80"
+        }) {
       assertThat(Endpoint.parse(good).toString()).as(good).isEqualTo(good);
     }
     String label = "a".repeat(63);
     String longest = String.join(".", label, label, label, "a".repeat(61));
     assertThat(Endpoint.parse(longest + ":80").host()).hasSize(253);
-    for (String bad : new String[] {longest + "a:80", "a".repeat(64) + ":80", "x".repeat(300) + ":80",
-        "host\r\nX:80", "host\u0000:80", "user@host:80", "host:80 ", " host:80", "host:+80",
-        "host:-1", "host:999999", "-host:80", "host-:80", "a..b:80", ".a:80", "a.:80", "h\u00e9:80",
-        "::1:80", "[::1]x:80", "[zz::1]:80", "[::1%]:80", "[1]:80", "[]:80", "ho/st:80",
-        "host:8\u0660"}) {
-      assertThatThrownBy(() -> Endpoint.parse(bad)).as(bad)
+    for (String bad :
+        new String[] {
+          longest + "a:80",
+          "a".repeat(64) + ":80",
+          "x".repeat(300) + ":80",
+          "host\r\nX:80",
+          "host\u0000:80",
+          "user@host:80",
+          "host:80 ",
+          " host:80",
+          "host:+80",
+          "host:-1",
+          "host:999999",
+          "-host:80",
+          "host-:80",
+          "a..b:80",
+          ".a:80",
+          "a.:80",
+          "h\u00e9:80",
+          "::1:80",
+          "[::1]x:80",
+          "[zz::1]:80",
+          "[::1%]:80",
+          "[1]:80",
+          "[]:80",
+          "ho/st:80",
+          "host:8\u0660"
+        }) {
+      assertThatThrownBy(() -> Endpoint.parse(bad))
+          .as(bad)
           .isInstanceOf(IllegalArgumentException.class)
           .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\r", "\n", "\u0000"));
     }
@@ -60,8 +97,9 @@ class ValuesTest {
     assertThat(Key.of("k".repeat(1024)).value()).hasSize(1024);
     assertThat(Key.of("😀".repeat(256)).value()).isNotEmpty(); // 4 bytes each: exactly 1024
     for (String bad : new String[] {null, "", "k".repeat(1025), "😀".repeat(256) + "k"}) {
-      assertThatThrownBy(() -> Key.of(bad)).isInstanceOfSatisfying(KvException.class,
-          e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST));
+      assertThatThrownBy(() -> Key.of(bad))
+          .isInstanceOfSatisfying(
+              KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST));
     }
   }
 
@@ -72,15 +110,20 @@ class ValuesTest {
     bytes[0] = 9;
     value.toBytes()[1] = 9;
     assertThat(value.toBytes()).containsExactly(1, 2, 3);
-    assertThat(value).isEqualTo(Value.copyOf(new byte[] {1, 2, 3})).hasSameHashCodeAs(Value.copyOf(new byte[] {1, 2, 3}));
+    assertThat(value)
+        .isEqualTo(Value.copyOf(new byte[] {1, 2, 3}))
+        .hasSameHashCodeAs(Value.copyOf(new byte[] {1, 2, 3}));
   }
 
   @Test
   void settingsPreferFlagsOverEnvironmentAndNameTheBadSetting() {
-    Settings settings = Settings.from(Map.of("NODE_PORT", "8080", "VNODES", "x"), "--node-port=9090");
+    Settings settings =
+        Settings.from(Map.of("NODE_PORT", "8080", "VNODES", "x"), "--node-port=9090");
     assertThat(settings.integer("NODE_PORT", 1, 0, 65535)).isEqualTo(9090);
-    assertThatThrownBy(() -> settings.integer("VNODES", 128, 1, 4096)).hasMessageContaining("VNODES");
-    assertThatThrownBy(() -> Settings.from(Map.of(), "node-port=1")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> settings.integer("VNODES", 128, 1, 4096))
+        .hasMessageContaining("VNODES");
+    assertThatThrownBy(() -> Settings.from(Map.of(), "node-port=1"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -89,7 +132,8 @@ class ValuesTest {
     assertThat(settings.bool("A", false)).isTrue();
     assertThat(settings.bool("B", true)).isFalse();
     assertThat(settings.bool("MISSING", true)).isTrue();
-    assertThatThrownBy(() -> settings.bool("C", false)).hasMessageContaining("C must be true or false");
+    assertThatThrownBy(() -> settings.bool("C", false))
+        .hasMessageContaining("C must be true or false");
   }
 
   @Test

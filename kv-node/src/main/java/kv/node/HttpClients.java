@@ -47,13 +47,21 @@ final class HttpClients {
   /** As the peers', but a range transfer carries many records, so it may take longer. */
   static OkHttpClient forSync(OkHttpClient peers, Duration peerTimeout) {
     Duration timeout = peerTimeout.multipliedBy(10);
-    return peers.newBuilder().readTimeout(timeout).writeTimeout(timeout).callTimeout(timeout)
+    return peers
+        .newBuilder()
+        .readTimeout(timeout)
+        .writeTimeout(timeout)
+        .callTimeout(timeout)
         .build();
   }
 
   /** The seed may be slower to answer than a peer; its clock stamps are samples too. */
   static OkHttpClient forSeed(OkHttpClient base, Duration timeout, Interceptor clock) {
-    return base.newBuilder().connectTimeout(timeout).readTimeout(timeout).callTimeout(timeout)
-        .addInterceptor(clock).build();
+    return base.newBuilder()
+        .connectTimeout(timeout)
+        .readTimeout(timeout)
+        .callTimeout(timeout)
+        .addInterceptor(clock)
+        .build();
   }
 }

@@ -48,13 +48,13 @@ import kv.node.membership.SeedWatch;
 import kv.node.membership.ViewGossip;
 import kv.node.membership.ViewInstaller;
 import kv.node.peer.BudgetedPeerClient;
+import kv.node.peer.ClockSampling;
 import kv.node.peer.HttpPeerClient;
 import kv.node.peer.HttpSyncPeerClient;
-import kv.node.peer.ClockSampling;
 import kv.node.peer.HttpViewClient;
-import kv.node.peer.SyncProtocol;
 import kv.node.peer.PeerClient;
 import kv.node.peer.ReplicaHeaders;
+import kv.node.peer.SyncProtocol;
 import kv.node.peer.ViewHeaders;
 import kv.node.replication.Coordinator;
 import kv.node.replication.ReplicationMetrics;
@@ -91,11 +91,25 @@ import org.slf4j.LoggerFactory;
 public final class KvNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KvNode.class);
 
-  private static final Set<String> ROUTES = Set.of("/put", "/get", "/delete", "/locate",
-      "/cluster", "/health", "/metrics", ReplicaHeaders.PATH, ReplicaHeaders.BATCH_PATH,
-      ReplicaHeaders.VIEW_PATH, SyncProtocol.MERKLE, SyncProtocol.RANGE, SyncProtocol.RECORDS);
+  private static final Set<String> ROUTES =
+      Set.of(
+          "/put",
+          "/get",
+          "/delete",
+          "/locate",
+          "/cluster",
+          "/health",
+          "/metrics",
+          ReplicaHeaders.PATH,
+          ReplicaHeaders.BATCH_PATH,
+          ReplicaHeaders.VIEW_PATH,
+          SyncProtocol.MERKLE,
+          SyncProtocol.RANGE,
+          SyncProtocol.RECORDS);
+
   /** A catch-up read of the seed's list must not hold up reading it from a peer for long. */
   private static final Duration SEED_REFRESH_TIMEOUT = Duration.ofSeconds(1);
+
   private static final Duration SEED_TIMEOUT = Duration.ofSeconds(3);
 
   private final PrometheusMeterRegistry metrics;
@@ -123,16 +137,23 @@ public final class KvNode implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
-   * What a test harness replaces: the node's peer and seed transports (to inject faults), where
-   * it keeps its id and credential, and the monotonic clock its wall clock is checked against
-   * (the harness's own time, which it advances).
+   * What a test harness replaces: the node's peer and seed transports (to inject faults), where it
+   * keeps its id and credential, and the monotonic clock its wall clock is checked against (the
+   * harness's own time, which it advances).
    */
-  public record Hooks(UnaryOperator<PeerClient> peers, UnaryOperator<SyncPeerClient> sync,
-      UnaryOperator<OkHttpClient> seedTransport, NodeIdStore identity,
+  public record Hooks(
+      UnaryOperator<PeerClient> peers,
+      UnaryOperator<SyncPeerClient> sync,
+      UnaryOperator<OkHttpClient> seedTransport,
+      NodeIdStore identity,
       LongSupplier monotonicNanos) {
     static Hooks none(NodeConfig config) {
-      return new Hooks(UnaryOperator.identity(), UnaryOperator.identity(),
-          UnaryOperator.identity(), new NodeIdStore(config.dataDir()), System::nanoTime);
+      return new Hooks(
+          UnaryOperator.identity(),
+          UnaryOperator.identity(),
+          UnaryOperator.identity(),
+          new NodeIdStore(config.dataDir()),
+          System::nanoTime);
     }
   }
 
@@ -144,13 +165,17 @@ public final class KvNode implements AutoCloseable {
     ObjectMapper mapper = Json.newMapper();
     this.config = config;
     this.metrics = HttpMetrics.newRegistry();
-    Counter overloaded = Counter.builder("kv.requests.overloaded")
-        .description("Requests refused with 503 because MAX_IN_FLIGHT, MAX_INTERNAL_IN_FLIGHT "
-            + "or MAX_BYTES_IN_FLIGHT were in flight")
-        .register(metrics);
-    Counter bodyTimeouts = Counter.builder("kv.requests.body.timeouts")
-        .description("Requests answered 408 because their body did not arrive within BODY_TIMEOUT")
-        .register(metrics);
+    Counter overloaded =
+        Counter.builder("kv.requests.overloaded")
+            .description(
+                "Requests refused with 503 because MAX_IN_FLIGHT, MAX_INTERNAL_IN_FLIGHT "
+                    + "or MAX_BYTES_IN_FLIGHT were in flight")
+            .register(metrics);
+    Counter bodyTimeouts =
+        Counter.builder("kv.requests.body.timeouts")
+            .description(
+                "Requests answered 408 because their body did not arrive within BODY_TIMEOUT")
+            .register(metrics);
     this.views = new ViewHolder(ClusterView.empty(config.vnodes()));
     this.storage = config.storage().open();
     this.hints = config.storage().openHints();
@@ -165,105 +190,207 @@ public final class KvNode implements AutoCloseable {
     ClockOffsets offsets =
         new ClockOffsets(clock, hooks.monotonicNanos(), config.maxClockOffset(), metrics);
     this.offsets = offsets;
-    ClockSampling seedClock = new ClockSampling(clock, offsets, // a watch is held: no sample
-        request -> request.url().queryParameter("index") == null ? "seed" : null);
-    SeedClient seed = new SeedClient(
-        seedTransport.apply(HttpClients.forSeed(base, SEED_TIMEOUT, seedClock)),
-        seedUrl, config.token(), mapper);
-    this.catchUp = Executors.newSingleThreadExecutor(r -> new Thread(r, "membership-catch-up"));
-    ViewGossip gossip = new ViewGossip(views, installer,
+    ClockSampling seedClock =
+        new ClockSampling(
+            clock,
+            offsets, // a watch is held: no sample
+            request -> request.url().queryParameter("index") == null ? "seed" : null);
+    SeedClient seed =
         new SeedClient(
-            seedTransport.apply(HttpClients.forSeed(base, SEED_REFRESH_TIMEOUT, seedClock)),
-            seedUrl, config.token(), mapper),
-        new HttpViewClient(base, config.token(), mapper), self, catchUp, config.peerTimeout(),
-        System::nanoTime);
-    this.http = HttpClients.forPeers(
-        base, new ViewHeaders(gossip), ClockSampling.ofPeers(clock, offsets));
+            seedTransport.apply(HttpClients.forSeed(base, SEED_TIMEOUT, seedClock)),
+            seedUrl,
+            config.token(),
+            mapper);
+    this.catchUp = Executors.newSingleThreadExecutor(r -> new Thread(r, "membership-catch-up"));
+    ViewGossip gossip =
+        new ViewGossip(
+            views,
+            installer,
+            new SeedClient(
+                seedTransport.apply(HttpClients.forSeed(base, SEED_REFRESH_TIMEOUT, seedClock)),
+                seedUrl,
+                config.token(),
+                mapper),
+            new HttpViewClient(base, config.token(), mapper),
+            self,
+            catchUp,
+            config.peerTimeout(),
+            System::nanoTime);
+    this.http =
+        HttpClients.forPeers(base, new ViewHeaders(gossip), ClockSampling.ofPeers(clock, offsets));
     ByteBudget bytesInFlight = new ByteBudget(config.limits().maxBytesInFlight());
-    this.peers = new BudgetedPeerClient(
-        peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper, metrics)),
-        bytesInFlight);
+    this.peers =
+        new BudgetedPeerClient(
+            peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper, metrics)),
+            bytesInFlight);
     HybridClock hybridClock = new HybridClock(clock, config.maxClockOffset());
     ClockBound clockBound = new ClockBound(hybridClock, clock, metrics);
     PendingRanges pending = new PendingRanges();
     StorageEngine replicaStorage = new ReadGatedStorage(storage, pending);
-    SyncPeerClient syncPeers = syncDecorator.apply(new HttpSyncPeerClient(
-        HttpClients.forSync(http, config.peerTimeout()), config.token(), mapper));
-    RangeSync rangeSync = new RangeSync(storage, syncPeers, clockBound,
-        config.peerTimeout().multipliedBy(10), MerkleTree.DEFAULT_DEPTH);
+    SyncPeerClient syncPeers =
+        syncDecorator.apply(
+            new HttpSyncPeerClient(
+                HttpClients.forSync(http, config.peerTimeout()), config.token(), mapper));
+    RangeSync rangeSync =
+        new RangeSync(
+            storage,
+            syncPeers,
+            clockBound,
+            config.peerTimeout().multipliedBy(10),
+            MerkleTree.DEFAULT_DEPTH);
     TransferBudget budget = new TransferBudget(clock, config.sync().streamRate());
     SyncMetrics syncMetrics = new SyncMetrics(metrics, pending);
     int n = config.replication().replicationFactor();
     this.replicationFactor = n;
     MemberTenure tenure = new MemberTenure(clock);
     views.addListener(tenure);
-    RangeHandoff handoffs = new RangeHandoff(views, self, n, storage, rangeSync, budget,
-        syncMetrics, tenure, clock, config.sync());
-    this.rebalancer = new Rebalancer(views, self, n, config.vnodes(), storage, rangeSync, pending,
-        budget, syncMetrics, handoffs);
+    RangeHandoff handoffs =
+        new RangeHandoff(
+            views, self, n, storage, rangeSync, budget, syncMetrics, tenure, clock, config.sync());
+    this.rebalancer =
+        new Rebalancer(
+            views,
+            self,
+            n,
+            config.vnodes(),
+            storage,
+            rangeSync,
+            pending,
+            budget,
+            syncMetrics,
+            handoffs);
     views.addListener(rebalancer::viewChanged);
-    this.antiEntropy = new AntiEntropy(views, self, n, rangeSync, rebalancer, budget, syncMetrics,
-        clock, config.sync().antiEntropyInterval());
-    Coordinator coordinator = new Coordinator(views, replicaStorage, peers, self,
-        new Coordinator.Clocks(hybridClock, clockBound, offsets), config.replication(),
-        new ReplicationMetrics(metrics), hintWriter, largest::size, config.peerTimeout());
-    this.purger = new TombstonePurger(storage, clock, config.tombstoneGrace(),
-        new TombstoneCheck(views, self, peers, config.replication().replicationFactor(),
-            config.peerTimeout().plusSeconds(1)));
+    this.antiEntropy =
+        new AntiEntropy(
+            views,
+            self,
+            n,
+            rangeSync,
+            rebalancer,
+            budget,
+            syncMetrics,
+            clock,
+            config.sync().antiEntropyInterval());
+    Coordinator coordinator =
+        new Coordinator(
+            views,
+            replicaStorage,
+            peers,
+            self,
+            new Coordinator.Clocks(hybridClock, clockBound, offsets),
+            config.replication(),
+            new ReplicationMetrics(metrics),
+            hintWriter,
+            largest::size,
+            config.peerTimeout());
+    this.purger =
+        new TombstonePurger(
+            storage,
+            clock,
+            config.tombstoneGrace(),
+            new TombstoneCheck(
+                views,
+                self,
+                peers,
+                config.replication().replicationFactor(),
+                config.peerTimeout().plusSeconds(1)));
     this.handoff = new HintDelivery(hints, views, peers, clock, hintPolicy(config), hintMetrics);
-    ClientRoutes clientRoutes = new ClientRoutes(coordinator, views,
-        () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
-        config.maxValueBytes(), installer::last, largest::size, offsets);
+    ClientRoutes clientRoutes =
+        new ClientRoutes(
+            coordinator,
+            views,
+            () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
+            config.maxValueBytes(),
+            installer::last,
+            largest::size,
+            offsets);
     int maxBatchBytes = HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16);
     int maxPushBytes = RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16);
-    ReplicaRoutes replicaRoutes = new ReplicaRoutes(replicaStorage, hintWriter, clockBound,
-        new StalePlacement(views, n), config.maxValueBytes(), maxBatchBytes);
+    ReplicaRoutes replicaRoutes =
+        new ReplicaRoutes(
+            replicaStorage,
+            hintWriter,
+            clockBound,
+            new StalePlacement(views, n),
+            config.maxValueBytes(),
+            maxBatchBytes);
     InternalGate internal = new InternalGate(config.token(), gossip, views::current, clock);
-    SyncRoutes syncRoutes = new SyncRoutes(storage, pending, clockBound, maxPushBytes,
-        SyncProtocol.PAGE_BYTES);
-    ServerProtection.Paths paths = new ServerProtection.Paths(KvNode::isClientRequest,
-        path -> path.startsWith("/internal/"),
-        Math.max(config.maxValueBytes(), Math.max(maxBatchBytes, maxPushBytes)));
-    this.server = Javalin.create(javalin -> {
-      javalin.startup.showJavalinBanner = false;
-      javalin.jsonMapper(new JavalinJackson(mapper, false));
-      javalin.http.maxRequestSize = config.maxValueBytes() + 1L;
-      // values are opaque bytes; gzip negotiation cost ~7 % of a direct GET's Java samples (JFR)
-      javalin.http.compressionStrategy = CompressionStrategy.NONE;
-      HttpErrors.install(javalin, mapper);
-      ServerProtection.install(javalin, config.bind(), config.port(), config.limits(), paths,
-          bytesInFlight, code -> (code == ErrorCode.OVERLOADED ? overloaded : bodyTimeouts)
-              .increment(), mapper);
-      HttpMetrics.install(javalin, metrics, ROUTES);
-      new HealthRoute(this::health).registerOn(javalin.routes);
-      clientRoutes.registerOn(javalin.routes);
-      internal.registerOn(javalin.routes); // before the /internal/* routes: token, view exchange
-      replicaRoutes.registerOn(javalin.routes);
-      syncRoutes.registerOn(javalin.routes);
-    });
+    SyncRoutes syncRoutes =
+        new SyncRoutes(storage, pending, clockBound, maxPushBytes, SyncProtocol.PAGE_BYTES);
+    ServerProtection.Paths paths =
+        new ServerProtection.Paths(
+            KvNode::isClientRequest,
+            path -> path.startsWith("/internal/"),
+            Math.max(config.maxValueBytes(), Math.max(maxBatchBytes, maxPushBytes)));
+    this.server =
+        Javalin.create(
+            javalin -> {
+              javalin.startup.showJavalinBanner = false;
+              javalin.jsonMapper(new JavalinJackson(mapper, false));
+              javalin.http.maxRequestSize = config.maxValueBytes() + 1L;
+              // values are opaque bytes; gzip negotiation cost ~7 % of a direct GET's Java samples
+              // (JFR)
+              javalin.http.compressionStrategy = CompressionStrategy.NONE;
+              HttpErrors.install(javalin, mapper);
+              ServerProtection.install(
+                  javalin,
+                  config.bind(),
+                  config.port(),
+                  config.limits(),
+                  paths,
+                  bytesInFlight,
+                  code -> (code == ErrorCode.OVERLOADED ? overloaded : bodyTimeouts).increment(),
+                  mapper);
+              HttpMetrics.install(javalin, metrics, ROUTES);
+              new HealthRoute(this::health).registerOn(javalin.routes);
+              clientRoutes.registerOn(javalin.routes);
+              internal.registerOn(
+                  javalin.routes); // before the /internal/* routes: token, view exchange
+              replicaRoutes.registerOn(javalin.routes);
+              syncRoutes.registerOn(javalin.routes);
+            });
     if (config.token().isOpen()) {
-      log.warn("ALLOW_OPEN_CLUSTER=true and no cluster token: /internal/* accepts any caller and"
-          + " the seed any registration. For development only; set CLUSTER_TOKEN or"
-          + " CLUSTER_TOKEN_FILE anywhere else");
+      log.warn(
+          "ALLOW_OPEN_CLUSTER=true and no cluster token: /internal/* accepts any caller and"
+              + " the seed any registration. For development only; set CLUSTER_TOKEN or"
+              + " CLUSTER_TOKEN_FILE anywhere else");
     }
     server.start();
-    watcher[0] = new MembershipWatcher(seed, views, installer, idStore, config.nodeId(),
-        config.advertise(), server.port(), clock, config.heartbeatInterval());
+    watcher[0] =
+        new MembershipWatcher(
+            seed,
+            views,
+            installer,
+            idStore,
+            config.nodeId(),
+            config.advertise(),
+            server.port(),
+            clock,
+            config.heartbeatInterval());
     this.membership = watcher[0];
     this.seedWatch = new SeedWatch(seed, views, installer, membership, SeedWatch.WAIT);
     seedWatch.start(); // in tests too: changes are pushed, whether or not anyone ticks
     Gauge.builder("kv.ring.members", views, v -> v.current().members().size())
-        .description("Nodes in this node's ring").register(metrics);
+        .description("Nodes in this node's ring")
+        .register(metrics);
     Gauge.builder("kv.membership.version", views, v -> v.current().version())
-        .description("Version of the member list this node's ring was built from").register(metrics);
+        .description("Version of the member list this node's ring was built from")
+        .register(metrics);
     Gauge.builder("kv.storage.records", storage, StorageEngine::size)
-        .description("Records (values and tombstones) this node stores").register(metrics);
-    Gauge.builder("kv.bytes.in.flight", bytesInFlight, ByteBudget::inUse).strongReference(true)
-        .description("Bytes of request bodies and of replica writes on their way, held against "
-            + "MAX_BYTES_IN_FLIGHT").register(metrics);
-    Gauge.builder("kv.handoff.ranges", handoffs, RangeHandoff::size).strongReference(true)
-        .description("Ranges this node no longer replicates and keeps until their new replicas "
-            + "have settled and hold them").register(metrics);
+        .description("Records (values and tombstones) this node stores")
+        .register(metrics);
+    Gauge.builder("kv.bytes.in.flight", bytesInFlight, ByteBudget::inUse)
+        .strongReference(true)
+        .description(
+            "Bytes of request bodies and of replica writes on their way, held against "
+                + "MAX_BYTES_IN_FLIGHT")
+        .register(metrics);
+    Gauge.builder("kv.handoff.ranges", handoffs, RangeHandoff::size)
+        .strongReference(true)
+        .description(
+            "Ranges this node no longer replicates and keeps until their new replicas "
+                + "have settled and hold them")
+        .register(metrics);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "membership"));
     this.syncScheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "sync"));
     this.handoffThread =
@@ -292,8 +419,10 @@ public final class KvNode implements AutoCloseable {
     if (asked.window().compareTo(config.tombstoneGrace()) <= 0) {
       return asked;
     }
-    log.info("Hints expire after TOMBSTONE_GRACE ({}), which is shorter than HINT_WINDOW ({})",
-        config.tombstoneGrace(), asked.window());
+    log.info(
+        "Hints expire after TOMBSTONE_GRACE ({}), which is shorter than HINT_WINDOW ({})",
+        config.tombstoneGrace(),
+        asked.window());
     return new HintDelivery.Policy(config.tombstoneGrace(), asked.ratePerSecond());
   }
 
@@ -305,9 +434,9 @@ public final class KvNode implements AutoCloseable {
   /**
    * Starts a node whose background work runs only when {@link #tick()} is called, with the
    * harness's {@link Hooks} (faults injected in its transports; a harness that restarts a node
-   * without a data directory passes the same identity store again, as a real node keeps its
-   * files). The watch on the seed's list runs on its own thread all the same: changes are pushed,
-   * not ticked.
+   * without a data directory passes the same identity store again, as a real node keeps its files).
+   * The watch on the seed's list runs on its own thread all the same: changes are pushed, not
+   * ticked.
    */
   public static KvNode startManual(NodeConfig config, Clock clock, Hooks hooks) {
     return new KvNode(config, clock, hooks, false);
@@ -422,7 +551,8 @@ public final class KvNode implements AutoCloseable {
     if (closed.get() || !shuttingDown.compareAndSet(false, true)) {
       return;
     }
-    log.info("Shutting down gracefully: deregistering, then draining for {}", config.shutdownDrain());
+    log.info(
+        "Shutting down gracefully: deregistering, then draining for {}", config.shutdownDrain());
     status.set(Health.Status.STOPPING);
     stopBackgroundWork(); // a heartbeat after deregistering would register the node again
     membership.deregister();
@@ -481,8 +611,10 @@ public final class KvNode implements AutoCloseable {
     try {
       long bound = 2 * config.peerTimeout().toMillis() + 1000;
       if (!idle.await(bound, TimeUnit.MILLISECONDS)) {
-        log.warn("{} replica call(s) still running after {} ms; closing anyway",
-            http.dispatcher().runningCallsCount(), bound);
+        log.warn(
+            "{} replica call(s) still running after {} ms; closing anyway",
+            http.dispatcher().runningCallsCount(),
+            bound);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -490,9 +622,9 @@ public final class KvNode implements AutoCloseable {
   }
 
   /**
-   * After the last replica call has settled (so no new hint can appear): one delivery pass, so
-   * that hints whose owners are back leave with this node (in memory they would be lost; in
-   * RocksDB they were persisted as they were written and stay for the next start).
+   * After the last replica call has settled (so no new hint can appear): one delivery pass, so that
+   * hints whose owners are back leave with this node (in memory they would be lost; in RocksDB they
+   * were persisted as they were written and stay for the next start).
    */
   private void flushHints() {
     if (hints.pending() > 0) {

@@ -73,13 +73,25 @@ public record NodeConfig(
 
   /** A node for the in-process harness: loopback, any port, in memory. */
   public static NodeConfig forTests(String seedUrl) {
-    return new NodeConfig("127.0.0.1", 0, Optional.empty(), seedUrl, Optional.empty(),
-        Optional.empty(), StorageConfig.memory(), Duration.ofSeconds(5), 128, 1 << 20,
-        Duration.ofSeconds(2), ClusterToken.open(),
+    return new NodeConfig(
+        "127.0.0.1",
+        0,
+        Optional.empty(),
+        seedUrl,
+        Optional.empty(),
+        Optional.empty(),
+        StorageConfig.memory(),
+        Duration.ofSeconds(5),
+        128,
+        1 << 20,
+        Duration.ofSeconds(2),
+        ClusterToken.open(),
         new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
         Duration.ofMinutes(10),
         new SyncConfig(Duration.ofMinutes(1), 10_000_000, Duration.ofSeconds(15), 0.25),
-        new HintDelivery.Policy(Duration.ofHours(3), 1000), HttpLimits.defaults(), Duration.ZERO,
+        new HintDelivery.Policy(Duration.ofHours(3), 1000),
+        HttpLimits.defaults(),
+        Duration.ZERO,
         DEFAULT_MAX_CLOCK_OFFSET);
   }
 
@@ -105,10 +117,11 @@ public record NodeConfig(
 
   /** Keeps the node's files (its id, and RocksDB's when {@code engine} says so) in {@code dir}. */
   public NodeConfig withStorage(Path dir, StorageConfig engine) {
-    return with(b -> {
-      b.dataDir = Optional.of(dir);
-      b.storage = engine;
-    });
+    return with(
+        b -> {
+          b.dataDir = Optional.of(dir);
+          b.storage = engine;
+        });
   }
 
   public NodeConfig withLimits(HttpLimits limits) {
@@ -174,9 +187,26 @@ public record NodeConfig(
     }
 
     NodeConfig build() {
-      return new NodeConfig(bind, port, advertise, seedUrl, nodeId, dataDir, storage,
-          heartbeatInterval, vnodes, maxValueBytes, peerTimeout, token, replication,
-          tombstoneGrace, sync, hints, limits, shutdownDrain, maxClockOffset);
+      return new NodeConfig(
+          bind,
+          port,
+          advertise,
+          seedUrl,
+          nodeId,
+          dataDir,
+          storage,
+          heartbeatInterval,
+          vnodes,
+          maxValueBytes,
+          peerTimeout,
+          token,
+          replication,
+          tombstoneGrace,
+          sync,
+          hints,
+          limits,
+          shutdownDrain,
+          maxClockOffset);
     }
   }
 
@@ -224,8 +254,11 @@ public record NodeConfig(
       case "memory":
         return StorageConfig.memory();
       case "rocksdb":
-        Path dir = dataDir.orElseThrow(() -> new IllegalArgumentException(
-            "STORAGE=rocksdb needs DATA_DIR: the RocksDB files go to DATA_DIR/rocksdb"));
+        Path dir =
+            dataDir.orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "STORAGE=rocksdb needs DATA_DIR: the RocksDB files go to DATA_DIR/rocksdb"));
         return StorageConfig.rocksDb(dir.resolve("rocksdb"), sync);
       default:
         throw new IllegalArgumentException("STORAGE must be 'memory' or 'rocksdb': " + engine);

@@ -31,14 +31,18 @@ public final class NodeMain {
     }
     CountDownLatch stopped = new CountDownLatch(1);
     // SIGTERM (docker stop, kill -TERM, Ctrl-C): leave the cluster, drain, finish, close
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log.info("Node shutting down (signal received)");
-      try {
-        node.shutdown();
-      } finally {
-        stopped.countDown();
-      }
-    }, "node-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  log.info("Node shutting down (signal received)");
+                  try {
+                    node.shutdown();
+                  } finally {
+                    stopped.countDown();
+                  }
+                },
+                "node-shutdown"));
     stopped.await();
   }
 }

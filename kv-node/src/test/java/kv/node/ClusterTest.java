@@ -36,25 +36,45 @@ class ClusterTest {
       assertThat(client.delete(n3, "greeting").statusCode()).isEqualTo(204);
       HttpResponse<byte[]> gone = client.get(n2, "greeting");
       assertThat(gone.statusCode()).isEqualTo(404);
-      assertThat(new String(gone.body(), StandardCharsets.UTF_8)).contains("\"error\":\"not_found\"");
+      assertThat(new String(gone.body(), StandardCharsets.UTF_8))
+          .contains("\"error\":\"not_found\"");
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"a&b", "x#y", "1+1=2", "100%", "a/b/c", "with spaces", "emoji 😀🚀",
-      "?key=evil&x", "ünïcödé", "%41", "+", "tab\tand\nnewline"})
+  @ValueSource(
+      strings = {
+        "a&b",
+        "x#y",
+        "1+1=2",
+        "100%",
+        "a/b/c",
+        "with spaces",
+        "emoji 😀🚀",
+        "?key=evil&x",
+        "ünïcödé",
+        "%41",
+        "+",
+        "tab\tand\nnewline"
+      })
   void anyKeyReachesTheSameStoredKeyThroughEveryNode(String key) {
     try (var cluster = TestCluster.start(3)) {
       var client = cluster.client();
       byte[] value = bytes("value of " + key);
-      assertThat(client.put(cluster.url(cluster.id(1)), key, value, "&w=all").statusCode()).isEqualTo(204);
+      assertThat(client.put(cluster.url(cluster.id(1)), key, value, "&w=all").statusCode())
+          .isEqualTo(204);
 
       for (NodeId node : cluster.liveNodes()) {
         HttpResponse<byte[]> got = client.get(cluster.url(node), key);
         assertThat(got.statusCode()).as("GET via %s", node).isEqualTo(200);
         assertThat(got.body()).isEqualTo(value);
       }
-      String owners = client.get(cluster.url(cluster.id(2)), key).headers().firstValue("X-Kv-Owner").orElseThrow();
+      String owners =
+          client
+              .get(cluster.url(cluster.id(2)), key)
+              .headers()
+              .firstValue("X-Kv-Owner")
+              .orElseThrow();
       assertThat(owners.split(",")).hasSize(3);
       for (String owner : owners.split(",")) {
         assertThat(cluster.node(NodeId.of(owner)).storage().get(Key.of(key))).isPresent();
@@ -74,7 +94,8 @@ class ClusterTest {
         assertThat(client.put(cluster.url(entry), key, binary).statusCode()).isEqualTo(204);
         assertThat(client.get(cluster.url(cluster.id(3)), key).body()).isEqualTo(binary);
       }
-      assertThat(client.put(cluster.url(cluster.id(1)), "empty", new byte[0]).statusCode()).isEqualTo(204);
+      assertThat(client.put(cluster.url(cluster.id(1)), "empty", new byte[0]).statusCode())
+          .isEqualTo(204);
       HttpResponse<byte[]> empty = client.get(cluster.url(cluster.id(2)), "empty");
       assertThat(empty.statusCode()).isEqualTo(200);
       assertThat(empty.body()).isEmpty();
@@ -93,10 +114,16 @@ class ClusterTest {
   void responsesNameTheOwnersTheCoordinatorAndTheVersion() throws IOException {
     try (var cluster = TestCluster.start(4)) {
       var client = cluster.client();
-      JsonNode location = json.readTree(client.send("GET", cluster.url(cluster.id(1)), "/locate?key=k", null).body());
+      JsonNode location =
+          json.readTree(
+              client.send("GET", cluster.url(cluster.id(1)), "/locate?key=k", null).body());
       List<String> owners = new java.util.ArrayList<>();
       location.get("preferenceList").forEach(n -> owners.add(n.get("id").asText()));
-      NodeId notOwner = cluster.liveNodes().stream().filter(n -> !owners.contains(n.value())).findFirst().orElseThrow();
+      NodeId notOwner =
+          cluster.liveNodes().stream()
+              .filter(n -> !owners.contains(n.value()))
+              .findFirst()
+              .orElseThrow();
 
       HttpResponse<byte[]> put = client.put(cluster.url(notOwner), "k", bytes("v"), "&w=all");
 
@@ -107,20 +134,28 @@ class ClusterTest {
           .containsExactlyInAnyOrderElementsOf(owners);
       String version = put.headers().firstValue("X-Kv-Version").orElseThrow();
       assertThat(version).endsWith("@" + notOwner.value()); // the coordinator's id breaks ties
-      assertThat(client.get(cluster.url(cluster.id(1)), "k").headers().firstValue("X-Kv-Version")).hasValue(version);
+      assertThat(client.get(cluster.url(cluster.id(1)), "k").headers().firstValue("X-Kv-Version"))
+          .hasValue(version);
       assertThat(cluster.node(notOwner).storage().size()).isZero(); // coordinated, not stored here
-      owners.forEach(o -> assertThat(cluster.node(NodeId.of(o)).storage().get(Key.of("k"))).isPresent());
+      owners.forEach(
+          o -> assertThat(cluster.node(NodeId.of(o)).storage().get(Key.of("k"))).isPresent());
     }
   }
 
   @Test
   void everyNodeSeesTheSameRing() throws IOException {
     try (var cluster = TestCluster.start(4)) {
-      JsonNode first = json.readTree(cluster.client().send("GET", cluster.url(cluster.id(1)), "/cluster", null).body());
+      JsonNode first =
+          json.readTree(
+              cluster.client().send("GET", cluster.url(cluster.id(1)), "/cluster", null).body());
       assertThat(first.get("members")).hasSize(4);
       for (int i = 1; i <= 200; i++) {
         String key = "k" + i;
-        List<String> owners = cluster.liveNodes().stream().map(node -> locate(cluster, node, key)).distinct().toList();
+        List<String> owners =
+            cluster.liveNodes().stream()
+                .map(node -> locate(cluster, node, key))
+                .distinct()
+                .toList();
         assertThat(owners).as("owner of %s as each node sees it", key).hasSize(1);
       }
     }
@@ -159,7 +194,8 @@ class ClusterTest {
       assertThat(cluster.seed().registry().view().members()).hasSize(2);
 
       var client = cluster.client();
-      assertThat(client.put(cluster.url(cluster.id(1)), key, bytes("moved")).statusCode()).isEqualTo(204);
+      assertThat(client.put(cluster.url(cluster.id(1)), key, bytes("moved")).statusCode())
+          .isEqualTo(204);
       assertThat(client.get(cluster.url(cluster.id(2)), key).body()).isEqualTo(bytes("moved"));
     }
   }
@@ -173,7 +209,12 @@ class ClusterTest {
       cluster.restart(node);
 
       assertThat(locate(cluster, cluster.id(1), key)).isEqualTo(node.value());
-      assertThat(cluster.client().put(cluster.url(cluster.id(1)), key, bytes("back"), "&w=all").statusCode()).isEqualTo(204);
+      assertThat(
+              cluster
+                  .client()
+                  .put(cluster.url(cluster.id(1)), key, bytes("back"), "&w=all")
+                  .statusCode())
+          .isEqualTo(204);
       assertThat(cluster.node(node).storage().get(Key.of(key))).isPresent();
     }
   }
@@ -186,8 +227,13 @@ class ClusterTest {
       cluster.tick(); // heartbeats fail; the last list stays
       cluster.tick();
       for (int i = 0; i < 20; i++) {
-        assertThat(client.put(cluster.url(cluster.id(1 + i % 3)), "k" + i, bytes("v" + i)).statusCode()).isEqualTo(204);
-        assertThat(client.get(cluster.url(cluster.id(1 + (i + 1) % 3)), "k" + i).body()).isEqualTo(bytes("v" + i));
+        assertThat(
+                client
+                    .put(cluster.url(cluster.id(1 + i % 3)), "k" + i, bytes("v" + i))
+                    .statusCode())
+            .isEqualTo(204);
+        assertThat(client.get(cluster.url(cluster.id(1 + (i + 1) % 3)), "k" + i).body())
+            .isEqualTo(bytes("v" + i));
       }
 
       cluster.restartSeed(); // forgets everyone
@@ -202,8 +248,14 @@ class ClusterTest {
 
   private String locate(TestCluster cluster, NodeId via, String key) {
     try {
-      HttpResponse<byte[]> answer = cluster.client().send("GET", cluster.url(via),
-          "/locate?key=" + kv.node.harness.HttpTestClient.encode(key), null);
+      HttpResponse<byte[]> answer =
+          cluster
+              .client()
+              .send(
+                  "GET",
+                  cluster.url(via),
+                  "/locate?key=" + kv.node.harness.HttpTestClient.encode(key),
+                  null);
       return json.readTree(answer.body()).get("preferenceList").get(0).get("id").asText();
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);

@@ -45,13 +45,15 @@ class MembershipSecurityTest {
     try (var cluster = TestCluster.start(3)) {
       State before = State.of(cluster, writeKeys(cluster));
       for (String token : new String[] {null, "", "wrong", TOKEN + "x"}) {
-        for (String[] call : List.of(
-            new String[] {"/register", "{\"address\":\"127.0.0.1:1\"}"},
-            new String[] {"/register", "{\"nodeId\":\"node-2\",\"address\":\"127.0.0.1:1\"}"},
-            new String[] {"/heartbeat", "{\"nodeId\":\"node-1\"}"},
-            new String[] {"/deregister", "{\"nodeId\":\"node-1\"}"})) {
+        for (String[] call :
+            List.of(
+                new String[] {"/register", "{\"address\":\"127.0.0.1:1\"}"},
+                new String[] {"/register", "{\"nodeId\":\"node-2\",\"address\":\"127.0.0.1:1\"}"},
+                new String[] {"/heartbeat", "{\"nodeId\":\"node-1\"}"},
+                new String[] {"/deregister", "{\"nodeId\":\"node-1\"}"})) {
           HttpResponse<byte[]> answer = seedPost(cluster, call[0], call[1], token);
-          assertThat(answer.statusCode()).as("%s %s with token %s", call[0], call[1], token)
+          assertThat(answer.statusCode())
+              .as("%s %s with token %s", call[0], call[1], token)
               .isEqualTo(401);
           assertThat(error(answer)).isEqualTo("unauthorized");
         }
@@ -67,20 +69,29 @@ class MembershipSecurityTest {
     try (var cluster = TestCluster.start(3)) {
       State before = State.of(cluster, writeKeys(cluster));
       NodeId victim = cluster.id(2);
-      Endpoint at = before.members.members().stream().filter(m -> m.id().equals(victim))
-          .findFirst().orElseThrow().address();
+      Endpoint at =
+          before.members.members().stream()
+              .filter(m -> m.id().equals(victim))
+              .findFirst()
+              .orElseThrow()
+              .address();
 
       for (String address : List.of("127.0.0.1:1", at.toString())) {
         for (String credential : new String[] {null, FORGED}) {
-          HttpResponse<byte[]> taken = seedPost(cluster, "/register",
-              body(victim, credential, "\"address\":\"" + address + "\""), TOKEN);
+          HttpResponse<byte[]> taken =
+              seedPost(
+                  cluster,
+                  "/register",
+                  body(victim, credential, "\"address\":\"" + address + "\""),
+                  TOKEN);
           assertThat(taken.statusCode()).as("register at %s", address).isEqualTo(409);
           assertThat(error(taken)).isEqualTo("id_in_use");
         }
       }
       for (String path : List.of("/heartbeat", "/deregister")) {
         for (String credential : new String[] {null, FORGED}) {
-          HttpResponse<byte[]> refused = seedPost(cluster, path, body(victim, credential, null), TOKEN);
+          HttpResponse<byte[]> refused =
+              seedPost(cluster, path, body(victim, credential, null), TOKEN);
           assertThat(refused.statusCode()).as(path).isEqualTo(403);
           assertThat(error(refused)).isEqualTo("wrong_credential");
         }
@@ -105,11 +116,16 @@ class MembershipSecurityTest {
         LogCapture log = LogCapture.of(MembershipWatcher.class)) {
       State before = State.of(cluster, writeKeys(cluster));
       NodeId id = cluster.id(2);
-      KvNode twin = KvNode.startManual(NodeConfig.forTests(seedUrl(cluster)).withNodeId(id)
-          .withToken(TestCluster.TOKEN), cluster.clock(), new KvNode.Hooks(
-          UnaryOperator.identity(), UnaryOperator.identity(), UnaryOperator.identity(),
-          new kv.node.membership.NodeIdStore(java.util.Optional.empty()),
-          () -> cluster.clock().millis() * 1_000_000));
+      KvNode twin =
+          KvNode.startManual(
+              NodeConfig.forTests(seedUrl(cluster)).withNodeId(id).withToken(TestCluster.TOKEN),
+              cluster.clock(),
+              new KvNode.Hooks(
+                  UnaryOperator.identity(),
+                  UnaryOperator.identity(),
+                  UnaryOperator.identity(),
+                  new kv.node.membership.NodeIdStore(java.util.Optional.empty()),
+                  () -> cluster.clock().millis() * 1_000_000));
       try {
         for (int i = 0; i < 3; i++) {
           twin.tick();
@@ -118,8 +134,11 @@ class MembershipSecurityTest {
         assertThat(State.of(cluster, before.keys)).isEqualTo(before);
         List<String> errors = log.messages(Level.ERROR);
         assertThat(errors).hasSize(1); // said once, not at every retry
-        assertThat(errors.get(0)).contains("node id node-2 is registered by a live node at",
-            "same NODE_ID", "Not joining as node-2");
+        assertThat(errors.get(0))
+            .contains(
+                "node id node-2 is registered by a live node at",
+                "same NODE_ID",
+                "Not joining as node-2");
 
         cluster.stopGracefully(id); // the first one leaves: the id is free, the twin gets in
         twin.tick();
@@ -147,9 +166,14 @@ class MembershipSecurityTest {
       cluster.restartSeed(); // the seed forgets everything; the nodes register first
       cluster.settle();
       for (int i = 1; i <= 3; i++) {
-        HttpResponse<byte[]> taken = seedPost(cluster, "/register",
-            body(cluster.id(i), FORGED, "\"address\":\"127.0.0.1:1\""), TOKEN);
-        assertThat(taken.statusCode()).as("taking %s after a seed restart", cluster.id(i))
+        HttpResponse<byte[]> taken =
+            seedPost(
+                cluster,
+                "/register",
+                body(cluster.id(i), FORGED, "\"address\":\"127.0.0.1:1\""),
+                TOKEN);
+        assertThat(taken.statusCode())
+            .as("taking %s after a seed restart", cluster.id(i))
             .isEqualTo(409);
       }
       assertThat(memberIds(cluster.seed().registry().view()))
@@ -158,8 +182,11 @@ class MembershipSecurityTest {
   }
 
   /** The seed's list, every node's view version and every node's records of {@code keys}. */
-  private record State(MembershipView members, Map<NodeId, Long> views,
-      Map<NodeId, Map<Key, Versioned>> records, List<Key> keys) {
+  private record State(
+      MembershipView members,
+      Map<NodeId, Long> views,
+      Map<NodeId, Map<Key, Versioned>> records,
+      List<Key> keys) {
     static State of(TestCluster cluster, List<Key> keys) {
       Map<NodeId, Long> views = new HashMap<>();
       Map<NodeId, Map<Key, Versioned>> records = new HashMap<>();
@@ -178,18 +205,25 @@ class MembershipSecurityTest {
     List<Key> keys = new java.util.ArrayList<>();
     for (int i = 0; i < 30; i++) {
       String key = "secure-" + i;
-      assertThat(http.put(cluster.url(cluster.id(1 + i % 3)), key,
-          ("value-" + i).getBytes(StandardCharsets.UTF_8), "&w=all").statusCode()).isEqualTo(204);
+      assertThat(
+              http.put(
+                      cluster.url(cluster.id(1 + i % 3)),
+                      key,
+                      ("value-" + i).getBytes(StandardCharsets.UTF_8),
+                      "&w=all")
+                  .statusCode())
+          .isEqualTo(204);
       keys.add(Key.of(key));
     }
     return keys;
   }
 
-  private HttpResponse<byte[]> seedPost(TestCluster cluster, String path, String body,
-      String token) {
-    HttpRequest.Builder request = HttpTestClient.request(seedUrl(cluster), path)
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+  private HttpResponse<byte[]> seedPost(
+      TestCluster cluster, String path, String body, String token) {
+    HttpRequest.Builder request =
+        HttpTestClient.request(seedUrl(cluster), path)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       request.header(ClusterToken.HEADER, token);
     }
@@ -197,9 +231,12 @@ class MembershipSecurityTest {
   }
 
   private static String body(NodeId id, String credential, String more) {
-    return "{\"nodeId\":\"" + id + "\""
+    return "{\"nodeId\":\""
+        + id
+        + "\""
         + (credential == null ? "" : ",\"credential\":\"" + credential + "\"")
-        + (more == null ? "" : "," + more) + "}";
+        + (more == null ? "" : "," + more)
+        + "}";
   }
 
   private static String error(HttpResponse<byte[]> answer) {
@@ -213,8 +250,11 @@ class MembershipSecurityTest {
   }
 
   private static Endpoint addressOf(TestCluster cluster, NodeId id) {
-    return cluster.seed().registry().view().members().stream().filter(m -> m.id().equals(id))
-        .findFirst().orElseThrow().address();
+    return cluster.seed().registry().view().members().stream()
+        .filter(m -> m.id().equals(id))
+        .findFirst()
+        .orElseThrow()
+        .address();
   }
 
   private static List<NodeId> memberIds(MembershipView view) {

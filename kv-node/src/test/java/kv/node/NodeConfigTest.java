@@ -13,8 +13,8 @@ import kv.node.handoff.HintDelivery;
 import kv.node.storage.InMemoryStorageEngine;
 import kv.node.storage.RocksDbStorageEngine;
 import kv.node.storage.StorageConfig;
-import kv.node.sync.SyncConfig;
 import kv.node.storage.StorageEngine;
+import kv.node.sync.SyncConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +31,11 @@ class NodeConfigTest {
     assertThat(storage.kind()).isEqualTo(StorageConfig.Kind.ROCKSDB);
     assertThat(storage.directory()).contains(Path.of("/data", "rocksdb"));
     assertThat(storage.syncWrites()).isFalse();
-    assertThat(config(Map.of("STORAGE", "RocksDB", "DATA_DIR", "/data", "ROCKSDB_SYNC", "true"))
-        .storage().syncWrites()).isTrue();
+    assertThat(
+            config(Map.of("STORAGE", "RocksDB", "DATA_DIR", "/data", "ROCKSDB_SYNC", "true"))
+                .storage()
+                .syncWrites())
+        .isTrue();
   }
 
   @Test
@@ -46,8 +49,9 @@ class NodeConfigTest {
   void unknownEnginesAndBadSyncValuesAreRejectedByName() {
     assertThatThrownBy(() -> config(Map.of("STORAGE", "leveldb")))
         .hasMessageContaining("STORAGE must be 'memory' or 'rocksdb': leveldb");
-    assertThatThrownBy(() -> config(Map.of("STORAGE", "rocksdb", "DATA_DIR", "/d",
-        "ROCKSDB_SYNC", "always"))).hasMessageContaining("ROCKSDB_SYNC");
+    assertThatThrownBy(
+            () -> config(Map.of("STORAGE", "rocksdb", "DATA_DIR", "/d", "ROCKSDB_SYNC", "always")))
+        .hasMessageContaining("ROCKSDB_SYNC");
   }
 
   @Test
@@ -66,8 +70,9 @@ class NodeConfigTest {
   void hintWindowAndRateComeFromEnvironmentOrFlagsWithCassandraLikeDefaults() {
     assertThat(config(Map.of()).hints())
         .isEqualTo(new HintDelivery.Policy(Duration.ofHours(3), 1000));
-    NodeConfig set = NodeConfig.from(Settings.from(
-        Map.of("HINT_WINDOW", "30m", "CLUSTER_TOKEN", "t"), "--hint-rate=50"));
+    NodeConfig set =
+        NodeConfig.from(
+            Settings.from(Map.of("HINT_WINDOW", "30m", "CLUSTER_TOKEN", "t"), "--hint-rate=50"));
     assertThat(set.hints()).isEqualTo(new HintDelivery.Policy(Duration.ofMinutes(30), 50));
     assertThatThrownBy(() -> config(Map.of("HINT_RATE", "0"))).hasMessageContaining("HINT_RATE");
     assertThatThrownBy(() -> config(Map.of("HINT_WINDOW", "soon")))
@@ -85,11 +90,35 @@ class NodeConfigTest {
     assertThat(defaults.limits().maxBytesInFlight()).isEqualTo(32 << 20);
     assertThat(defaults.limits().bodyTimeout()).isEqualTo(Duration.ofSeconds(10));
 
-    NodeConfig set = config(Map.of("MAX_IN_FLIGHT", "8", "IDLE_TIMEOUT", "500ms",
-        "HEADER_TIMEOUT", "2s", "SHUTDOWN_TIMEOUT", "3s", "SHUTDOWN_DRAIN", "0s",
-        "MAX_INTERNAL_IN_FLIGHT", "4", "MAX_BYTES_IN_FLIGHT", "2097152", "BODY_TIMEOUT", "1s"));
-    assertThat(set.limits()).isEqualTo(new HttpLimits(8, Duration.ofMillis(500),
-        Duration.ofSeconds(2), Duration.ofSeconds(3), 4, 2 << 20, Duration.ofSeconds(1)));
+    NodeConfig set =
+        config(
+            Map.of(
+                "MAX_IN_FLIGHT",
+                "8",
+                "IDLE_TIMEOUT",
+                "500ms",
+                "HEADER_TIMEOUT",
+                "2s",
+                "SHUTDOWN_TIMEOUT",
+                "3s",
+                "SHUTDOWN_DRAIN",
+                "0s",
+                "MAX_INTERNAL_IN_FLIGHT",
+                "4",
+                "MAX_BYTES_IN_FLIGHT",
+                "2097152",
+                "BODY_TIMEOUT",
+                "1s"));
+    assertThat(set.limits())
+        .isEqualTo(
+            new HttpLimits(
+                8,
+                Duration.ofMillis(500),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(3),
+                4,
+                2 << 20,
+                Duration.ofSeconds(1)));
     assertThat(set.shutdownDrain()).isZero();
 
     assertThatThrownBy(() -> config(Map.of("MAX_IN_FLIGHT", "0")))
@@ -115,8 +144,10 @@ class NodeConfigTest {
         .hasMessageContaining("ANTI_ENTROPY_INTERVAL");
     assertThatThrownBy(() -> config(Map.of("ANTI_ENTROPY_INTERVAL", "0s")))
         .hasMessageContaining("ANTI_ENTROPY_INTERVAL");
-    assertThatThrownBy(() -> config(Map.of("STREAM_RATE", "0"))).hasMessageContaining("STREAM_RATE");
-    assertThatThrownBy(() -> config(Map.of("STREAM_RATE", "fast"))).hasMessageContaining("STREAM_RATE");
+    assertThatThrownBy(() -> config(Map.of("STREAM_RATE", "0")))
+        .hasMessageContaining("STREAM_RATE");
+    assertThatThrownBy(() -> config(Map.of("STREAM_RATE", "fast")))
+        .hasMessageContaining("STREAM_RATE");
   }
 
   @Test
@@ -124,7 +155,9 @@ class NodeConfigTest {
     assertThat(config(Map.of()).maxClockOffset()).isEqualTo(Duration.ofMillis(500));
     assertThat(config(Map.of("MAX_CLOCK_OFFSET", "250ms")).maxClockOffset())
         .isEqualTo(Duration.ofMillis(250));
-    assertThat(NodeConfig.from(Settings.from(Map.of("CLUSTER_TOKEN", "t"), "--max-clock-offset=2s")).maxClockOffset())
+    assertThat(
+            NodeConfig.from(Settings.from(Map.of("CLUSTER_TOKEN", "t"), "--max-clock-offset=2s"))
+                .maxClockOffset())
         .isEqualTo(Duration.ofSeconds(2));
     assertThatThrownBy(() -> config(Map.of("MAX_CLOCK_OFFSET", "0s")))
         .hasMessageContaining("MAX_CLOCK_OFFSET");
@@ -135,11 +168,13 @@ class NodeConfigTest {
   @Test
   void aNodeRefusesToStartWithoutAClusterSecretUnlessToldToRunOpen() {
     assertThatThrownBy(() -> NodeConfig.from(Settings.from(Map.of())))
-        .hasMessageContaining("no cluster secret").hasMessageContaining("ALLOW_OPEN_CLUSTER");
+        .hasMessageContaining("no cluster secret")
+        .hasMessageContaining("ALLOW_OPEN_CLUSTER");
     assertThatThrownBy(() -> NodeConfig.from(Settings.from(Map.of("CLUSTER_TOKEN", "   "))))
         .hasMessageContaining("CLUSTER_TOKEN is blank");
-    assertThat(NodeConfig.from(Settings.from(Map.of("ALLOW_OPEN_CLUSTER", "true"))).token()
-        .isOpen()).isTrue();
+    assertThat(
+            NodeConfig.from(Settings.from(Map.of("ALLOW_OPEN_CLUSTER", "true"))).token().isOpen())
+        .isTrue();
     assertThat(config(Map.of()).token().admits("node-config-test-token")).isTrue();
   }
 
@@ -147,15 +182,24 @@ class NodeConfigTest {
   void advertiseAddrMustBeHostColonPort() {
     assertThat(config(Map.of("ADVERTISE_ADDR", "10.0.0.5:8080")).advertise())
         .contains(kv.common.Endpoint.parse("10.0.0.5:8080"));
-    for (String bad : new String[] {"10.0.0.5", "user@host:8080", "host name:8080",
-        "host:8080\r\nX: y", "h".repeat(254) + ":8080", "host:0", "::1:8080"}) {
-      assertThatThrownBy(() -> config(Map.of("ADVERTISE_ADDR", bad))).as(bad)
-          .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("ADVERTISE_ADDR: ");
+    for (String bad :
+        new String[] {
+          "10.0.0.5",
+          "user@host:8080",
+          "host name:8080",
+          "host:8080\r\nX: y",
+          "h".repeat(254) + ":8080",
+          "host:0",
+          "::1:8080"
+        }) {
+      assertThatThrownBy(() -> config(Map.of("ADVERTISE_ADDR", bad)))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("ADVERTISE_ADDR: ");
     }
   }
 
   /** {@code env} plus a cluster token, which every node needs to start at all. */
-
   @Test
   void handoffSettleAndRebalanceShareHaveDefaultsAndRefuseGarbage() {
     assertThat(config(Map.of()).sync().handoffSettle()).isEqualTo(Duration.ofMinutes(5));
@@ -165,7 +209,8 @@ class NodeConfigTest {
     assertThat(set.maxRebalanceShare()).isEqualTo(1.0);
     for (String share : new String[] {"0", "1.5", "-0.1", "NaN", "a quarter"}) {
       assertThatThrownBy(() -> config(Map.of("MAX_REBALANCE_SHARE", share)))
-          .as(share).hasMessageContaining("MAX_REBALANCE_SHARE");
+          .as(share)
+          .hasMessageContaining("MAX_REBALANCE_SHARE");
     }
     assertThatThrownBy(() -> config(Map.of("HANDOFF_SETTLE", "soon")))
         .hasMessageContaining("HANDOFF_SETTLE");

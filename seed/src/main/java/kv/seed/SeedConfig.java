@@ -7,13 +7,19 @@ import kv.common.Settings;
 import kv.common.http.HttpLimits;
 
 /**
- * The seed's settings: {@code SEED_PORT}, {@code SEED_BIND}, {@code NODE_TTL}, the cluster
- * secret ({@code CLUSTER_TOKEN}, {@code CLUSTER_TOKEN_FILE} or {@code ALLOW_OPEN_CLUSTER=true}),
- * and the bounds on blocking queries: {@code MAX_WATCHES} open at once, each waiting at most
- * {@code MAX_WATCH_WAIT}. Its HTTP limits are a node's defaults (tests may shorten them).
+ * The seed's settings: {@code SEED_PORT}, {@code SEED_BIND}, {@code NODE_TTL}, the cluster secret
+ * ({@code CLUSTER_TOKEN}, {@code CLUSTER_TOKEN_FILE} or {@code ALLOW_OPEN_CLUSTER=true}), and the
+ * bounds on blocking queries: {@code MAX_WATCHES} open at once, each waiting at most {@code
+ * MAX_WATCH_WAIT}. Its HTTP limits are a node's defaults (tests may shorten them).
  */
-public record SeedConfig(String bind, int port, Duration nodeTtl, ClusterToken token,
-    int maxWatches, Duration maxWatchWait, HttpLimits limits) {
+public record SeedConfig(
+    String bind,
+    int port,
+    Duration nodeTtl,
+    ClusterToken token,
+    int maxWatches,
+    Duration maxWatchWait,
+    HttpLimits limits) {
   static final int DEFAULT_MAX_WATCHES = 1024;
   static final Duration DEFAULT_MAX_WATCH_WAIT = Duration.ofMinutes(1);
 
@@ -30,8 +36,14 @@ public record SeedConfig(String bind, int port, Duration nodeTtl, ClusterToken t
 
   /** A seed for tests: loopback, any free port, the default ttl and bounds, no token. */
   public static SeedConfig forTests() {
-    return new SeedConfig("127.0.0.1", 0, Duration.ofSeconds(15), ClusterToken.open(),
-        DEFAULT_MAX_WATCHES, DEFAULT_MAX_WATCH_WAIT, HttpLimits.defaults());
+    return new SeedConfig(
+        "127.0.0.1",
+        0,
+        Duration.ofSeconds(15),
+        ClusterToken.open(),
+        DEFAULT_MAX_WATCHES,
+        DEFAULT_MAX_WATCH_WAIT,
+        HttpLimits.defaults());
   }
 
   public SeedConfig withToken(ClusterToken token) {

@@ -23,11 +23,15 @@ public final class SeedMain {
     }
     SeedServer seed = SeedServer.start(config, Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log.info("Seed shutting down");
-      seed.close();
-      stopped.countDown();
-    }, "seed-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  log.info("Seed shutting down");
+                  seed.close();
+                  stopped.countDown();
+                },
+                "seed-shutdown"));
     stopped.await();
   }
 }

@@ -39,39 +39,62 @@ public final class SeedServer implements AutoCloseable {
 
   private SeedServer(SeedConfig config, Clock clock, boolean scheduleExpiry) {
     ObjectMapper mapper = Json.newMapper();
-    this.registry = new MemberRegistry(clock, config.nodeTtl(),
-        () -> NodeId.of("node-" + UUID.randomUUID().toString().substring(0, 8)));
+    this.registry =
+        new MemberRegistry(
+            clock,
+            config.nodeTtl(),
+            () -> NodeId.of("node-" + UUID.randomUUID().toString().substring(0, 8)));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "seed-timer"));
-    this.watches = new MemberWatches(registry, scheduler, config.maxWatches(), config.maxWatchWait());
+    this.watches =
+        new MemberWatches(registry, scheduler, config.maxWatches(), config.maxWatchWait());
     MembershipRoutes routes =
         new MembershipRoutes(registry, watches, mapper, config.token(), clock);
-    Counter overloaded = Counter.builder("seed.requests.overloaded")
-        .description("Requests refused with 503 because MAX_IN_FLIGHT were in flight")
-        .register(metrics);
-    this.http = Javalin.create(javalin -> {
-      javalin.startup.showJavalinBanner = false;
-      javalin.jsonMapper(new JavalinJackson(mapper, false));
-      HttpErrors.install(javalin, mapper);
-      // the same idle, header and in-flight limits as a node's, with their defaults; watches
-      // (GET /members) wait long and have their own bound (MAX_WATCHES), so they are not counted
-      ServerProtection.install(javalin, config.bind(), config.port(), config.limits(),
-          path -> !path.equals("/health") && !path.equals("/metrics") && !path.equals("/members"),
-          overloaded::increment, mapper);
-      HttpMetrics.install(javalin, metrics, ROUTES);
-      routes.registerOn(javalin.routes);
-    });
+    Counter overloaded =
+        Counter.builder("seed.requests.overloaded")
+            .description("Requests refused with 503 because MAX_IN_FLIGHT were in flight")
+            .register(metrics);
+    this.http =
+        Javalin.create(
+            javalin -> {
+              javalin.startup.showJavalinBanner = false;
+              javalin.jsonMapper(new JavalinJackson(mapper, false));
+              HttpErrors.install(javalin, mapper);
+              // the same idle, header and in-flight limits as a node's, with their defaults;
+              // watches
+              // (GET /members) wait long and have their own bound (MAX_WATCHES), so they are not
+              // counted
+              ServerProtection.install(
+                  javalin,
+                  config.bind(),
+                  config.port(),
+                  config.limits(),
+                  path ->
+                      !path.equals("/health")
+                          && !path.equals("/metrics")
+                          && !path.equals("/members"),
+                  overloaded::increment,
+                  mapper);
+              HttpMetrics.install(javalin, metrics, ROUTES);
+              routes.registerOn(javalin.routes);
+            });
     Gauge.builder("seed.members", registry, r -> r.view().members().size())
-        .description("Registered live nodes").register(metrics);
+        .description("Registered live nodes")
+        .register(metrics);
     Gauge.builder("seed.membership.version", registry, r -> r.view().version())
-        .description("Version of the member list").register(metrics);
+        .description("Version of the member list")
+        .register(metrics);
     Gauge.builder("seed.watches.open", watches, MemberWatches::open)
-        .description("Blocking queries (GET /members?index=) waiting for a change").register(metrics);
-    this.expirations = Counter.builder("seed.expirations")
-        .description("Nodes dropped after NODE_TTL of silence").register(metrics);
+        .description("Blocking queries (GET /members?index=) waiting for a change")
+        .register(metrics);
+    this.expirations =
+        Counter.builder("seed.expirations")
+            .description("Nodes dropped after NODE_TTL of silence")
+            .register(metrics);
     if (config.token().isOpen()) {
-      log.warn("ALLOW_OPEN_CLUSTER=true and no cluster token: any process that reaches this seed"
-          + " can register, heartbeat or deregister nodes. For development only; set"
-          + " CLUSTER_TOKEN or CLUSTER_TOKEN_FILE anywhere else");
+      log.warn(
+          "ALLOW_OPEN_CLUSTER=true and no cluster token: any process that reaches this seed"
+              + " can register, heartbeat or deregister nodes. For development only; set"
+              + " CLUSTER_TOKEN or CLUSTER_TOKEN_FILE anywhere else");
     }
     http.start(); // on the connector ServerProtection added, at bind:port
     if (scheduleExpiry) {

@@ -28,8 +28,10 @@ class MembersWatchApiTest {
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
   private final MutableClock clock = MutableClock.atEpoch2030();
-  private final SeedServer seed = SeedServer.startManual(SeedConfig.forTests()
-      .withToken(ClusterToken.of(Optional.of(TOKEN))).withMaxWatches(2), clock);
+  private final SeedServer seed =
+      SeedServer.startManual(
+          SeedConfig.forTests().withToken(ClusterToken.of(Optional.of(TOKEN))).withMaxWatches(2),
+          clock);
 
   @AfterEach
   void stop() {
@@ -74,7 +76,8 @@ class MembersWatchApiTest {
   void aWatchNeedsTheTokenThePlainListDoesNot() throws Exception {
     long version = seed.registry().view().version();
     for (String token : new String[] {null, "wrong"}) {
-      HttpResponse<String> refused = watch("index=" + version + "&wait=1s", token).get(5, TimeUnit.SECONDS);
+      HttpResponse<String> refused =
+          watch("index=" + version + "&wait=1s", token).get(5, TimeUnit.SECONDS);
       assertThat(refused.statusCode()).isEqualTo(401);
       assertThat(json.readTree(refused.body()).get("error").asText()).isEqualTo("unauthorized");
     }
@@ -82,8 +85,18 @@ class MembersWatchApiTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"index=junk", "index=-1", "index=1.5", "index=", "index=1&wait=soon",
-      "index=1&wait=-5s", "index=1&wait=5", "wait=5s", "index=99999999999999999999"})
+  @ValueSource(
+      strings = {
+        "index=junk",
+        "index=-1",
+        "index=1.5",
+        "index=",
+        "index=1&wait=soon",
+        "index=1&wait=-5s",
+        "index=1&wait=5",
+        "wait=5s",
+        "index=99999999999999999999"
+      })
   void aJunkIndexOrWaitIsA400JsonErrorAndHoldsNothing(String query) throws Exception {
     HttpResponse<String> answer = watch(query, TOKEN).get(5, TimeUnit.SECONDS);
     assertThat(answer.statusCode()).isEqualTo(400);
@@ -97,10 +110,10 @@ class MembersWatchApiTest {
     long version = seed.registry().view().version();
     CompletableFuture<HttpResponse<String>> first = watch("index=" + version + "&wait=20s", TOKEN);
     CompletableFuture<HttpResponse<String>> second = watch("index=" + version + "&wait=20s", TOKEN);
-    await().atMost(Duration.ofSeconds(5))
-        .until(() -> metric("seed_watches_open") == 2);
+    await().atMost(Duration.ofSeconds(5)).until(() -> metric("seed_watches_open") == 2);
 
-    HttpResponse<String> third = watch("index=" + version + "&wait=20s", TOKEN).get(5, TimeUnit.SECONDS);
+    HttpResponse<String> third =
+        watch("index=" + version + "&wait=20s", TOKEN).get(5, TimeUnit.SECONDS);
     assertThat(third.statusCode()).isEqualTo(503);
     assertThat(json.readTree(third.body()).get("error").asText()).isEqualTo("overloaded");
 
@@ -108,16 +121,18 @@ class MembersWatchApiTest {
     assertThat(first.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     assertThat(second.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     long now = seed.registry().view().version();
-    assertThat(watch("index=" + now + "&wait=20s", TOKEN)
-        .completeOnTimeout(null, 300, TimeUnit.MILLISECONDS).join()).isNull(); // held again
+    assertThat(
+            watch("index=" + now + "&wait=20s", TOKEN)
+                .completeOnTimeout(null, 300, TimeUnit.MILLISECONDS)
+                .join())
+        .isNull(); // held again
   }
 
   @Test
   void stoppingTheSeedAnswersOpenWatchesInsteadOfHangingTheStop() throws Exception {
     long version = seed.registry().view().version();
     CompletableFuture<HttpResponse<String>> watch = watch("index=" + version + "&wait=20s", TOKEN);
-    await().atMost(Duration.ofSeconds(5))
-        .until(() -> metric("seed_watches_open") == 1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> metric("seed_watches_open") == 1);
     long started = System.nanoTime();
     seed.close();
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
@@ -125,9 +140,15 @@ class MembersWatchApiTest {
   }
 
   private CompletableFuture<HttpResponse<String>> watch(String query, String token) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + seed.port() + "/members" + (query.isEmpty() ? "" : "?" + query)))
-        .timeout(Duration.ofSeconds(25)).GET();
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(
+                URI.create(
+                    "http://127.0.0.1:"
+                        + seed.port()
+                        + "/members"
+                        + (query.isEmpty() ? "" : "?" + query)))
+            .timeout(Duration.ofSeconds(25))
+            .GET();
     if (token != null) {
       request.header(ClusterToken.HEADER, token);
     }
@@ -135,21 +156,31 @@ class MembersWatchApiTest {
   }
 
   private void register(String id) throws Exception {
-    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + seed.port() + "/register"))
-        .header(ClusterToken.HEADER, TOKEN).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(
-            "{\"nodeId\":\"" + id + "\",\"address\":\"10.0.0.9:8080\"}")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> answer =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + seed.port() + "/register"))
+                .header(ClusterToken.HEADER, TOKEN)
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"nodeId\":\"" + id + "\",\"address\":\"10.0.0.9:8080\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(answer.statusCode()).isEqualTo(200);
   }
 
   private double metric(String name) throws Exception {
-    String text = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + seed.port() + "/metrics")).GET().build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    return text.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+    String text =
+        http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + seed.port() + "/metrics"))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    return text.lines()
+        .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-        .findFirst().orElse(-1);
+        .findFirst()
+        .orElse(-1);
   }
 }

@@ -26,8 +26,9 @@ class SeedApiTest {
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
   private final MutableClock clock = MutableClock.atEpoch2030();
-  private final SeedServer seed = SeedServer.startManual(
-      SeedConfig.forTests().withToken(ClusterToken.of(Optional.of(TOKEN))), clock);
+  private final SeedServer seed =
+      SeedServer.startManual(
+          SeedConfig.forTests().withToken(ClusterToken.of(Optional.of(TOKEN))), clock);
 
   @AfterEach
   void stop() {
@@ -36,11 +37,14 @@ class SeedApiTest {
 
   @Test
   void oversizedHeadersGetA431JsonErrorAndRegisterNothing() throws Exception {
-    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + seed.port() + "/register"))
-        .header(ClusterToken.HEADER, TOKEN).header("X-Padding", "p".repeat(9 * 1024))
-        .POST(HttpRequest.BodyPublishers.ofString("{\"port\":8081}")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> answer =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + seed.port() + "/register"))
+                .header(ClusterToken.HEADER, TOKEN)
+                .header("X-Padding", "p".repeat(9 * 1024))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"port\":8081}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(answer.statusCode()).isEqualTo(431);
     assertThat(json.readTree(answer.body()).get("message").asText()).contains("8192 bytes");
     assertThat(json.readTree(get("/members").body()).get("members")).isEmpty();
@@ -67,13 +71,23 @@ class SeedApiTest {
     assertThat(refused.statusCode()).isEqualTo(404);
     assertThat(json.readTree(refused.body()).get("error").asText()).isEqualTo("unknown_node");
 
-    JsonNode back = json.readTree(post("/register", "{\"nodeId\":\"" + id
-        + "\",\"address\":\"node-host:9999\",\"credential\":\"" + credential + "\"}", TOKEN).body());
+    JsonNode back =
+        json.readTree(
+            post(
+                    "/register",
+                    "{\"nodeId\":\""
+                        + id
+                        + "\",\"address\":\"node-host:9999\",\"credential\":\""
+                        + credential
+                        + "\"}",
+                    TOKEN)
+                .body());
     assertThat(back.get("nodeId").asText()).isEqualTo(id);
     assertThat(back.get("credential").asText()).isEqualTo(credential);
     JsonNode members = json.readTree(get("/members").body());
     assertThat(members.get("members").get(0).get("address").asText()).isEqualTo("node-host:9999");
-    assertThat(members.get("version").asLong()).isGreaterThan(registered.get("view").get("version").asLong());
+    assertThat(members.get("version").asLong())
+        .isGreaterThan(registered.get("view").get("version").asLong());
   }
 
   @Test
@@ -82,8 +96,12 @@ class SeedApiTest {
     String id = registered.get("nodeId").asText();
     post("/register", "{\"nodeId\":\"other\",\"port\":8082}", TOKEN);
     long before = seed.registry().view().version();
-    String body = "{\"nodeId\":\"" + id + "\",\"credential\":\""
-        + registered.get("credential").asText() + "\"}";
+    String body =
+        "{\"nodeId\":\""
+            + id
+            + "\",\"credential\":\""
+            + registered.get("credential").asText()
+            + "\"}";
 
     assertThat(post("/deregister", body, null).statusCode()).isEqualTo(401);
     assertThat(post("/deregister", body, "wrong").statusCode()).isEqualTo(401);
@@ -105,8 +123,17 @@ class SeedApiTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "junk", "[]", "{}", "{\"nodeId\":null}", "{\"nodeId\":\"\"}",
-      "{\"nodeId\":\"bad id!\"}", "{\"nodeId\":5"})
+  @ValueSource(
+      strings = {
+        "",
+        "junk",
+        "[]",
+        "{}",
+        "{\"nodeId\":null}",
+        "{\"nodeId\":\"\"}",
+        "{\"nodeId\":\"bad id!\"}",
+        "{\"nodeId\":5"
+      })
   void malformedDeregistrationIs400AndChangesNothing(String body) throws Exception {
     post("/register", "{\"nodeId\":\"stays\",\"port\":8082}", TOKEN);
     long version = seed.registry().view().version();
@@ -122,9 +149,21 @@ class SeedApiTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "junk", "null", "[]", "{}", "{\"port\":0}", "{\"port\":70000}",
-      "{\"port\":\"x\"}", "{\"nodeId\":\"bad id!\",\"port\":8080}", "{\"address\":\"nohost\"}",
-      "{\"address\":\"h:99999\"}", "{\"port\":8080} trailing"})
+  @ValueSource(
+      strings = {
+        "",
+        "junk",
+        "null",
+        "[]",
+        "{}",
+        "{\"port\":0}",
+        "{\"port\":70000}",
+        "{\"port\":\"x\"}",
+        "{\"nodeId\":\"bad id!\",\"port\":8080}",
+        "{\"address\":\"nohost\"}",
+        "{\"address\":\"h:99999\"}",
+        "{\"port\":8080} trailing"
+      })
   void malformedRegistrationIs400AndChangesNothing(String body) throws Exception {
     long version = seed.registry().view().version();
     HttpResponse<String> answer = post("/register", body, TOKEN);
@@ -154,19 +193,40 @@ class SeedApiTest {
 
   @Test
   void wrongMethodAndUnknownPathAreJsonErrors() throws Exception {
-    HttpResponse<String> wrongMethod = http.send(
-        HttpRequest.newBuilder(url("/register")).GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> wrongMethod =
+        http.send(
+            HttpRequest.newBuilder(url("/register")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(wrongMethod.statusCode()).isEqualTo(405);
-    assertThat(json.readTree(wrongMethod.body()).get("error").asText()).isEqualTo("method_not_allowed");
+    assertThat(json.readTree(wrongMethod.body()).get("error").asText())
+        .isEqualTo("method_not_allowed");
     HttpResponse<String> unknown = get("/nothing-here");
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(json.readTree(unknown.body()).get("error").asText()).isEqualTo("not_found");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"evil\\r\\nINFO forged log line:80", "nul\\u0000host:80", "user@host:80",
-      "a b:80", "host:+80", "host: 80", "host:80 ", "::1:80", "-host:80", "host-:80", "a..b:80",
-      ".:80", "ho$t:80", "h\\u00e9:80", "[::1]x:80", "[zz::1]:80", "host:123456", "host:0x50"})
+  @ValueSource(
+      strings = {
+        "evil\\r\\nINFO forged log line:80",
+        "nul\\u0000host:80",
+        "user@host:80",
+        "a b:80",
+        "host:+80",
+        "host: 80",
+        "host:80 ",
+        "::1:80",
+        "-host:80",
+        "host-:80",
+        "a..b:80",
+        ".:80",
+        "ho$t:80",
+        "h\\u00e9:80",
+        "[::1]x:80",
+        "[zz::1]:80",
+        "host:123456",
+        "host:0x50"
+      })
   void registrationWithAnAddressThatIsNotHostPortIs400AndChangesNothing(String address)
       throws Exception {
     long version = seed.registry().view().version();
@@ -184,14 +244,21 @@ class SeedApiTest {
     String longest = String.join(".", label, label, label, "a".repeat(61)); // 253 characters
     assertThat(post("/register", "{\"address\":\"" + longest + "x:80\"}", TOKEN).statusCode())
         .isEqualTo(400);
-    assertThat(post("/register", "{\"address\":\"" + "a".repeat(64) + ":80\"}", TOKEN)
-        .statusCode()).isEqualTo(400); // a label of 64
-    assertThat(post("/register", "{\"address\":\"" + "x".repeat(300) + ":80\"}", TOKEN)
-        .statusCode()).isEqualTo(400);
+    assertThat(post("/register", "{\"address\":\"" + "a".repeat(64) + ":80\"}", TOKEN).statusCode())
+        .isEqualTo(400); // a label of 64
+    assertThat(
+            post("/register", "{\"address\":\"" + "x".repeat(300) + ":80\"}", TOKEN).statusCode())
+        .isEqualTo(400);
     assertThat(seed.registry().view().members()).isEmpty();
 
-    for (String address : List.of(longest + ":80", "10.0.0.7:8080", "[::1]:8080",
-        "[fe80::1%eth0]:8080", "kv_kv-node_1:8080", "node-3.kv.svc.cluster.local:65535")) {
+    for (String address :
+        List.of(
+            longest + ":80",
+            "10.0.0.7:8080",
+            "[::1]:8080",
+            "[fe80::1%eth0]:8080",
+            "kv_kv-node_1:8080",
+            "node-3.kv.svc.cluster.local:65535")) {
       HttpResponse<String> answer = post("/register", "{\"address\":\"" + address + "\"}", TOKEN);
       assertThat(answer.statusCode()).as(address).isEqualTo(200);
       assertThat(json.readTree(answer.body()).get("address").asText()).isEqualTo(address);
@@ -200,12 +267,14 @@ class SeedApiTest {
 
   @Test
   void aLiveIdIsNotTakenMovedKeptAliveOrRemovedWithoutItsCredential() throws Exception {
-    JsonNode owner = json.readTree(
-        post("/register", "{\"nodeId\":\"node-1\",\"address\":\"10.0.0.1:8080\"}", TOKEN).body());
+    JsonNode owner =
+        json.readTree(
+            post("/register", "{\"nodeId\":\"node-1\",\"address\":\"10.0.0.1:8080\"}", TOKEN)
+                .body());
     var before = seed.registry().view();
 
-    HttpResponse<String> taken = post("/register",
-        "{\"nodeId\":\"node-1\",\"address\":\"10.6.6.6:8080\"}", TOKEN);
+    HttpResponse<String> taken =
+        post("/register", "{\"nodeId\":\"node-1\",\"address\":\"10.6.6.6:8080\"}", TOKEN);
     assertThat(taken.statusCode()).isEqualTo(409);
     assertThat(json.readTree(taken.body()).get("error").asText()).isEqualTo("id_in_use");
     assertThat(json.readTree(taken.body()).get("message").asText())
@@ -215,14 +284,17 @@ class SeedApiTest {
       for (String path : List.of("/heartbeat", "/deregister")) {
         HttpResponse<String> answer = post(path, body, TOKEN);
         assertThat(answer.statusCode()).as(path + " " + body).isEqualTo(403);
-        assertThat(json.readTree(answer.body()).get("error").asText()).isEqualTo("wrong_credential");
+        assertThat(json.readTree(answer.body()).get("error").asText())
+            .isEqualTo("wrong_credential");
       }
     }
     assertThat(seed.registry().view()).isEqualTo(before);
 
     String own = owner.get("credential").asText();
-    assertThat(post("/heartbeat", "{\"nodeId\":\"node-1\",\"credential\":\"" + own + "\"}", TOKEN)
-        .statusCode()).isEqualTo(200);
+    assertThat(
+            post("/heartbeat", "{\"nodeId\":\"node-1\",\"credential\":\"" + own + "\"}", TOKEN)
+                .statusCode())
+        .isEqualTo(200);
   }
 
   @Test
@@ -235,24 +307,32 @@ class SeedApiTest {
         post("/register", "{\"port\":8082}", "not-the-token");
       }
       assertThat(log.warnings()).hasSize(3);
-      assertThat(log.warnings()).anySatisfy(line -> assertThat(line)
-          .startsWith("Refused /register from 127.0.0.1: 409 node id node-1 is registered"));
-      assertThat(log.warnings()).anySatisfy(line -> assertThat(line)
-          .startsWith("Refused /heartbeat from 127.0.0.1: 403"));
-      assertThat(log.warnings()).anySatisfy(line -> assertThat(line)
-          .startsWith("Refused /register from 127.0.0.1: 401"));
+      assertThat(log.warnings())
+          .anySatisfy(
+              line ->
+                  assertThat(line)
+                      .startsWith(
+                          "Refused /register from 127.0.0.1: 409 node id node-1 is registered"));
+      assertThat(log.warnings())
+          .anySatisfy(
+              line -> assertThat(line).startsWith("Refused /heartbeat from 127.0.0.1: 403"));
+      assertThat(log.warnings())
+          .anySatisfy(line -> assertThat(line).startsWith("Refused /register from 127.0.0.1: 401"));
 
       clock.advance(Duration.ofSeconds(10));
       post("/heartbeat", "{\"nodeId\":\"node-1\"}", TOKEN);
       assertThat(log.warnings()).hasSize(4);
-      assertThat(log.warnings().get(3)).endsWith("(4 more wrong_credential refusal(s) since the"
-          + " last line, not logged)");
+      assertThat(log.warnings().get(3))
+          .endsWith("(4 more wrong_credential refusal(s) since the" + " last line, not logged)");
     }
   }
 
-  private HttpResponse<String> post(String path, String body, String token) throws IOException, InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(url(path))
-        .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+  private HttpResponse<String> post(String path, String body, String token)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(url(path))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .header("Content-Type", "application/json");
     if (token != null) {
       request.header(ClusterToken.HEADER, token);
     }
@@ -260,7 +340,8 @@ class SeedApiTest {
   }
 
   private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(url(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(url(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private URI url(String path) {

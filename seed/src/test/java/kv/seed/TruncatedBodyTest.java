@@ -35,15 +35,17 @@ class TruncatedBodyTest {
   private static final String TOKEN = "s3cret";
   private final ObjectMapper json = new ObjectMapper();
   private final MutableClock clock = MutableClock.atEpoch2030();
-  private final SeedServer seed = SeedServer.startManual(
-      SeedConfig.forTests().withToken(ClusterToken.of(Optional.of(TOKEN))), clock);
+  private final SeedServer seed =
+      SeedServer.startManual(
+          SeedConfig.forTests().withToken(ClusterToken.of(Optional.of(TOKEN))), clock);
   private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
   private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
 
   @BeforeEach
   void registerOneNodeAndWatchTheLog() {
-    seed.registry().register(Optional.of(NodeId.of("stays")), Endpoint.parse("stays-host:8080"),
-        Optional.empty());
+    seed.registry()
+        .register(
+            Optional.of(NodeId.of("stays")), Endpoint.parse("stays-host:8080"), Optional.empty());
     logged.start();
     root.addAppender(logged);
   }
@@ -59,9 +61,19 @@ class TruncatedBodyTest {
   void aBodyCutShortOfItsContentLengthIs400AndChangesNothing(String path) throws IOException {
     MembershipView before = seed.registry().view();
     String body = "{\"nodeId\":\"stays\"";
-    String answer = exchange("POST " + path + " HTTP/1.1\r\nHost: seed\r\n"
-        + ClusterToken.HEADER + ": " + TOKEN + "\r\nContent-Type: application/json\r\n"
-        + "Content-Length: " + (body.length() + 40) + "\r\n\r\n" + body);
+    String answer =
+        exchange(
+            "POST "
+                + path
+                + " HTTP/1.1\r\nHost: seed\r\n"
+                + ClusterToken.HEADER
+                + ": "
+                + TOKEN
+                + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: "
+                + (body.length() + 40)
+                + "\r\n\r\n"
+                + body);
 
     assertThat(answer).startsWith("HTTP/1.1 400 ");
     JsonNode error = json.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
@@ -75,9 +87,16 @@ class TruncatedBodyTest {
   @ValueSource(strings = {"/register", "/heartbeat", "/deregister"})
   void aDeclaredBodyOverTheLimitIs413AndChangesNothing(String path) throws IOException {
     MembershipView before = seed.registry().view();
-    String answer = exchange("POST " + path + " HTTP/1.1\r\nHost: seed\r\n"
-        + ClusterToken.HEADER + ": " + TOKEN + "\r\nContent-Length: 100000\r\n\r\n"
-        + "{\"nodeId\":\"stays\"");
+    String answer =
+        exchange(
+            "POST "
+                + path
+                + " HTTP/1.1\r\nHost: seed\r\n"
+                + ClusterToken.HEADER
+                + ": "
+                + TOKEN
+                + "\r\nContent-Length: 100000\r\n\r\n"
+                + "{\"nodeId\":\"stays\"");
 
     assertThat(answer).startsWith("HTTP/1.1 413 ");
     JsonNode error = json.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
@@ -91,9 +110,17 @@ class TruncatedBodyTest {
     MembershipView before = seed.registry().view();
     String padding = " ".repeat(5000);
     String body = "{\"nodeId\":\"stays\"" + padding + "}";
-    String answer = exchange("POST /deregister HTTP/1.1\r\nHost: seed\r\n"
-        + ClusterToken.HEADER + ": " + TOKEN + "\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n");
+    String answer =
+        exchange(
+            "POST /deregister HTTP/1.1\r\nHost: seed\r\n"
+                + ClusterToken.HEADER
+                + ": "
+                + TOKEN
+                + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + Integer.toHexString(body.length())
+                + "\r\n"
+                + body
+                + "\r\n0\r\n\r\n");
 
     assertThat(answer).startsWith("HTTP/1.1 413 ");
     assertThat(seed.registry().view()).isEqualTo(before);

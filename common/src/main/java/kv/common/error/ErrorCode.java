@@ -25,8 +25,8 @@ public enum ErrorCode {
   TIMEOUT("timeout", 503),
   OVERLOADED("overloaded", 503),
   /**
-   * A replica refused a write its coordinator placed with an older member list than the
-   * replica's, on which the key's replicas differ; the coordinator catches up and places it again.
+   * A replica refused a write its coordinator placed with an older member list than the replica's,
+   * on which the key's replicas differ; the coordinator catches up and places it again.
    */
   STALE_VIEW("stale_view", 503),
   /** A timestamp (or this node's clock) is further off than MAX_CLOCK_OFFSET allows. */

@@ -6,7 +6,8 @@ public final class QuorumNotMetException extends KvException {
   private final int acknowledged;
 
   public QuorumNotMetException(int required, int acknowledged, String why) {
-    super(ErrorCode.QUORUM_NOT_MET,
+    super(
+        ErrorCode.QUORUM_NOT_MET,
         acknowledged + " of the " + required + " replica(s) needed answered: " + why);
     this.required = required;
     this.acknowledged = acknowledged;

@@ -9,11 +9,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import kv.common.error.ErrorCode;
-import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  *       then passed on for the route to refuse.
  * </ul>
  *
- * Requests are handled, and counted against the in-flight request limits, only once their body
- * is here. Jetty 12 declares a minimum request data rate but does not enforce it, so this handler
+ * Requests are handled, and counted against the in-flight request limits, only once their body is
+ * here. Jetty 12 declares a minimum request data rate but does not enforce it, so this handler
  * takes that job.
  */
 final class BodyBuffer extends Handler.Wrapper {
@@ -57,20 +57,43 @@ final class BodyBuffer extends Handler.Wrapper {
   private final Refusal timedOut;
   private final Refusal cutShort;
 
-  BodyBuffer(Scheduler scheduler, Duration timeout, ByteBudget budget, int maxBodyBytes,
-      Consumer<ErrorCode> onRefused, ObjectMapper mapper) {
+  BodyBuffer(
+      Scheduler scheduler,
+      Duration timeout,
+      ByteBudget budget,
+      int maxBodyBytes,
+      Consumer<ErrorCode> onRefused,
+      ObjectMapper mapper) {
     this.scheduler = scheduler;
     this.timeoutMillis = timeout.toMillis();
     this.budget = budget;
     this.maxBodyBytes = maxBodyBytes;
     this.onRefused = onRefused;
-    this.overloaded = Refusal.of(mapper, ErrorCode.OVERLOADED, "this node holds "
-        + budget.max() + " bytes of values in flight (MAX_BYTES_IN_FLIGHT); retry shortly or ask "
-        + "another node", true);
-    this.timedOut = Refusal.of(mapper, ErrorCode.REQUEST_TIMEOUT, "the request body did not "
-        + "arrive within " + timeout + " of its headers (BODY_TIMEOUT)", false);
-    this.cutShort = Refusal.of(mapper, ErrorCode.BAD_REQUEST, "the request body ended before the "
-        + "Content-Length it announced: the client closed the connection early", false);
+    this.overloaded =
+        Refusal.of(
+            mapper,
+            ErrorCode.OVERLOADED,
+            "this node holds "
+                + budget.max()
+                + " bytes of values in flight (MAX_BYTES_IN_FLIGHT); retry shortly or ask "
+                + "another node",
+            true);
+    this.timedOut =
+        Refusal.of(
+            mapper,
+            ErrorCode.REQUEST_TIMEOUT,
+            "the request body did not "
+                + "arrive within "
+                + timeout
+                + " of its headers (BODY_TIMEOUT)",
+            false);
+    this.cutShort =
+        Refusal.of(
+            mapper,
+            ErrorCode.BAD_REQUEST,
+            "the request body ended before the "
+                + "Content-Length it announced: the client closed the connection early",
+            false);
   }
 
   @Override
@@ -96,8 +119,8 @@ final class BodyBuffer extends Handler.Wrapper {
   }
 
   /**
-   * One body on its way in. Each step runs on the thread that finds content (the handling thread
-   * at first, a demand callback later) or on the scheduler's when the deadline passes; the state
+   * One body on its way in. Each step runs on the thread that finds content (the handling thread at
+   * first, a demand callback later) or on the scheduler's when the deadline passes; the state
    * changes under this object's lock, writes happen outside it.
    */
   private final class Loading implements Runnable {
@@ -160,7 +183,11 @@ final class BodyBuffer extends Handler.Wrapper {
       }
     }
 
-    private enum Step { MORE, COMPLETE, REFUSE }
+    private enum Step {
+      MORE,
+      COMPLETE,
+      REFUSE
+    }
 
     private synchronized boolean isSettled() {
       return settled;
@@ -195,8 +222,10 @@ final class BodyBuffer extends Handler.Wrapper {
 
     /** Hands the request on with its body; the bytes stay reserved until the response is done. */
     private void handOn() {
-      ByteBuffer body = fixed != null ? ByteBuffer.wrap(fixed, 0, length)
-          : ByteBuffer.wrap(chunked.toByteArray());
+      ByteBuffer body =
+          fixed != null
+              ? ByteBuffer.wrap(fixed, 0, length)
+              : ByteBuffer.wrap(chunked.toByteArray());
       Request buffered = new Buffered(request, body);
       Callback done = Callback.from(callback, this::release);
       try {
@@ -216,8 +245,11 @@ final class BodyBuffer extends Handler.Wrapper {
         }
         settle();
       }
-      log.debug("Request body from {} incomplete after {} ms ({} bytes): 408",
-          request.getConnectionMetaData().getRemoteSocketAddress(), timeoutMillis, length);
+      log.debug(
+          "Request body from {} incomplete after {} ms ({} bytes): 408",
+          request.getConnectionMetaData().getRemoteSocketAddress(),
+          timeoutMillis,
+          length);
       refuse(timedOut, response, callback);
     }
 

@@ -13,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closes a connection whose request line and headers have not all arrived within {@code timeout}
- * of the request's first byte. Jetty's idle timeout alone does not stop a slowloris client, which
+ * Closes a connection whose request line and headers have not all arrived within {@code timeout} of
+ * the request's first byte. Jetty's idle timeout alone does not stop a slowloris client, which
  * sends a byte just often enough to never be idle; Jetty 12 has no header timeout of its own, so
  * this listener tracks the open HTTP/1.1 connections of a connector and sweeps them every quarter
  * of the timeout (a connection is closed at most 1.25 x timeout after its request began).
@@ -59,7 +59,8 @@ final class HeaderDeadline extends AbstractLifeCycle implements Connection.Liste
       for (HttpConnection connection : open) {
         HttpParser parser = connection.getParser();
         if (inRequestHead(parser) && now - parser.getBeginNanoTime() > timeoutNanos) {
-          log.debug("Closing {}: request headers not complete within the header timeout",
+          log.debug(
+              "Closing {}: request headers not complete within the header timeout",
               connection.getEndPoint().getRemoteSocketAddress());
           connection.getEndPoint().close();
         }

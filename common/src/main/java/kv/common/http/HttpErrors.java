@@ -21,17 +21,25 @@ public final class HttpErrors {
 
   public static void install(JavalinConfig config, ObjectMapper mapper) {
     config.http.prefer405over404 = true;
-    config.routes.exception(KvException.class, (e, ctx) -> {
-      ctx.status(e.code().httpStatus()).json(ErrorBody.of(e));
-    });
-    config.routes.exception(HttpResponseException.class, (e, ctx) -> {
-      ErrorCode code = codeFor(e.getStatus());
-      ctx.status(e.getStatus()).json(ErrorBody.of(code, describe(e, ctx.method().name(), ctx.path())));
-    });
-    config.routes.exception(Exception.class, (e, ctx) -> {
-      log.error("Unhandled error serving {} {}", ctx.method(), ctx.path(), e);
-      ctx.status(500).json(ErrorBody.of(ErrorCode.INTERNAL, "internal error; see the node's log"));
-    });
+    config.routes.exception(
+        KvException.class,
+        (e, ctx) -> {
+          ctx.status(e.code().httpStatus()).json(ErrorBody.of(e));
+        });
+    config.routes.exception(
+        HttpResponseException.class,
+        (e, ctx) -> {
+          ErrorCode code = codeFor(e.getStatus());
+          ctx.status(e.getStatus())
+              .json(ErrorBody.of(code, describe(e, ctx.method().name(), ctx.path())));
+        });
+    config.routes.exception(
+        Exception.class,
+        (e, ctx) -> {
+          log.error("Unhandled error serving {} {}", ctx.method(), ctx.path(), e);
+          ctx.status(500)
+              .json(ErrorBody.of(ErrorCode.INTERNAL, "internal error; see the node's log"));
+        });
     JsonErrorHandler jettyErrors = new JsonErrorHandler(mapper);
     config.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors.forServer()));
     config.jetty.modifyServletContextHandler(

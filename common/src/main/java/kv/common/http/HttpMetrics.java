@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Prometheus metrics for a service: JVM and process meters, a latency histogram of every HTTP
  * request by method, route and status ({@code http_server_requests_seconds}), and the scrape
- * endpoint {@code GET /metrics}. Requests to paths that are not routes count as
- * {@code uri="UNKNOWN"}, so junk paths cannot blow up the number of series.
+ * endpoint {@code GET /metrics}. Requests to paths that are not routes count as {@code
+ * uri="UNKNOWN"}, so junk paths cannot blow up the number of series.
  */
 public final class HttpMetrics {
   private final PrometheusMeterRegistry registry;
@@ -46,11 +46,14 @@ public final class HttpMetrics {
   }
 
   /** Times every request and serves {@code GET /metrics}; {@code routes} are the known paths. */
-  public static void install(JavalinConfig config, PrometheusMeterRegistry registry, Set<String> routes) {
+  public static void install(
+      JavalinConfig config, PrometheusMeterRegistry registry, Set<String> routes) {
     HttpMetrics metrics = new HttpMetrics(registry, routes);
     config.requestLogger.http(metrics::record);
-    config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-        .result(registry.scrape()));
+    config.routes.get(
+        "/metrics",
+        ctx ->
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
   }
 
   private void record(Context ctx, Float millis) {
@@ -58,12 +61,16 @@ public final class HttpMetrics {
     String method = ctx.method().name();
     int status = ctx.statusCode();
     String id = method + ' ' + uri + ' ' + status;
-    timers.computeIfAbsent(id, k -> Timer.builder("http.server.requests")
-            .description("HTTP requests by method, route and status")
-            .tags("method", method, "uri", uri, "status", String.valueOf(status))
-            .publishPercentileHistogram()
-            .maximumExpectedValue(Duration.ofSeconds(10))
-            .register(registry))
+    timers
+        .computeIfAbsent(
+            id,
+            k ->
+                Timer.builder("http.server.requests")
+                    .description("HTTP requests by method, route and status")
+                    .tags("method", method, "uri", uri, "status", String.valueOf(status))
+                    .publishPercentileHistogram()
+                    .maximumExpectedValue(Duration.ofSeconds(10))
+                    .register(registry))
         .record((long) (millis * 1_000_000L), TimeUnit.NANOSECONDS);
   }
 }

@@ -35,8 +35,13 @@ final class JsonErrorHandler {
   ErrorHandler forServer() {
     return new ErrorHandler() {
       @Override
-      protected void generateResponse(Request request, Response response, int code, String message,
-          Throwable cause, Callback callback) {
+      protected void generateResponse(
+          Request request,
+          Response response,
+          int code,
+          String message,
+          Throwable cause,
+          Callback callback) {
         writeJson(response, code, message, callback);
       }
 
@@ -61,9 +66,16 @@ final class JsonErrorHandler {
       }
 
       @Override
-      protected boolean generateAcceptableResponse(Request request, Response response,
-          Callback callback, String contentType, List<Charset> charsets, int code, String message,
-          Throwable cause) throws IOException {
+      protected boolean generateAcceptableResponse(
+          Request request,
+          Response response,
+          Callback callback,
+          String contentType,
+          List<Charset> charsets,
+          int code,
+          String message,
+          Throwable cause)
+          throws IOException {
         writeJson(response, code, message, callback);
         return true;
       }
@@ -80,8 +92,8 @@ final class JsonErrorHandler {
   }
 
   /**
-   * Jetty answers a request line with an unknown HTTP version 505. The request is malformed and
-   * the fault is the client's, and no malformed request may get a 5xx, so it becomes a 400.
+   * Jetty answers a request line with an unknown HTTP version 505. The request is malformed and the
+   * fault is the client's, and no malformed request may get a 5xx, so it becomes a 400.
    */
   static int clientStatus(int code) {
     return code == HttpStatus.HTTP_VERSION_NOT_SUPPORTED_505 ? HttpStatus.BAD_REQUEST_400 : code;
@@ -92,11 +104,13 @@ final class JsonErrorHandler {
   }
 
   private ByteBuffer body(int status, String reason) {
-    String message = status == HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE_431
-        ? "request line and headers exceed " + HttpLimits.MAX_HEADER_BYTES + " bytes"
-        : reason == null || reason.isBlank() ? HttpStatus.getMessage(status) : reason;
-    ErrorBody error = ErrorBody.of(HttpErrors.codeFor(status),
-        status < 500 ? "malformed request: " + message : message);
+    String message =
+        status == HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE_431
+            ? "request line and headers exceed " + HttpLimits.MAX_HEADER_BYTES + " bytes"
+            : reason == null || reason.isBlank() ? HttpStatus.getMessage(status) : reason;
+    ErrorBody error =
+        ErrorBody.of(
+            HttpErrors.codeFor(status), status < 500 ? "malformed request: " + message : message);
     try {
       return ByteBuffer.wrap(mapper.writeValueAsBytes(error));
     } catch (JsonProcessingException e) {

@@ -7,8 +7,8 @@ import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 
 /**
- * Reads a request body without ever holding more than the limit plus one byte, for the seed and
- * the nodes alike. A body over the limit (declared or sent) is a {@code 413}; a body that cannot be
+ * Reads a request body without ever holding more than the limit plus one byte, for the seed and the
+ * nodes alike. A body over the limit (declared or sent) is a {@code 413}; a body that cannot be
  * read (it ends before its {@code Content-Length}, or its chunks are broken) is a {@code 400}.
  */
 public final class RequestBodies {
@@ -27,12 +27,14 @@ public final class RequestBodies {
       }
       return body;
     } catch (IOException e) {
-      throw new KvException(ErrorCode.BAD_REQUEST, "could not read the request body: " + e.getMessage());
+      throw new KvException(
+          ErrorCode.BAD_REQUEST, "could not read the request body: " + e.getMessage());
     }
   }
 
   private static KvException tooLarge(String what, String size, int maxBytes, String limitName) {
-    return new KvException(ErrorCode.VALUE_TOO_LARGE,
+    return new KvException(
+        ErrorCode.VALUE_TOO_LARGE,
         what + " is " + size + "; the limit is " + maxBytes + " bytes (" + limitName + ")");
   }
 }

@@ -5,8 +5,8 @@ import kv.common.error.KvException;
 import kv.common.error.QuorumNotMetException;
 
 /**
- * Every error response: {@code {"error": "<code>", "message": "<what and why>"}}; a quorum
- * failure adds how many replicas were needed and how many answered.
+ * Every error response: {@code {"error": "<code>", "message": "<what and why>"}}; a quorum failure
+ * adds how many replicas were needed and how many answered.
  */
 public record ErrorBody(String error, String message, Integer required, Integer acknowledged) {
   public static ErrorBody of(KvException e) {

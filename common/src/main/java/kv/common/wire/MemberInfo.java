@@ -7,7 +7,8 @@ import kv.common.NodeId;
 public record MemberInfo(NodeId id, Endpoint address) {
   public MemberInfo {
     if (id == null || address == null) {
-      throw new IllegalArgumentException("member needs an id and an address: " + id + ", " + address);
+      throw new IllegalArgumentException(
+          "member needs an id and an address: " + id + ", " + address);
     }
   }
 }

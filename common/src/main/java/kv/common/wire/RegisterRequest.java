@@ -11,8 +11,8 @@ import kv.common.NodeId;
  * required while the id is registered live, adopted by the seed when it is not (first start, after
  * expiry or a seed restart), and issued by the seed when absent.
  */
-public record RegisterRequest(NodeId nodeId, Endpoint address, Integer port,
-    NodeCredential credential) {
+public record RegisterRequest(
+    NodeId nodeId, Endpoint address, Integer port, NodeCredential credential) {
   public RegisterRequest {
     if (address == null && (port == null || port < 1 || port > 65_535)) {
       throw new IllegalArgumentException("give an address (host:port) or a port (1-65535)");

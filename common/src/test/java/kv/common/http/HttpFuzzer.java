@@ -33,17 +33,75 @@ import java.util.regex.Pattern;
  */
 public final class HttpFuzzer {
   private static final Pattern STATUS = Pattern.compile("HTTP/1\\.[01] (\\d{3}) ");
-  private static final String[] METHODS = {"GET", "PUT", "DELETE", "POST", "HEAD", "OPTIONS",
-      "PATCH", "TRACE", "CONNECT", "get", "PuT", "G3T", "", "X-CUSTOM", "GET GET", "PROPFIND"};
-  private static final String[] COMMON_PATHS = {"/", "/health", "/metrics", "/../../etc/passwd",
-      "/%2e%2e/%2e%2e/", "/%00", "*", "http://other/get", "/%zz", "/\u00e9", "/put\\x"};
-  private static final String[] VERSIONS = {"HTTP/1.1", "HTTP/1.1", "HTTP/1.1", "HTTP/1.0",
-      "HTTP/2.0", "HTTP/0.9", "HTTP/1.2", "HTTPS/1.1", "http/1.1", "", "HTTP/1.1 extra"};
+  private static final String[] METHODS = {
+    "GET",
+    "PUT",
+    "DELETE",
+    "POST",
+    "HEAD",
+    "OPTIONS",
+    "PATCH",
+    "TRACE",
+    "CONNECT",
+    "get",
+    "PuT",
+    "G3T",
+    "",
+    "X-CUSTOM",
+    "GET GET",
+    "PROPFIND"
+  };
+  private static final String[] COMMON_PATHS = {
+    "/",
+    "/health",
+    "/metrics",
+    "/../../etc/passwd",
+    "/%2e%2e/%2e%2e/",
+    "/%00",
+    "*",
+    "http://other/get",
+    "/%zz",
+    "/\u00e9",
+    "/put\\x"
+  };
+  private static final String[] VERSIONS = {
+    "HTTP/1.1",
+    "HTTP/1.1",
+    "HTTP/1.1",
+    "HTTP/1.0",
+    "HTTP/2.0",
+    "HTTP/0.9",
+    "HTTP/1.2",
+    "HTTPS/1.1",
+    "http/1.1",
+    "",
+    "HTTP/1.1 extra"
+  };
+
   /** Percent-encodings valid and broken, for query strings. */
-  public static final String[] ENCODINGS = {"%", "%z", "%zz", "%4", "%C3%28", "%FF%FE", "%00",
-      "%E2%82", "%ED%A0%80", "%F4%90%80%80", "+", "%2B", "%26", "%3D", "%25", "%C0%AF", "%7F"};
-  private static final String[] TRANSFER_ENCODINGS = {"chunked", "gzip", "gzip, chunked",
-      "chunked, gzip", "identity", "CHUNKED", "chunked;q=1", "x"};
+  public static final String[] ENCODINGS = {
+    "%",
+    "%z",
+    "%zz",
+    "%4",
+    "%C3%28",
+    "%FF%FE",
+    "%00",
+    "%E2%82",
+    "%ED%A0%80",
+    "%F4%90%80%80",
+    "+",
+    "%2B",
+    "%26",
+    "%3D",
+    "%25",
+    "%C0%AF",
+    "%7F"
+  };
+
+  private static final String[] TRANSFER_ENCODINGS = {
+    "chunked", "gzip", "gzip, chunked", "chunked, gzip", "identity", "CHUNKED", "chunked;q=1", "x"
+  };
 
   /** What one service's requests look like. */
   public interface Dialect {
@@ -95,8 +153,8 @@ public final class HttpFuzzer {
     } finally {
       pool.shutdownNow();
     }
-    return new Report(List.copyOf(fuzzer.serverErrors), fuzzer.answered.get(),
-        fuzzer.unanswered.get());
+    return new Report(
+        List.copyOf(fuzzer.serverErrors), fuzzer.answered.get(), fuzzer.unanswered.get());
   }
 
   private void fuzz(Random random, int port, int count) {
@@ -162,13 +220,25 @@ public final class HttpFuzzer {
     for (int i = 0; i < extra; i++) {
       switch (random.nextInt(12)) {
         case 0 -> headers.put("Host" + " ".repeat(i % 2), "second-host");
-        case 1 -> headers.put("Content-Length", pick(random,
-            new String[] {"-1", "abc", "99999999999999999999", "0x10", " 5", "5, 6", "1e3"}));
+        case 1 ->
+            headers.put(
+                "Content-Length",
+                pick(
+                    random,
+                    new String[] {
+                      "-1", "abc", "99999999999999999999", "0x10", " 5", "5, 6", "1e3"
+                    }));
         case 2 -> headers.put("Transfer-Encoding", pick(random, TRANSFER_ENCODINGS));
         case 3 -> headers.put("Expect", random.nextBoolean() ? "100-continue" : "200-ok");
         case 4 -> headers.put("X-Kv-Cluster-Token", randomText(random, 12));
-        case 5 -> headers.put("Connection", pick(random,
-            new String[] {"close", "keep-alive", "upgrade", "Upgrade, HTTP2-Settings", "junk"}));
+        case 5 ->
+            headers.put(
+                "Connection",
+                pick(
+                    random,
+                    new String[] {
+                      "close", "keep-alive", "upgrade", "Upgrade, HTTP2-Settings", "junk"
+                    }));
         case 6 -> headers.put("Upgrade", pick(random, new String[] {"h2c", "websocket", "x"}));
         case 7 -> headers.put("X-Long-" + i, "v".repeat(random.nextInt(12_000)));
         case 8 -> headers.put(randomText(random, 1 + random.nextInt(10)), randomText(random, 10));
@@ -188,8 +258,8 @@ public final class HttpFuzzer {
         return content;
       }
       case 1 -> { // declared longer than sent
-        headers.putIfAbsent("Content-Length",
-            String.valueOf(content.length + 1 + random.nextInt(99)));
+        headers.putIfAbsent(
+            "Content-Length", String.valueOf(content.length + 1 + random.nextInt(99)));
         return content;
       }
       case 2 -> {
@@ -218,8 +288,17 @@ public final class HttpFuzzer {
       int len = Math.min(content.length - at, 1 + random.nextInt(500));
       String size = Integer.toHexString(len);
       if (broken && random.nextInt(3) == 0) {
-        size = pick(random, new String[] {"zz", "-1", "", "fffffffffffffffff", size + ";ext=\"x",
-            Integer.toHexString(len + 7)});
+        size =
+            pick(
+                random,
+                new String[] {
+                  "zz",
+                  "-1",
+                  "",
+                  "fffffffffffffffff",
+                  size + ";ext=\"x",
+                  Integer.toHexString(len + 7)
+                });
       }
       write(out, size + "\r\n");
       out.write(content, at, len);
@@ -303,7 +382,8 @@ public final class HttpFuzzer {
   public static String randomUnicode(Random random, int length) {
     StringBuilder text = new StringBuilder(length);
     for (int i = 0; i < length; i++) {
-      int cp = random.nextInt(4) == 0 ? 0x1F600 + random.nextInt(50) : 0x20 + random.nextInt(0x2000);
+      int cp =
+          random.nextInt(4) == 0 ? 0x1F600 + random.nextInt(50) : 0x20 + random.nextInt(0x2000);
       if (Character.isSurrogate((char) cp)) {
         cp = 'x';
       }
@@ -323,7 +403,8 @@ public final class HttpFuzzer {
   }
 
   private static String printable(byte[] request) {
-    String text = new String(request, 0, Math.min(request.length, 300), StandardCharsets.ISO_8859_1);
+    String text =
+        new String(request, 0, Math.min(request.length, 300), StandardCharsets.ISO_8859_1);
     return text.replace("\r", "\\r").replace("\n", "\\n");
   }
 

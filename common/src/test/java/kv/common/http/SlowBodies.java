@@ -16,9 +16,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Many connections that each send a request's line and headers at once and then its body one
- * byte per {@code every}, as a slow (or hostile) client does; one thread sends for all of them.
- * The answers are read afterwards: a server that answers and closes leaves them in the sockets.
+ * Many connections that each send a request's line and headers at once and then its body one byte
+ * per {@code every}, as a slow (or hostile) client does; one thread sends for all of them. The
+ * answers are read afterwards: a server that answers and closes leaves them in the sockets.
  */
 public final class SlowBodies implements AutoCloseable {
   private final ScheduledExecutorService dribbler =
@@ -27,8 +27,11 @@ public final class SlowBodies implements AutoCloseable {
 
   private SlowBodies() {}
 
-  /** {@code head} is the request line and headers, Content-Length included, without the blank line. */
-  public static SlowBodies open(int port, int count, String head, Duration every) throws IOException {
+  /**
+   * {@code head} is the request line and headers, Content-Length included, without the blank line.
+   */
+  public static SlowBodies open(int port, int count, String head, Duration every)
+      throws IOException {
     SlowBodies slow = new SlowBodies();
     byte[] bytes = (head + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     for (int i = 0; i < count; i++) {
@@ -52,7 +55,10 @@ public final class SlowBodies implements AutoCloseable {
     }
   }
 
-  /** What each connection received until the server closed it, waiting at most {@code timeout} in all. */
+  /**
+   * What each connection received until the server closed it, waiting at most {@code timeout} in
+   * all.
+   */
   public List<String> answers(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<String> answers = new ArrayList<>();

@@ -18,9 +18,11 @@ public final class HealthRoute {
   }
 
   public void registerOn(RoutesConfig routes) {
-    routes.get("/health", ctx -> {
-      Health.Status now = status.get();
-      ctx.status(now == Health.Status.UP ? 200 : 503).json(new Health(now));
-    });
+    routes.get(
+        "/health",
+        ctx -> {
+          Health.Status now = status.get();
+          ctx.status(now == Health.Status.UP ? 200 : 503).json(new Health(now));
+        });
   }
 }

@@ -14,12 +14,12 @@ import kv.node.peer.ViewExchange;
 import kv.node.ring.ClusterView;
 
 /**
- * What every {@code /internal/*} request passes before its route: the cluster token, then the
- * view exchange (the caller's member-list version is heard, this node's goes on the answer), so
- * that every node-to-node call also spreads membership changes, and this node's clock stamp, from
- * which the caller measures its clock offset. Only a caller that presented the
- * token is listened to. Also serves {@code GET /internal/view}, this node's list, from which a
- * peer that heard of it catches up when the seed does not answer.
+ * What every {@code /internal/*} request passes before its route: the cluster token, then the view
+ * exchange (the caller's member-list version is heard, this node's goes on the answer), so that
+ * every node-to-node call also spreads membership changes, and this node's clock stamp, from which
+ * the caller measures its clock offset. Only a caller that presented the token is listened to. Also
+ * serves {@code GET /internal/view}, this node's list, from which a peer that heard of it catches
+ * up when the seed does not answer.
  */
 public final class InternalGate {
   private final ClusterToken token;
@@ -42,8 +42,8 @@ public final class InternalGate {
 
   private void admit(Context ctx) {
     if (!token.admits(ctx.header(ClusterToken.HEADER))) {
-      throw new KvException(ErrorCode.UNAUTHORIZED,
-          "missing or wrong " + ClusterToken.HEADER + " header");
+      throw new KvException(
+          ErrorCode.UNAUTHORIZED, "missing or wrong " + ClusterToken.HEADER + " header");
     }
     ctx.header(ReplicaHeaders.VIEW, Long.toString(exchange.version()));
     ctx.header(ClockHeader.NAME, Long.toString(clock.millis())); // the caller's offset sample
@@ -58,7 +58,8 @@ public final class InternalGate {
     try {
       return Long.parseLong(version);
     } catch (NumberFormatException e) {
-      throw new KvException(ErrorCode.BAD_REQUEST,
+      throw new KvException(
+          ErrorCode.BAD_REQUEST,
           ReplicaHeaders.VIEW + " must be a member-list version, got: " + version);
     }
   }

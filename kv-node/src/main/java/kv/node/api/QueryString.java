@@ -12,13 +12,13 @@ import kv.common.error.KvException;
 /**
  * Strict decoding of a raw query string: {@code +} is a space, {@code %XX} a byte, and the bytes
  * must be UTF-8. Anything malformed is a {@code 400} that says what was wrong (Jetty's and the
- * JDK's decoders would either throw an unchecked exception or silently substitute characters, and
- * a key that silently changed would be stored under the wrong name).
+ * JDK's decoders would either throw an unchecked exception or silently substitute characters, and a
+ * key that silently changed would be stored under the wrong name).
  *
- * <p>Raw (unescaped) non-ASCII bytes are read as UTF-8 by Jetty before we see them, and a byte
- * that is not UTF-8 arrives as U+FFFD: {@code key=\xe9} and {@code key=\xff} would both become
- * the same key. So a raw U+FFFD is refused like a bad escape; the character itself is still a
- * valid key when sent percent-encoded ({@code %EF%BF%BD}).
+ * <p>Raw (unescaped) non-ASCII bytes are read as UTF-8 by Jetty before we see them, and a byte that
+ * is not UTF-8 arrives as U+FFFD: {@code key=\xe9} and {@code key=\xff} would both become the same
+ * key. So a raw U+FFFD is refused like a bad escape; the character itself is still a valid key when
+ * sent percent-encoded ({@code %EF%BF%BD}).
  */
 final class QueryString {
   /** What Jetty's UTF-8 decoding of the request line puts in place of a byte that is not UTF-8. */
@@ -50,8 +50,12 @@ final class QueryString {
 
   static String decode(String raw, String what) {
     if (raw.indexOf(REPLACEMENT) >= 0) {
-      throw new KvException(ErrorCode.BAD_REQUEST, "malformed " + what + ": raw bytes in the"
-          + " query string that are not UTF-8 (percent-encode non-ASCII bytes, e.g. %C3%A9)");
+      throw new KvException(
+          ErrorCode.BAD_REQUEST,
+          "malformed "
+              + what
+              + ": raw bytes in the"
+              + " query string that are not UTF-8 (percent-encode non-ASCII bytes, e.g. %C3%A9)");
     }
     if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
       return raw;
@@ -80,7 +84,8 @@ final class QueryString {
       }
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(bytes.toByteArray()))
@@ -91,6 +96,7 @@ final class QueryString {
   }
 
   private static KvException malformed(String what, String why) {
-    return new KvException(ErrorCode.BAD_REQUEST, "malformed percent-encoding in " + what + ": " + why);
+    return new KvException(
+        ErrorCode.BAD_REQUEST, "malformed percent-encoding in " + what + ": " + why);
   }
 }

@@ -28,14 +28,13 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code /internal/*}: replica operations another node's coordinator sends here. They touch only
  * this node's storage and are never forwarded again. Every call must carry the cluster token
- * ({@link InternalGate} checks it).
- * Peers send batches ({@code POST /internal/batch}, {@link BatchCodec}); one operation alone is
- * {@code GET}/{@code PUT /internal/kv}, a record's version and tombstone flag in headers, its value
- * as the raw body, for operators and tests. A write with a hint ({@code hint=<node>}, or a batch's
- * hinted write) comes from a coordinator that could not reach that replica: this node keeps the
- * record as a hint for it (sloppy quorum), not as its own. Every record written passes the
- * {@link ClockBound} first: one too far in the future is refused with {@code 503 clock_skew} (in a
- * batch, as that operation's reply) and nothing is stored.
+ * ({@link InternalGate} checks it). Peers send batches ({@code POST /internal/batch}, {@link
+ * BatchCodec}); one operation alone is {@code GET}/{@code PUT /internal/kv}, a record's version and
+ * tombstone flag in headers, its value as the raw body, for operators and tests. A write with a
+ * hint ({@code hint=<node>}, or a batch's hinted write) comes from a coordinator that could not
+ * reach that replica: this node keeps the record as a hint for it (sloppy quorum), not as its own.
+ * Every record written passes the {@link ClockBound} first: one too far in the future is refused
+ * with {@code 503 clock_skew} (in a batch, as that operation's reply) and nothing is stored.
  */
 public final class ReplicaRoutes {
   private static final Logger log = LoggerFactory.getLogger(ReplicaRoutes.class);
@@ -47,8 +46,13 @@ public final class ReplicaRoutes {
   private final int maxValueBytes;
   private final int maxBatchBytes;
 
-  public ReplicaRoutes(StorageEngine storage, HintWriter hints, ClockBound clockBound,
-      StalePlacement placement, int maxValueBytes, int maxBatchBytes) {
+  public ReplicaRoutes(
+      StorageEngine storage,
+      HintWriter hints,
+      ClockBound clockBound,
+      StalePlacement placement,
+      int maxValueBytes,
+      int maxBatchBytes) {
     this.storage = storage;
     this.hints = hints;
     this.clockBound = clockBound;
@@ -64,13 +68,18 @@ public final class ReplicaRoutes {
   }
 
   /**
-   * Serves a batch in order, one reply per operation; an operation that fails gets its error as
-   * its reply and the rest still run. A batch that does not decode is a {@code 400} and changes
+   * Serves a batch in order, one reply per operation; an operation that fails gets its error as its
+   * reply and the rest still run. A batch that does not decode is a {@code 400} and changes
    * nothing.
    */
   private void batch(Context ctx) {
-    List<ReplicaOp> ops = BatchCodec.decodeOps(RequestBodies.read(ctx, maxBatchBytes,
-        "an operation batch", "a batch's limit: 256 KiB plus MAX_VALUE_BYTES and 64 KiB"));
+    List<ReplicaOp> ops =
+        BatchCodec.decodeOps(
+            RequestBodies.read(
+                ctx,
+                maxBatchBytes,
+                "an operation batch",
+                "a batch's limit: 256 KiB plus MAX_VALUE_BYTES and 64 KiB"));
     List<ReplicaReply> replies = new ArrayList<>(ops.size());
     String sender = sender(ctx);
     for (ReplicaOp op : ops) {
@@ -83,14 +92,22 @@ public final class ReplicaRoutes {
     try {
       if (op instanceof ReplicaOp.Write w) {
         if (w.record().value().size() > maxValueBytes) {
-          throw new KvException(ErrorCode.VALUE_TOO_LARGE, "value is " + w.record().value().size()
-              + " bytes; the limit is " + maxValueBytes + " bytes (MAX_VALUE_BYTES)");
+          throw new KvException(
+              ErrorCode.VALUE_TOO_LARGE,
+              "value is "
+                  + w.record().value().size()
+                  + " bytes; the limit is "
+                  + maxValueBytes
+                  + " bytes (MAX_VALUE_BYTES)");
         }
         placement.check(w.key(), w.placedOn());
         return apply(w.key(), w.record(), w.hintFor(), sender)
-            .<ReplicaReply>map(ReplicaReply.Superseded::new).orElseGet(ReplicaReply.Written::new);
+            .<ReplicaReply>map(ReplicaReply.Superseded::new)
+            .orElseGet(ReplicaReply.Written::new);
       }
-      return storage.get(op.key()).<ReplicaReply>map(ReplicaReply.Found::new)
+      return storage
+          .get(op.key())
+          .<ReplicaReply>map(ReplicaReply.Found::new)
           .orElseGet(ReplicaReply.Missing::new);
     } catch (KvException e) {
       return ReplicaReply.Failed.of(e);
@@ -102,8 +119,11 @@ public final class ReplicaRoutes {
 
   private void read(Context ctx) {
     Key key = key(ctx);
-    Versioned record = storage.get(key).orElseThrow(
-        () -> new KvException(ErrorCode.NOT_FOUND, "no record for key: " + key.value()));
+    Versioned record =
+        storage
+            .get(key)
+            .orElseThrow(
+                () -> new KvException(ErrorCode.NOT_FOUND, "no record for key: " + key.value()));
     ctx.header(ReplicaHeaders.VERSION, record.version().toString());
     if (record.isTombstone()) {
       ctx.header(ReplicaHeaders.TOMBSTONE, "true");
@@ -131,8 +151,8 @@ public final class ReplicaRoutes {
   /** Keeps the record (or the hint); the newer version this node holds instead, if it does. */
   private Optional<Version> apply(
       Key key, Versioned record, Optional<NodeId> hintFor, String sender) {
-    clockBound.admit(record.version(), hintFor.isPresent() ? ClockBound.Via.HINT
-        : ClockBound.Via.WRITE, sender);
+    clockBound.admit(
+        record.version(), hintFor.isPresent() ? ClockBound.Via.HINT : ClockBound.Via.WRITE, sender);
     if (hintFor.isPresent()) {
       hints.store(hintFor.get(), key, record);
       return Optional.empty();

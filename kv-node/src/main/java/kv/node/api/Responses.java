@@ -10,9 +10,9 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 
 /**
- * Renders a coordinator future. A future that is already complete (the key is local) is rendered
- * on the request thread; only a request waiting on a peer goes asynchronous, so the local path
- * pays nothing for the remote one.
+ * Renders a coordinator future. A future that is already complete (the key is local) is rendered on
+ * the request thread; only a request waiting on a peer goes asynchronous, so the local path pays
+ * nothing for the remote one.
  */
 final class Responses {
   private Responses() {}
@@ -28,8 +28,8 @@ final class Responses {
   /**
    * Answers with a binary body, written straight to the servlet stream with its Content-Length.
    * Javalin's {@code ctx.result(bytes)} copies the body through a new array of the response
-   * buffer's size (32 KiB) for every response: 38 % of all bytes a coordinator allocated under
-   * RF=3 GET load (JFR), for 100-byte values.
+   * buffer's size (32 KiB) for every response: 38 % of all bytes a coordinator allocated under RF=3
+   * GET load (JFR), for 100-byte values.
    */
   static void octets(Context ctx, byte[] body) {
     HttpServletResponse response = ctx.res();

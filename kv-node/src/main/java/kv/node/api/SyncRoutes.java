@@ -20,8 +20,8 @@ import kv.node.version.ClockBound;
  * The range operations other replicas call for rebalancing and anti-entropy: a range's Merkle
  * leaves, its records, and a batch of records to keep if newer. Like every {@code /internal/*}
  * route they require the cluster token (checked by {@link ReplicaRoutes}). A pushed record too far
- * in the future ({@link ClockBound}) is not kept; the others are, and the answer is then a
- * {@code 503 clock_skew} saying how many were refused, so the sender keeps its copy and retries.
+ * in the future ({@link ClockBound}) is not kept; the others are, and the answer is then a {@code
+ * 503 clock_skew} saying how many were refused, so the sender keeps its copy and retries.
  */
 public final class SyncRoutes {
   private final StorageEngine storage;
@@ -30,8 +30,12 @@ public final class SyncRoutes {
   private final int maxBatchBytes;
   private final int pageBytes;
 
-  public SyncRoutes(StorageEngine storage, PendingRanges pending, ClockBound clockBound,
-      int maxBatchBytes, int pageBytes) {
+  public SyncRoutes(
+      StorageEngine storage,
+      PendingRanges pending,
+      ClockBound clockBound,
+      int maxBatchBytes,
+      int pageBytes) {
     this.storage = storage;
     this.pending = pending;
     this.clockBound = clockBound;
@@ -58,14 +62,19 @@ public final class SyncRoutes {
   /** One page of the range's records; a range of any size is answered within bounded memory. */
   private void records(Context ctx) {
     RecordCodec.Page page = RecordCodec.encodePage(storage, range(ctx), pageBytes);
-    page.resumeAfter().ifPresent(
-        token -> ctx.header(SyncProtocol.RESUME_AFTER, Long.toString(token)));
+    page.resumeAfter()
+        .ifPresent(token -> ctx.header(SyncProtocol.RESUME_AFTER, Long.toString(token)));
     Responses.octets(ctx, page.bytes());
   }
 
   private void apply(Context ctx) {
-    List<SyncRecord> records = RecordCodec.decode(RequestBodies.read(ctx, maxBatchBytes,
-        "a record batch", "a push batch's limit plus MAX_VALUE_BYTES and 64 KiB"));
+    List<SyncRecord> records =
+        RecordCodec.decode(
+            RequestBodies.read(
+                ctx,
+                maxBatchBytes,
+                "a record batch",
+                "a push batch's limit plus MAX_VALUE_BYTES and 64 KiB"));
     String sender = ReplicaRoutes.sender(ctx);
     int refused = 0;
     KvException last = null;
@@ -80,8 +89,13 @@ public final class SyncRoutes {
       storage.apply(r.key(), r.record());
     }
     if (last != null) {
-      throw new KvException(last.code(), refused + " of " + records.size()
-          + " record(s) refused, the others kept; the last refused: " + last.getMessage());
+      throw new KvException(
+          last.code(),
+          refused
+              + " of "
+              + records.size()
+              + " record(s) refused, the others kept; the last refused: "
+              + last.getMessage());
     }
     ctx.status(204);
   }
@@ -91,23 +105,30 @@ public final class SyncRoutes {
   }
 
   private static long token(Context ctx, String name) {
-    String text = QueryString.param(ctx.queryString(), name).orElseThrow(
-        () -> new KvException(ErrorCode.BAD_REQUEST, "missing query parameter '" + name + "'"));
+    String text =
+        QueryString.param(ctx.queryString(), name)
+            .orElseThrow(
+                () ->
+                    new KvException(
+                        ErrorCode.BAD_REQUEST, "missing query parameter '" + name + "'"));
     try {
       return Long.parseLong(text);
     } catch (NumberFormatException e) {
-      throw new KvException(ErrorCode.BAD_REQUEST,
+      throw new KvException(
+          ErrorCode.BAD_REQUEST,
           "query parameter '" + name + "' must be a signed 64-bit token, got: " + text);
     }
   }
 
   private static int depth(Context ctx) {
-    String text = QueryString.param(ctx.queryString(), "depth")
-        .orElse(Integer.toString(MerkleTree.DEFAULT_DEPTH));
+    String text =
+        QueryString.param(ctx.queryString(), "depth")
+            .orElse(Integer.toString(MerkleTree.DEFAULT_DEPTH));
     try {
       return MerkleTree.checkDepth(Integer.parseInt(text));
     } catch (IllegalArgumentException e) { // NumberFormatException is one
-      throw new KvException(ErrorCode.BAD_REQUEST,
+      throw new KvException(
+          ErrorCode.BAD_REQUEST,
           "query parameter 'depth' must be 0.." + MerkleTree.MAX_DEPTH + ", got: " + text);
     }
   }

@@ -39,7 +39,10 @@ public final class HintDelivery {
   private final HintMetrics metrics;
   private final TokenBucket rate; // guarded by this
 
-  /** How long a hint is kept ({@code HINT_WINDOW}) and how many are sent per second ({@code HINT_RATE}). */
+  /**
+   * How long a hint is kept ({@code HINT_WINDOW}) and how many are sent per second ({@code
+   * HINT_RATE}).
+   */
   public record Policy(Duration window, int ratePerSecond) {
     public Policy {
       if (window == null || window.isNegative() || window.isZero()) {
@@ -51,8 +54,13 @@ public final class HintDelivery {
     }
   }
 
-  public HintDelivery(HintStore store, ViewHolder views, PeerClient peers, Clock clock,
-      Policy policy, HintMetrics metrics) {
+  public HintDelivery(
+      HintStore store,
+      ViewHolder views,
+      PeerClient peers,
+      Clock clock,
+      Policy policy,
+      HintMetrics metrics) {
     this.store = store;
     this.views = views;
     this.peers = peers;
@@ -67,8 +75,11 @@ public final class HintDelivery {
     int expired = store.expireCreatedBefore(clock.millis() - window.toMillis());
     if (expired > 0) {
       metrics.expired(expired);
-      log.warn("Dropped {} hint(s) older than the hint window ({}); anti-entropy must repair"
-          + " their replicas", expired, window);
+      log.warn(
+          "Dropped {} hint(s) older than the hint window ({}); anti-entropy must repair"
+              + " their replicas",
+          expired,
+          window);
     }
     return expired;
   }
@@ -121,8 +132,11 @@ public final class HintDelivery {
         store.remove(hint);
         acknowledged++;
       } catch (ExecutionException e) {
-        log.debug("Handing a hint for {} to {} failed; retrying next pass: {}",
-            hint.key(), hint.target(), e.getCause().getMessage());
+        log.debug(
+            "Handing a hint for {} to {} failed; retrying next pass: {}",
+            hint.key(),
+            hint.target(),
+            e.getCause().getMessage());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return acknowledged;

@@ -17,14 +17,20 @@ public final class HintMetrics {
 
   public HintMetrics(MeterRegistry registry, HintStore store) {
     Gauge.builder("kv.hints.pending", store, HintStore::pending)
-        .description("Hints this node holds for replicas that missed writes").register(registry);
-    this.stored = Counter.builder("kv.hints.stored")
-        .description("Hints stored on this node, for itself as coordinator or for another")
+        .description("Hints this node holds for replicas that missed writes")
         .register(registry);
-    this.delivered = Counter.builder("kv.hints.delivered")
-        .description("Hints handed off to their replica and removed").register(registry);
-    this.expired = Counter.builder("kv.hints.expired")
-        .description("Hints dropped undelivered after the hint window").register(registry);
+    this.stored =
+        Counter.builder("kv.hints.stored")
+            .description("Hints stored on this node, for itself as coordinator or for another")
+            .register(registry);
+    this.delivered =
+        Counter.builder("kv.hints.delivered")
+            .description("Hints handed off to their replica and removed")
+            .register(registry);
+    this.expired =
+        Counter.builder("kv.hints.expired")
+            .description("Hints dropped undelivered after the hint window")
+            .register(registry);
   }
 
   void stored() {

@@ -10,9 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stores a hint for a replica that missed a write: the coordinator's own hint when no stand-in
- * took it, or one a coordinator sent this node as the stand-in (sloppy quorum). Stamps the
- * creation time that the hint window is measured from, and counts it.
+ * Stores a hint for a replica that missed a write: the coordinator's own hint when no stand-in took
+ * it, or one a coordinator sent this node as the stand-in (sloppy quorum). Stamps the creation time
+ * that the hint window is measured from, and counts it.
  */
 public final class HintWriter {
   private static final Logger log = LoggerFactory.getLogger(HintWriter.class);

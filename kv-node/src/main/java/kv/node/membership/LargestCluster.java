@@ -46,8 +46,12 @@ public final class LargestCluster {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file.get(), e);
     } catch (NumberFormatException e) {
-      throw new IllegalStateException(file.get() + " does not hold a member count: " + e.getMessage()
-          + "; delete it to start counting again", e);
+      throw new IllegalStateException(
+          file.get()
+              + " does not hold a member count: "
+              + e.getMessage()
+              + "; delete it to start counting again",
+          e);
     }
   }
 
@@ -59,8 +63,8 @@ public final class LargestCluster {
       Files.createDirectories(file.get().getParent());
       Path temp = file.get().resolveSibling("largest-cluster.tmp");
       Files.writeString(temp, members + "\n", StandardCharsets.UTF_8);
-      Files.move(temp, file.get(), StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          temp, file.get(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file.get(), e);
     }

@@ -23,27 +23,26 @@ import org.slf4j.LoggerFactory;
  * Keeps this node registered with the seed and its ring current. {@link #tick()} is the whole
  * background job: register if not registered (retrying every tick until the seed answers),
  * otherwise heartbeat once the interval has passed, and offer each list the seed answers with to
- * the {@link ViewInstaller} (which installs only newer ones). Heartbeats are the liveness signal and
- * the polling path; changes normally arrive sooner through the {@link SeedWatch}, which starts once
- * this node has registered. When the seed is unreachable the node keeps its last view; when the
- * seed has forgotten it, it registers again under the same id.
+ * the {@link ViewInstaller} (which installs only newer ones). Heartbeats are the liveness signal
+ * and the polling path; changes normally arrive sooner through the {@link SeedWatch}, which starts
+ * once this node has registered. When the seed is unreachable the node keeps its last view; when
+ * the seed has forgotten it, it registers again under the same id.
  *
  * <p>A node without a configured or persisted id picks one itself and persists it before its first
  * registration, so a registration retried after a client-side timeout (the seed may have processed
  * the first one) asks for the same id instead of leaving a phantom member under a second one.
  *
- * <p>The node proves its id with a credential (see the seed's {@code MemberRegistry}), kept next
- * to the id. It picks one at first start and persists it before registering, for the same reason:
- * a retry presents the same credential, so the seed recognises the registration it already took.
- * When the seed refuses the id ({@code id_in_use}: a live node holds it, most likely another node
- * started with the same {@code NODE_ID}) or the cluster token, the node says so once in its log
- * and keeps asking every tick: the refusal may be a stale registration of its own (restarted
- * without its credential) that expires after NODE_TTL.
+ * <p>The node proves its id with a credential (see the seed's {@code MemberRegistry}), kept next to
+ * the id. It picks one at first start and persists it before registering, for the same reason: a
+ * retry presents the same credential, so the seed recognises the registration it already took. When
+ * the seed refuses the id ({@code id_in_use}: a live node holds it, most likely another node
+ * started with the same {@code NODE_ID}) or the cluster token, the node says so once in its log and
+ * keeps asking every tick: the refusal may be a stale registration of its own (restarted without
+ * its credential) that expires after NODE_TTL.
  *
- * <p>Only the scheduler thread (or a test) calls {@link #tick()}; the fields it writes are
- * confined to that thread, except {@link #id}, {@link #credential} and {@link #left}, which are
- * volatile for readers.
- * {@link #deregister()} runs on the shutdown thread once the scheduler has stopped.
+ * <p>Only the scheduler thread (or a test) calls {@link #tick()}; the fields it writes are confined
+ * to that thread, except {@link #id}, {@link #credential} and {@link #left}, which are volatile for
+ * readers. {@link #deregister()} runs on the shutdown thread once the scheduler has stopped.
  */
 public final class MembershipWatcher {
   private static final Logger log = LoggerFactory.getLogger(MembershipWatcher.class);
@@ -65,17 +64,41 @@ public final class MembershipWatcher {
   private Instant lastHeartbeat = Instant.MIN;
   private final CountDownLatch registeredOnce = new CountDownLatch(1);
 
-  public MembershipWatcher(SeedClient seed, ViewHolder views, ViewInstaller installer,
-      NodeIdStore idStore, Optional<NodeId> configuredId, Optional<Endpoint> advertised, int port,
-      Clock clock, Duration heartbeatInterval) {
-    this(seed, views, installer, idStore, configuredId, MembershipWatcher::randomId, advertised,
-        port, clock, heartbeatInterval);
+  public MembershipWatcher(
+      SeedClient seed,
+      ViewHolder views,
+      ViewInstaller installer,
+      NodeIdStore idStore,
+      Optional<NodeId> configuredId,
+      Optional<Endpoint> advertised,
+      int port,
+      Clock clock,
+      Duration heartbeatInterval) {
+    this(
+        seed,
+        views,
+        installer,
+        idStore,
+        configuredId,
+        MembershipWatcher::randomId,
+        advertised,
+        port,
+        clock,
+        heartbeatInterval);
   }
 
   /** {@code newId} makes the id candidate of a node that has none configured or persisted. */
-  public MembershipWatcher(SeedClient seed, ViewHolder views, ViewInstaller installer,
-      NodeIdStore idStore, Optional<NodeId> configuredId, Supplier<NodeId> newId,
-      Optional<Endpoint> advertised, int port, Clock clock, Duration heartbeatInterval) {
+  public MembershipWatcher(
+      SeedClient seed,
+      ViewHolder views,
+      ViewInstaller installer,
+      NodeIdStore idStore,
+      Optional<NodeId> configuredId,
+      Supplier<NodeId> newId,
+      Optional<Endpoint> advertised,
+      int port,
+      Clock clock,
+      Duration heartbeatInterval) {
     this.seed = seed;
     this.views = views;
     this.installer = installer;
@@ -84,17 +107,28 @@ public final class MembershipWatcher {
     this.heartbeatInterval = heartbeatInterval;
     this.advertised = advertised;
     this.port = port;
-    this.id = configuredId.or(idStore::load).orElseGet(() -> {
-      NodeId candidate = newId.get();
-      idStore.save(candidate); // before registering: a retry must ask for this same id
-      log.info("No node id configured or kept in DATA_DIR; asking the seed for {}", candidate);
-      return candidate;
-    });
-    this.credential = idStore.loadCredential().orElseGet(() -> {
-      NodeCredential fresh = NodeCredential.random();
-      idStore.saveCredential(fresh); // before registering: a retry must present this same one
-      return fresh;
-    });
+    this.id =
+        configuredId
+            .or(idStore::load)
+            .orElseGet(
+                () -> {
+                  NodeId candidate = newId.get();
+                  idStore.save(candidate); // before registering: a retry must ask for this same id
+                  log.info(
+                      "No node id configured or kept in DATA_DIR; asking the seed for {}",
+                      candidate);
+                  return candidate;
+                });
+    this.credential =
+        idStore
+            .loadCredential()
+            .orElseGet(
+                () -> {
+                  NodeCredential fresh = NodeCredential.random();
+                  idStore.saveCredential(
+                      fresh); // before registering: a retry must present this same one
+                  return fresh;
+                });
   }
 
   /** This node's id: configured, persisted, or picked at first start (or assigned by the seed). */
@@ -144,12 +178,17 @@ public final class MembershipWatcher {
     try {
       MembershipView view = seed.deregister(id, credential);
       registered = false;
-      log.info("Deregistered {} from the seed at {}; member list version now {}",
-          id, seed.url(), view.version());
+      log.info(
+          "Deregistered {} from the seed at {}; member list version now {}",
+          id,
+          seed.url(),
+          view.version());
       return true;
     } catch (KvException e) {
-      log.warn("Could not deregister {} from the seed ({}); it will expire after NODE_TTL",
-          id, e.getMessage());
+      log.warn(
+          "Could not deregister {} from the seed ({}); it will expire after NODE_TTL",
+          id,
+          e.getMessage());
       return false;
     } catch (RuntimeException e) {
       log.error("Deregistering {} failed; it will expire after NODE_TTL", id, e);
@@ -192,7 +231,8 @@ public final class MembershipWatcher {
       installer.offer(view, ViewSource.HEARTBEAT, seed.url().toString());
     } catch (KvException e) {
       if (e.code() == ErrorCode.WRONG_CREDENTIAL) {
-        log.warn("{}: another node holds {} at the seed now; registering again", e.getMessage(), id);
+        log.warn(
+            "{}: another node holds {} at the seed now; registering again", e.getMessage(), id);
       } else if (e.code() == ErrorCode.UNKNOWN_NODE) {
         log.info("Seed no longer knows {} (expired, or the seed restarted); registering again", id);
       } else {
@@ -209,11 +249,14 @@ public final class MembershipWatcher {
       return;
     }
     lastRefusal = e.getMessage();
-    String what = e.code() == ErrorCode.ID_IN_USE
-        ? "Not joining as " + id + " until then; asking the seed again every tick"
-        : "Cannot join: the seed at " + seed.url() + " refuses this node's cluster token; set the"
-            + " seed's CLUSTER_TOKEN or CLUSTER_TOKEN_FILE on this node (is SEED_URL this"
-            + " cluster's seed?). Asking again every tick";
+    String what =
+        e.code() == ErrorCode.ID_IN_USE
+            ? "Not joining as " + id + " until then; asking the seed again every tick"
+            : "Cannot join: the seed at "
+                + seed.url()
+                + " refuses this node's cluster token; set the"
+                + " seed's CLUSTER_TOKEN or CLUSTER_TOKEN_FILE on this node (is SEED_URL this"
+                + " cluster's seed?). Asking again every tick";
     log.error("{}. {}", e.getMessage(), what);
   }
 
@@ -227,9 +270,12 @@ public final class MembershipWatcher {
 
   private void seedUnreachable(KvException e) {
     if (seedReachable || !registered) {
-      log.warn("{}; {}", e.getMessage(), registered
-          ? "serving with membership version " + views.current().version()
-          : "waiting for the seed, will retry every tick");
+      log.warn(
+          "{}; {}",
+          e.getMessage(),
+          registered
+              ? "serving with membership version " + views.current().version()
+              : "waiting for the seed, will retry every tick");
     }
     seedReachable = false;
   }

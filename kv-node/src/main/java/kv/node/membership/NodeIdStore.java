@@ -16,8 +16,8 @@ import kv.common.NodeId;
 /**
  * Keeps the node's identity: its id in {@code DATA_DIR/node-id}, so a restart rejoins at the same
  * tokens, and the credential that proves the id to the seed in {@code DATA_DIR/node-credential}
- * (readable by the owner only). Without a data directory both live in this object, so whoever
- * keeps it across a restart (the in-process test harness) keeps the identity.
+ * (readable by the owner only). Without a data directory both live in this object, so whoever keeps
+ * it across a restart (the in-process test harness) keeps the identity.
  *
  * <p>Thread-safe: writes happen on the membership thread, reads anywhere.
  */
@@ -73,8 +73,9 @@ public final class NodeIdStore {
       Path temp = file.resolveSibling(file.getFileName() + ".tmp");
       Files.deleteIfExists(temp);
       if (secret && FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-        Files.createFile(temp, PosixFilePermissions.asFileAttribute(
-            PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(
+            temp,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       }
       Files.writeString(temp, value + "\n", StandardCharsets.UTF_8);
       Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -28,6 +28,7 @@ import okhttp3.Response;
  */
 public final class SeedClient {
   private static final MediaType JSON = MediaType.get("application/json");
+
   /** How long a watch may outlast its {@code wait} before the node gives up on the answer. */
   private static final Duration WATCH_SLACK = Duration.ofSeconds(5);
 
@@ -65,17 +66,23 @@ public final class SeedClient {
   }
 
   /**
-   * The list once its version differs from {@code index}, or the unchanged list after {@code
-   * wait}: a blocking query that the seed holds open. {@link #cancelWatch()} ends it early.
+   * The list once its version differs from {@code index}, or the unchanged list after {@code wait}:
+   * a blocking query that the seed holds open. {@link #cancelWatch()} ends it early.
    */
   public MembershipView watch(long index, Duration wait) {
-    HttpUrl url = seed.newBuilder().addPathSegment("members")
-        .addQueryParameter("index", Long.toString(index))
-        .addQueryParameter("wait", wait.toMillis() + "ms")
-        .build();
-    Call call = client.newBuilder()
-        .readTimeout(wait.plus(WATCH_SLACK)).callTimeout(wait.plus(WATCH_SLACK)).build()
-        .newCall(request(url).get().build());
+    HttpUrl url =
+        seed.newBuilder()
+            .addPathSegment("members")
+            .addQueryParameter("index", Long.toString(index))
+            .addQueryParameter("wait", wait.toMillis() + "ms")
+            .build();
+    Call call =
+        client
+            .newBuilder()
+            .readTimeout(wait.plus(WATCH_SLACK))
+            .callTimeout(wait.plus(WATCH_SLACK))
+            .build()
+            .newCall(request(url).get().build());
     watching = call;
     try {
       return execute(call, "watch", MembershipView.class);
@@ -110,8 +117,8 @@ public final class SeedClient {
       throw new IllegalStateException("cannot serialize " + body, e);
     }
     HttpUrl url = seed.newBuilder().addPathSegment(path).build();
-    return execute(client.newCall(request(url).post(RequestBody.create(json, JSON)).build()),
-        path, answer);
+    return execute(
+        client.newCall(request(url).post(RequestBody.create(json, JSON)).build()), path, answer);
   }
 
   private Request.Builder request(HttpUrl url) {
@@ -135,10 +142,12 @@ public final class SeedClient {
   private KvException refusal(String what, int status, byte[] body) {
     try {
       ErrorBody error = mapper.readValue(body, ErrorBody.class);
-      return new KvException(ErrorCode.fromWire(error.error()).orElse(ErrorCode.UNAVAILABLE),
+      return new KvException(
+          ErrorCode.fromWire(error.error()).orElse(ErrorCode.UNAVAILABLE),
           "seed refused " + what + ": " + error.message());
     } catch (IOException e) {
-      return new KvException(ErrorCode.UNAVAILABLE,
+      return new KvException(
+          ErrorCode.UNAVAILABLE,
           "seed answered " + what + " with " + status + " and no JSON error body");
     }
   }

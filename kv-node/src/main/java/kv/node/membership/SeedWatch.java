@@ -8,18 +8,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one blocking query open on the seed's member list ({@code GET /members?index=V&wait=D}),
- * so a change reaches this node as soon as the seed makes it instead of at its next heartbeat.
- * Each answer goes to the {@link ViewInstaller}, and the next watch asks for a change past the
- * version the seed answered with. A watch that fails (seed down, restarting, refusing: too many
- * watches) is retried after a pause that doubles up to {@link #MAX_PAUSE}; heartbeats keep the
- * polling path working meanwhile. Runs on its own thread from the node's first registration until
- * {@link #close()}.
+ * Keeps one blocking query open on the seed's member list ({@code GET /members?index=V&wait=D}), so
+ * a change reaches this node as soon as the seed makes it instead of at its next heartbeat. Each
+ * answer goes to the {@link ViewInstaller}, and the next watch asks for a change past the version
+ * the seed answered with. A watch that fails (seed down, restarting, refusing: too many watches) is
+ * retried after a pause that doubles up to {@link #MAX_PAUSE}; heartbeats keep the polling path
+ * working meanwhile. Runs on its own thread from the node's first registration until {@link
+ * #close()}.
  */
 public final class SeedWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SeedWatch.class);
+
   /** How long each watch waits at the seed for a change. */
   public static final Duration WAIT = Duration.ofSeconds(30);
+
   private static final Duration MIN_PAUSE = Duration.ofMillis(100);
   static final Duration MAX_PAUSE = Duration.ofSeconds(5);
 
@@ -31,8 +33,12 @@ public final class SeedWatch implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
 
-  public SeedWatch(SeedClient seed, ViewHolder views, ViewInstaller installer,
-      MembershipWatcher membership, Duration wait) {
+  public SeedWatch(
+      SeedClient seed,
+      ViewHolder views,
+      ViewInstaller installer,
+      MembershipWatcher membership,
+      Duration wait) {
     this.seed = seed;
     this.views = views;
     this.installer = installer;
@@ -78,7 +84,8 @@ public final class SeedWatch implements AutoCloseable {
           return;
         }
         if (failures++ == 0) {
-          log.warn("Watch on the seed's member list failed ({}); retrying, heartbeats meanwhile",
+          log.warn(
+              "Watch on the seed's member list failed ({}); retrying, heartbeats meanwhile",
               e.getMessage());
         }
         pause(backoff(failures));

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * behind), from the peer that had it ({@code GET /internal/view}). So a change spreads even while
  * the seed is down or this node's watch is broken. Catch-ups run one at a time on their own
  * executor and coalesce: whatever is heard meanwhile is served by the next one. After a catch-up
- * that failed, the next waits at least {@link #RETRY_AFTER}, so a flood of exchanges with a
- * newer version cannot turn into a flood of reads.
+ * that failed, the next waits at least {@link #RETRY_AFTER}, so a flood of exchanges with a newer
+ * version cannot turn into a flood of reads.
  */
 public final class ViewGossip implements ViewExchange {
   private static final Logger log = LoggerFactory.getLogger(ViewGossip.class);
@@ -50,8 +50,14 @@ public final class ViewGossip implements ViewExchange {
   private volatile long failedAtNanos;
   private volatile boolean failedOnce;
 
-  public ViewGossip(ViewHolder views, ViewInstaller installer, SeedClient seed, HttpViewClient peers,
-      Supplier<Optional<NodeId>> self, Executor executor, Duration peerTimeout,
+  public ViewGossip(
+      ViewHolder views,
+      ViewInstaller installer,
+      SeedClient seed,
+      HttpViewClient peers,
+      Supplier<Optional<NodeId>> self,
+      Executor executor,
+      Duration peerTimeout,
       LongSupplier nanoTime) {
     this.views = views;
     this.installer = installer;
@@ -126,8 +132,11 @@ public final class ViewGossip implements ViewExchange {
       installer.offer(view, ViewSource.PEER, peer.toString());
       return views.current().version() >= target;
     } catch (ExecutionException | TimeoutException e) {
-      log.warn("Neither the seed nor the node at {} gave this node member list version {} ({})",
-          peer, target, e.getCause() == null ? e : e.getCause().getMessage());
+      log.warn(
+          "Neither the seed nor the node at {} gave this node member list version {} ({})",
+          peer,
+          target,
+          e.getCause() == null ? e : e.getCause().getMessage());
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one way a member list becomes this node's view, whichever path brought it (registration,
  * heartbeat, watch, a peer): installs it only when it is newer than the current view, logs one INFO
- * line saying where it came from and how long after the seed's change it arrived, and counts it.
- * It also remembers when the seed last confirmed the view as current, so {@code
+ * line saying where it came from and how long after the seed's change it arrived, and counts it. It
+ * also remembers when the seed last confirmed the view as current, so {@code
  * kv_membership_view_age_seconds} shows a node that has lost touch.
  */
 public final class ViewInstaller {
@@ -38,29 +38,37 @@ public final class ViewInstaller {
   private volatile Installed last;
 
   /** The last view installed: where from, when, and how long after the seed made it. */
-  public record Installed(long version, ViewSource source, String from, long atMillis,
-      long delayMillis) {}
+  public record Installed(
+      long version, ViewSource source, String from, long atMillis, long delayMillis) {}
 
-  public ViewInstaller(ViewHolder views, int vnodes, Clock clock, LargestCluster largest,
-      MeterRegistry metrics) {
+  public ViewInstaller(
+      ViewHolder views, int vnodes, Clock clock, LargestCluster largest, MeterRegistry metrics) {
     this.views = views;
     this.vnodes = vnodes;
     this.clock = clock;
     this.largest = largest;
     this.confirmedAtMillis = clock.millis();
     for (ViewSource source : ViewSource.values()) {
-      installed.put(source, Counter.builder("kv.membership.views.installed")
-          .description("Member lists installed, by how this node learned them")
-          .tag("source", source.label()).register(metrics));
-      delays.put(source, Timer.builder("kv.membership.propagation")
-          .description("From the seed's change of the member list to this node installing it")
-          .tag("source", source.label()).register(metrics));
+      installed.put(
+          source,
+          Counter.builder("kv.membership.views.installed")
+              .description("Member lists installed, by how this node learned them")
+              .tag("source", source.label())
+              .register(metrics));
+      delays.put(
+          source,
+          Timer.builder("kv.membership.propagation")
+              .description("From the seed's change of the member list to this node installing it")
+              .tag("source", source.label())
+              .register(metrics));
     }
     Gauge.builder("kv.membership.view.age", this, ViewInstaller::ageSeconds)
         .description("Seconds since the seed last confirmed this node's member list as current")
-        .baseUnit("seconds").register(metrics);
+        .baseUnit("seconds")
+        .register(metrics);
     Gauge.builder("kv.membership.largest.cluster", largest, LargestCluster::size)
-        .description("Most members this node has seen in one list (replicas are counted against it)")
+        .description(
+            "Most members this node has seen in one list (replicas are counted against it)")
         .register(metrics);
   }
 
@@ -85,9 +93,16 @@ public final class ViewInstaller {
       last = new Installed(view.version(), source, from, clock.millis(), delay);
       installed.get(source).increment();
       delays.get(source).record(Duration.ofMillis(delay));
-      log.info("Membership version {} from {} ({}), {} ms after the change: {} node(s), joined {}, "
-              + "left {}", view.version(), source.label(), from, delay, next.members().size(),
-          difference(next, before), difference(before, next));
+      log.info(
+          "Membership version {} from {} ({}), {} ms after the change: {} node(s), joined {}, "
+              + "left {}",
+          view.version(),
+          source.label(),
+          from,
+          delay,
+          next.members().size(),
+          difference(next, before),
+          difference(before, next));
       return true;
     }
   }

@@ -12,7 +12,9 @@ public enum ViewSource {
   WATCH,
   /** Read from the seed because a peer said it had a newer version. */
   REFRESH,
-  /** Read from a peer ({@code GET /internal/view}) that had a newer version, the seed not answering. */
+  /**
+   * Read from a peer ({@code GET /internal/view}) that had a newer version, the seed not answering.
+   */
   PEER;
 
   public String label() {

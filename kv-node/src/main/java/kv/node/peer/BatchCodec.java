@@ -50,26 +50,29 @@ public final class BatchCodec {
   private BatchCodec() {}
 
   public static byte[] encodeOps(List<ReplicaOp> ops) {
-    return write(out -> {
-      for (ReplicaOp op : ops) {
-        if (op instanceof ReplicaOp.Write w) {
-          out.writeByte(w.hintFor().isPresent() ? HINTED_WRITE
-              : w.placedOn() == ReplicaOp.Write.UNPLACED ? WRITE : PLACED_WRITE);
-          RecordCodec.writeKey(out, w.key());
-          RecordCodec.writeRecord(out, w.record());
-          if (w.hintFor().isPresent()) {
-            byte[] owner = w.hintFor().get().value().getBytes(StandardCharsets.US_ASCII);
-            out.writeByte(owner.length);
-            out.write(owner);
-          } else if (w.placedOn() != ReplicaOp.Write.UNPLACED) {
-            out.writeLong(w.placedOn());
+    return write(
+        out -> {
+          for (ReplicaOp op : ops) {
+            if (op instanceof ReplicaOp.Write w) {
+              out.writeByte(
+                  w.hintFor().isPresent()
+                      ? HINTED_WRITE
+                      : w.placedOn() == ReplicaOp.Write.UNPLACED ? WRITE : PLACED_WRITE);
+              RecordCodec.writeKey(out, w.key());
+              RecordCodec.writeRecord(out, w.record());
+              if (w.hintFor().isPresent()) {
+                byte[] owner = w.hintFor().get().value().getBytes(StandardCharsets.US_ASCII);
+                out.writeByte(owner.length);
+                out.write(owner);
+              } else if (w.placedOn() != ReplicaOp.Write.UNPLACED) {
+                out.writeLong(w.placedOn());
+              }
+            } else {
+              out.writeByte(READ);
+              RecordCodec.writeKey(out, op.key());
+            }
           }
-        } else {
-          out.writeByte(READ);
-          RecordCodec.writeKey(out, op.key());
-        }
-      }
-    });
+        });
   }
 
   /** Decodes a batch; anything malformed is a {@code 400} for the whole batch. */
@@ -80,17 +83,27 @@ public final class BatchCodec {
       while (in.hasRemaining()) {
         int kind = in.get();
         Key key = RecordCodec.readKey(in);
-        ops.add(switch (kind) {
-          case READ -> new ReplicaOp.Read(key);
-          case WRITE -> new ReplicaOp.Write(
-              key, RecordCodec.readRecord(in), Optional.empty(), ReplicaOp.Write.UNPLACED);
-          case HINTED_WRITE -> new ReplicaOp.Write(key, RecordCodec.readRecord(in), Optional.of(
-              NodeId.of(new String(RecordCodec.take(in, in.get() & 0xff), StandardCharsets.US_ASCII))),
-              ReplicaOp.Write.UNPLACED);
-          case PLACED_WRITE -> new ReplicaOp.Write(
-              key, RecordCodec.readRecord(in), Optional.empty(), placedOn(in.getLong()));
-          default -> throw new IllegalArgumentException("unknown operation kind " + kind);
-        });
+        ops.add(
+            switch (kind) {
+              case READ -> new ReplicaOp.Read(key);
+              case WRITE ->
+                  new ReplicaOp.Write(
+                      key, RecordCodec.readRecord(in), Optional.empty(), ReplicaOp.Write.UNPLACED);
+              case HINTED_WRITE ->
+                  new ReplicaOp.Write(
+                      key,
+                      RecordCodec.readRecord(in),
+                      Optional.of(
+                          NodeId.of(
+                              new String(
+                                  RecordCodec.take(in, in.get() & 0xff),
+                                  StandardCharsets.US_ASCII))),
+                      ReplicaOp.Write.UNPLACED);
+              case PLACED_WRITE ->
+                  new ReplicaOp.Write(
+                      key, RecordCodec.readRecord(in), Optional.empty(), placedOn(in.getLong()));
+              default -> throw new IllegalArgumentException("unknown operation kind " + kind);
+            });
       }
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw malformed(ErrorCode.BAD_REQUEST, "operation batch", in, e);
@@ -99,27 +112,28 @@ public final class BatchCodec {
   }
 
   public static byte[] encodeReplies(List<ReplicaReply> replies) {
-    return write(out -> {
-      for (ReplicaReply reply : replies) {
-        if (reply instanceof ReplicaReply.Found found) {
-          out.writeByte(FOUND);
-          RecordCodec.writeRecord(out, found.record());
-        } else if (reply instanceof ReplicaReply.Superseded superseded) {
-          out.writeByte(SUPERSEDED);
-          RecordCodec.writeRecord(out, Versioned.tombstone(superseded.held()));
-        } else if (reply instanceof ReplicaReply.Failed failed) {
-          out.writeByte(FAILED);
-          byte[] code = failed.code().wireName().getBytes(StandardCharsets.US_ASCII);
-          byte[] message = failed.message().getBytes(StandardCharsets.UTF_8);
-          out.writeShort(code.length);
-          out.write(code);
-          out.writeInt(message.length);
-          out.write(message);
-        } else {
-          out.writeByte(reply instanceof ReplicaReply.Missing ? MISSING : WRITTEN);
-        }
-      }
-    });
+    return write(
+        out -> {
+          for (ReplicaReply reply : replies) {
+            if (reply instanceof ReplicaReply.Found found) {
+              out.writeByte(FOUND);
+              RecordCodec.writeRecord(out, found.record());
+            } else if (reply instanceof ReplicaReply.Superseded superseded) {
+              out.writeByte(SUPERSEDED);
+              RecordCodec.writeRecord(out, Versioned.tombstone(superseded.held()));
+            } else if (reply instanceof ReplicaReply.Failed failed) {
+              out.writeByte(FAILED);
+              byte[] code = failed.code().wireName().getBytes(StandardCharsets.US_ASCII);
+              byte[] message = failed.message().getBytes(StandardCharsets.UTF_8);
+              out.writeShort(code.length);
+              out.write(code);
+              out.writeInt(message.length);
+              out.write(message);
+            } else {
+              out.writeByte(reply instanceof ReplicaReply.Missing ? MISSING : WRITTEN);
+            }
+          }
+        });
   }
 
   /**
@@ -132,23 +146,28 @@ public final class BatchCodec {
     try {
       while (in.hasRemaining()) {
         int kind = in.get();
-        replies.add(switch (kind) {
-          case WRITTEN -> new ReplicaReply.Written();
-          case FOUND -> new ReplicaReply.Found(RecordCodec.readRecord(in));
-          case MISSING -> new ReplicaReply.Missing();
-          case SUPERSEDED -> new ReplicaReply.Superseded(RecordCodec.readRecord(in).version());
-          case FAILED -> new ReplicaReply.Failed(
-              ErrorCode.fromWire(new String(RecordCodec.take(in, in.getShort()),
-                  StandardCharsets.US_ASCII)).orElse(ErrorCode.INTERNAL),
-              new String(RecordCodec.take(in, in.getInt()), StandardCharsets.UTF_8));
-          default -> throw new IllegalArgumentException("unknown reply kind " + kind);
-        });
+        replies.add(
+            switch (kind) {
+              case WRITTEN -> new ReplicaReply.Written();
+              case FOUND -> new ReplicaReply.Found(RecordCodec.readRecord(in));
+              case MISSING -> new ReplicaReply.Missing();
+              case SUPERSEDED -> new ReplicaReply.Superseded(RecordCodec.readRecord(in).version());
+              case FAILED ->
+                  new ReplicaReply.Failed(
+                      ErrorCode.fromWire(
+                              new String(
+                                  RecordCodec.take(in, in.getShort()), StandardCharsets.US_ASCII))
+                          .orElse(ErrorCode.INTERNAL),
+                      new String(RecordCodec.take(in, in.getInt()), StandardCharsets.UTF_8));
+              default -> throw new IllegalArgumentException("unknown reply kind " + kind);
+            });
       }
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw malformed(ErrorCode.UNAVAILABLE, "reply batch", in, e);
     }
     if (replies.size() != expected) {
-      throw new KvException(ErrorCode.UNAVAILABLE,
+      throw new KvException(
+          ErrorCode.UNAVAILABLE,
           replies.size() + " replies to a batch of " + expected + " operations");
     }
     return replies;
@@ -164,8 +183,14 @@ public final class BatchCodec {
   /** A batch a peer sent is its error ({@code 400}); replies a peer sent are a failed call. */
   private static KvException malformed(
       ErrorCode code, String what, ByteBuffer in, RuntimeException e) {
-    return new KvException(code, "malformed " + what + " at byte "
-        + in.position() + ": " + (e.getMessage() == null ? "truncated" : e.getMessage()));
+    return new KvException(
+        code,
+        "malformed "
+            + what
+            + " at byte "
+            + in.position()
+            + ": "
+            + (e.getMessage() == null ? "truncated" : e.getMessage()));
   }
 
   private interface Body {

@@ -18,11 +18,14 @@ final class BatchMetrics {
   private final Counter expired;
 
   BatchMetrics(MeterRegistry registry, IntSupplier queued) {
-    this.batchSize = DistributionSummary.builder("kv.peer.batch.operations")
-        .description("Replica operations per batch sent to a peer").register(registry);
-    this.expired = Counter.builder("kv.peer.operations.expired")
-        .description("Replica operations that waited out the peer timeout in a queue, unsent")
-        .register(registry);
+    this.batchSize =
+        DistributionSummary.builder("kv.peer.batch.operations")
+            .description("Replica operations per batch sent to a peer")
+            .register(registry);
+    this.expired =
+        Counter.builder("kv.peer.operations.expired")
+            .description("Replica operations that waited out the peer timeout in a queue, unsent")
+            .register(registry);
     Gauge.builder("kv.peer.operations.queued", queued, q -> q.getAsInt())
         .description("Replica operations waiting for a batch slot to their peer")
         .strongReference(true) // a gauge holds its state weakly; nothing else holds this lambda

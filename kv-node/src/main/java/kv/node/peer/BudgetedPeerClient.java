@@ -11,12 +11,12 @@ import kv.node.version.Version;
 import kv.node.version.Versioned;
 
 /**
- * Counts the value of every replica write against the node's {@link ByteBudget} from the moment
- * it is sent until the peer has answered (or it failed): a write to the slowest replica outlives
- * the client's request, whose body's bytes went back when it was answered. Without it, under 200
- * clients PUTting 1 MiB values, a hundred writes to the slower peer sat in its queue (100 MiB)
- * and expired into hints while new bodies kept being admitted; now a lagging replica holds back
- * new bodies ({@code 503 overloaded}) instead.
+ * Counts the value of every replica write against the node's {@link ByteBudget} from the moment it
+ * is sent until the peer has answered (or it failed): a write to the slowest replica outlives the
+ * client's request, whose body's bytes went back when it was answered. Without it, under 200
+ * clients PUTting 1 MiB values, a hundred writes to the slower peer sat in its queue (100 MiB) and
+ * expired into hints while new bodies kept being admitted; now a lagging replica holds back new
+ * bodies ({@code 503 overloaded}) instead.
  */
 public final class BudgetedPeerClient implements PeerClient {
   private final PeerClient delegate;
@@ -43,8 +43,7 @@ public final class BudgetedPeerClient implements PeerClient {
     return held(record, () -> delegate.writeHint(peer, owner, key, record));
   }
 
-  private <T> CompletableFuture<T> held(
-      Versioned record, Supplier<CompletableFuture<T>> call) {
+  private <T> CompletableFuture<T> held(Versioned record, Supplier<CompletableFuture<T>> call) {
     long bytes = record.value().size();
     budget.reserve(bytes);
     CompletableFuture<T> sent;

@@ -10,10 +10,10 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * Measures this node's clock against the other side's on every call that comes back with an
- * {@link ClockHeader} stamp: the send and receive times by this node's clock, and the stamp,
- * make one {@link ClockOffsets} sample for the source that {@code source} names (null: a call
- * not to sample, one the other side holds on purpose).
+ * Measures this node's clock against the other side's on every call that comes back with an {@link
+ * ClockHeader} stamp: the send and receive times by this node's clock, and the stamp, make one
+ * {@link ClockOffsets} sample for the source that {@code source} names (null: a call not to sample,
+ * one the other side holds on purpose).
  */
 public final class ClockSampling implements Interceptor {
   private final Clock clock;
@@ -28,8 +28,8 @@ public final class ClockSampling implements Interceptor {
 
   /** Samples named after the peer's address. */
   public static ClockSampling ofPeers(Clock clock, ClockOffsets offsets) {
-    return new ClockSampling(clock, offsets,
-        request -> request.url().host() + ":" + request.url().port());
+    return new ClockSampling(
+        clock, offsets, request -> request.url().host() + ":" + request.url().port());
   }
 
   @Override

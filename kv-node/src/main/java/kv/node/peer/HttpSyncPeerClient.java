@@ -40,32 +40,45 @@ public final class HttpSyncPeerClient implements SyncPeerClient {
 
   @Override
   public CompletableFuture<TreeReply> merkle(Endpoint peer, TokenRange range, int depth) {
-    HttpUrl url = url(peer, SyncProtocol.MERKLE, range).newBuilder()
-        .addQueryParameter("depth", Integer.toString(depth)).build();
-    return send(peer, request(url).get(), response -> {
-      ByteBuffer bytes = ByteBuffer.wrap(PeerCalls.body(response));
-      long[] leaves = new long[bytes.remaining() / Long.BYTES];
-      bytes.asLongBuffer().get(leaves);
-      return new TreeReply(MerkleTree.ofLeaves(range, leaves),
-          "true".equals(response.header(SyncProtocol.PENDING)), viewVersion(response));
-    });
+    HttpUrl url =
+        url(peer, SyncProtocol.MERKLE, range)
+            .newBuilder()
+            .addQueryParameter("depth", Integer.toString(depth))
+            .build();
+    return send(
+        peer,
+        request(url).get(),
+        response -> {
+          ByteBuffer bytes = ByteBuffer.wrap(PeerCalls.body(response));
+          long[] leaves = new long[bytes.remaining() / Long.BYTES];
+          bytes.asLongBuffer().get(leaves);
+          return new TreeReply(
+              MerkleTree.ofLeaves(range, leaves),
+              "true".equals(response.header(SyncProtocol.PENDING)),
+              viewVersion(response));
+        });
   }
 
   @Override
   public CompletableFuture<RangePage> fetch(Endpoint peer, TokenRange range) {
-    return send(peer, request(url(peer, SyncProtocol.RANGE, range)).get(), response -> {
-      String resume = response.header(SyncProtocol.RESUME_AFTER);
-      List<SyncRecord> records = RecordCodec.decode(PeerCalls.body(response));
-      return new RangePage(records, resume == null ? OptionalLong.empty()
-          : OptionalLong.of(resumeToken(peer, resume)));
-    });
+    return send(
+        peer,
+        request(url(peer, SyncProtocol.RANGE, range)).get(),
+        response -> {
+          String resume = response.header(SyncProtocol.RESUME_AFTER);
+          List<SyncRecord> records = RecordCodec.decode(PeerCalls.body(response));
+          return new RangePage(
+              records,
+              resume == null ? OptionalLong.empty() : OptionalLong.of(resumeToken(peer, resume)));
+        });
   }
 
   private static long resumeToken(Endpoint peer, String header) {
     try {
       return Long.parseLong(header);
     } catch (NumberFormatException e) {
-      throw new KvException(ErrorCode.UNAVAILABLE,
+      throw new KvException(
+          ErrorCode.UNAVAILABLE,
           "node at " + peer + " sent a malformed " + SyncProtocol.RESUME_AFTER + ": " + header);
     }
   }
@@ -73,7 +86,9 @@ public final class HttpSyncPeerClient implements SyncPeerClient {
   @Override
   public CompletableFuture<Void> push(Endpoint peer, List<SyncRecord> records) {
     HttpUrl url = base(peer).addPathSegments(SyncProtocol.RECORDS.substring(1)).build();
-    return send(peer, request(url).post(RequestBody.create(RecordCodec.encode(records), OCTET_STREAM)),
+    return send(
+        peer,
+        request(url).post(RequestBody.create(RecordCodec.encode(records), OCTET_STREAM)),
         response -> null);
   }
 
@@ -86,7 +101,8 @@ public final class HttpSyncPeerClient implements SyncPeerClient {
   }
 
   private static HttpUrl url(Endpoint peer, String path, TokenRange range) {
-    return base(peer).addPathSegments(path.substring(1))
+    return base(peer)
+        .addPathSegments(path.substring(1))
         .addQueryParameter("start", Long.toString(range.start()))
         .addQueryParameter("end", Long.toString(range.end()))
         .build();

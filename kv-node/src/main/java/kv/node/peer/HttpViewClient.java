@@ -25,17 +25,27 @@ public final class HttpViewClient {
   }
 
   public CompletableFuture<MembershipView> view(Endpoint peer) {
-    HttpUrl url = new HttpUrl.Builder().scheme("http").host(peer.host()).port(peer.port())
-        .addPathSegments(ReplicaHeaders.VIEW_PATH.substring(1)).build();
+    HttpUrl url =
+        new HttpUrl.Builder()
+            .scheme("http")
+            .host(peer.host())
+            .port(peer.port())
+            .addPathSegments(ReplicaHeaders.VIEW_PATH.substring(1))
+            .build();
     Request.Builder request = new Request.Builder().url(url).get();
     token.headerValue().ifPresent(secret -> request.header(ClusterToken.HEADER, secret));
-    return calls.send(peer, request.build(), response -> response.isSuccessful(), response -> {
-      try {
-        return mapper.readValue(PeerCalls.body(response), MembershipView.class);
-      } catch (IOException e) {
-        throw new KvException(ErrorCode.UNAVAILABLE,
-            "node at " + peer + " sent a member list that does not parse: " + e.getMessage());
-      }
-    });
+    return calls.send(
+        peer,
+        request.build(),
+        response -> response.isSuccessful(),
+        response -> {
+          try {
+            return mapper.readValue(PeerCalls.body(response), MembershipView.class);
+          } catch (IOException e) {
+            throw new KvException(
+                ErrorCode.UNAVAILABLE,
+                "node at " + peer + " sent a member list that does not parse: " + e.getMessage());
+          }
+        });
   }
 }

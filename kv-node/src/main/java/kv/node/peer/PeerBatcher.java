@@ -13,15 +13,15 @@ import kv.common.error.KvException;
 /**
  * Coalesces the replica operations this node sends one peer into batches, so that under load one
  * round trip carries many operations instead of one each (Cassandra coalesces its internode
- * messages the same way). At most {@code maxInFlight} batches are on their way to the peer at
- * once; an operation that arrives while they all are waits for the first of them to come back and
- * then leaves with everything else that arrived meanwhile (up to {@code maxOps} operations or about
+ * messages the same way). At most {@code maxInFlight} batches are on their way to the peer at once;
+ * an operation that arrives while they all are waits for the first of them to come back and then
+ * leaves with everything else that arrived meanwhile (up to {@code maxOps} operations or about
  * {@code maxBytes}). Nothing ever waits for a batch to fill: under light load a batch holds one
  * operation and costs the round trip it always did.
  *
- * <p>Reads leave before writes: each batch takes every queued read first, so a read is never
- * stuck behind a queue of large writes (200 clients PUTting 1 MiB values made a GET wait for
- * every write queued ahead of it, up to seconds). Writes keep their order among themselves.
+ * <p>Reads leave before writes: each batch takes every queued read first, so a read is never stuck
+ * behind a queue of large writes (200 clients PUTting 1 MiB values made a GET wait for every write
+ * queued ahead of it, up to seconds). Writes keep their order among themselves.
  *
  * <p>An operation that has waited in the queue longer than {@code maxWait} (its peer is not
  * answering) fails with {@code TIMEOUT} instead of being sent, so every operation settles within
@@ -48,8 +48,14 @@ final class PeerBatcher {
   private int inFlight; // guarded by this
 
   /** {@code nanoTime} is a monotonic clock, {@code System::nanoTime} outside tests. */
-  PeerBatcher(Sender sender, int maxInFlight, int maxOps, int maxBytes, Duration maxWait,
-      LongSupplier nanoTime, BatchMetrics metrics) {
+  PeerBatcher(
+      Sender sender,
+      int maxInFlight,
+      int maxOps,
+      int maxBytes,
+      Duration maxWait,
+      LongSupplier nanoTime,
+      BatchMetrics metrics) {
     this.sender = sender;
     this.maxInFlight = maxInFlight;
     this.maxOps = maxOps;
@@ -95,19 +101,21 @@ final class PeerBatcher {
       }
       CompletableFuture<List<ReplicaReply>> call = send(sent);
       if (!call.isDone()) {
-        call.whenComplete((replies, error) -> {
-          try {
-            dispatch(next());
-          } finally {
-            settle(sent, replies, error);
-          }
-        });
+        call.whenComplete(
+            (replies, error) -> {
+              try {
+                dispatch(next());
+              } finally {
+                settle(sent, replies, error);
+              }
+            });
         return;
       }
-      call.handle((replies, error) -> {
-        settle(sent, replies, error);
-        return null;
-      });
+      call.handle(
+          (replies, error) -> {
+            settle(sent, replies, error);
+            return null;
+          });
       batch = next();
     }
   }
@@ -146,7 +154,9 @@ final class PeerBatcher {
     return batch;
   }
 
-  /** Moves operations from {@code queue} into {@code batch} while it has room; returns its bytes. */
+  /**
+   * Moves operations from {@code queue} into {@code batch} while it has room; returns its bytes.
+   */
   private int fill(Batch batch, ArrayDeque<Pending> queue, int bytes, long now) { // guarded by this
     List<Pending> send = batch.send();
     while (!queue.isEmpty() && send.size() < maxOps) {
@@ -171,8 +181,8 @@ final class PeerBatcher {
   }
 
   private static void settle(List<Pending> batch, List<ReplicaReply> replies, Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null
-        ? error.getCause() : error;
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     for (int i = 0; i < batch.size(); i++) {
       if (cause == null) {
         batch.get(i).reply().complete(replies.get(i));
@@ -188,8 +198,13 @@ final class PeerBatcher {
     }
     metrics.expired(expired.size());
     for (Pending p : expired) {
-      p.reply().completeExceptionally(new KvException(ErrorCode.TIMEOUT, "waited over "
-          + Duration.ofNanos(maxWaitNanos).toMillis() + " ms for a batch slot to the peer"));
+      p.reply()
+          .completeExceptionally(
+              new KvException(
+                  ErrorCode.TIMEOUT,
+                  "waited over "
+                      + Duration.ofNanos(maxWaitNanos).toMillis()
+                      + " ms for a batch slot to the peer"));
     }
   }
 }

@@ -17,10 +17,10 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * One asynchronous call to another node, on the shared client's dispatcher and pool, turned into
- * a future: the answer the caller accepts becomes its result; anything else fails the future with
- * a {@link KvException}: {@code TIMEOUT} or {@code UNAVAILABLE} when the peer did not answer in
- * time, else the code from the peer's JSON error body (the same table the server rendered it with).
+ * One asynchronous call to another node, on the shared client's dispatcher and pool, turned into a
+ * future: the answer the caller accepts becomes its result; anything else fails the future with a
+ * {@link KvException}: {@code TIMEOUT} or {@code UNAVAILABLE} when the peer did not answer in time,
+ * else the code from the peer's JSON error body (the same table the server rendered it with).
  */
 final class PeerCalls {
   private final OkHttpClient client;
@@ -31,30 +31,37 @@ final class PeerCalls {
     this.mapper = mapper;
   }
 
-  <T> CompletableFuture<T> send(Endpoint peer, Request request, Predicate<Response> accepted,
+  <T> CompletableFuture<T> send(
+      Endpoint peer,
+      Request request,
+      Predicate<Response> accepted,
       Function<Response, T> onAccepted) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    client.newCall(request).enqueue(new Callback() {
-      @Override
-      public void onFailure(Call call, IOException e) {
-        ErrorCode code = e instanceof InterruptedIOException ? ErrorCode.TIMEOUT : ErrorCode.UNAVAILABLE;
-        result.completeExceptionally(
-            new KvException(code, "node at " + peer + " did not answer: " + e));
-      }
+    client
+        .newCall(request)
+        .enqueue(
+            new Callback() {
+              @Override
+              public void onFailure(Call call, IOException e) {
+                ErrorCode code =
+                    e instanceof InterruptedIOException ? ErrorCode.TIMEOUT : ErrorCode.UNAVAILABLE;
+                result.completeExceptionally(
+                    new KvException(code, "node at " + peer + " did not answer: " + e));
+              }
 
-      @Override
-      public void onResponse(Call call, Response response) {
-        try (response) {
-          if (accepted.test(response)) {
-            result.complete(onAccepted.apply(response));
-          } else {
-            result.completeExceptionally(failure(peer, response));
-          }
-        } catch (RuntimeException e) {
-          result.completeExceptionally(e);
-        }
-      }
-    });
+              @Override
+              public void onResponse(Call call, Response response) {
+                try (response) {
+                  if (accepted.test(response)) {
+                    result.complete(onAccepted.apply(response));
+                  } else {
+                    result.completeExceptionally(failure(peer, response));
+                  }
+                } catch (RuntimeException e) {
+                  result.completeExceptionally(e);
+                }
+              }
+            });
     return result;
   }
 
@@ -72,7 +79,8 @@ final class PeerCalls {
       ErrorCode code = ErrorCode.fromWire(body.error()).orElse(ErrorCode.UNAVAILABLE);
       return new KvException(code, "node at " + peer + ": " + body.message());
     } catch (IOException | RuntimeException e) {
-      return new KvException(ErrorCode.UNAVAILABLE,
+      return new KvException(
+          ErrorCode.UNAVAILABLE,
           "node at " + peer + " answered " + response.code() + " without an error body");
     }
   }

@@ -28,8 +28,8 @@ public interface PeerClient extends AutoCloseable {
   /**
    * Offers a record the coordinator placed on this peer with member list {@code placedOn}; the peer
    * keeps it if newer than what it has, and refuses it ({@code STALE_VIEW}) if its own list is
-   * newer and names other replicas for the key. Completes empty when the peer keeps the record
-   * (or had it), or with the newer version of the key the peer holds and keeps instead.
+   * newer and names other replicas for the key. Completes empty when the peer keeps the record (or
+   * had it), or with the newer version of the key the peer holds and keeps instead.
    */
   CompletableFuture<Optional<Version>> write(
       Endpoint peer, Key key, Versioned record, long placedOn);

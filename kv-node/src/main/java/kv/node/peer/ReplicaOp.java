@@ -13,8 +13,8 @@ public sealed interface ReplicaOp {
   record Read(Key key) implements ReplicaOp {}
 
   /**
-   * Keep {@code record} if it is newer than what the replica has; with {@code hintFor}, keep it
-   * as a hint for that node instead (sloppy quorum). {@code placedOn} is the version of the member
+   * Keep {@code record} if it is newer than what the replica has; with {@code hintFor}, keep it as
+   * a hint for that node instead (sloppy quorum). {@code placedOn} is the version of the member
    * list the coordinator chose this replica with ({@link #UNPLACED} for writes no ring placed:
    * repairs, hint deliveries); a replica with a newer list on which the key's replicas differ
    * refuses it ({@code STALE_VIEW}).
@@ -25,8 +25,8 @@ public sealed interface ReplicaOp {
 
     public Write {
       if (placedOn < 0 || (placedOn != UNPLACED && hintFor.isPresent())) {
-        throw new IllegalArgumentException("a write is placed on a list version >= 1, unless a hint: "
-            + placedOn);
+        throw new IllegalArgumentException(
+            "a write is placed on a list version >= 1, unless a hint: " + placedOn);
       }
     }
   }

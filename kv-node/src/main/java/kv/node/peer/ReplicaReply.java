@@ -17,8 +17,8 @@ public sealed interface ReplicaReply {
   record Written() implements ReplicaReply {}
 
   /**
-   * A write's answer: the replica holds a newer version of the key, {@code held}, and kept that;
-   * a coordinator that wrote after it versions its write above it and writes again.
+   * A write's answer: the replica holds a newer version of the key, {@code held}, and kept that; a
+   * coordinator that wrote after it versions its write above it and writes again.
    */
   record Superseded(Version held) implements ReplicaReply {}
 

@@ -19,14 +19,15 @@ public final class ViewHeaders implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    Request.Builder request = chain.request().newBuilder()
-        .header(ReplicaHeaders.VIEW, Long.toString(exchange.version()));
+    Request.Builder request =
+        chain.request().newBuilder().header(ReplicaHeaders.VIEW, Long.toString(exchange.version()));
     exchange.self().ifPresent(self -> request.header(ReplicaHeaders.FROM, self.toString()));
     Response response = chain.proceed(request.build());
     String version = response.header(ReplicaHeaders.VIEW);
     if (version != null) {
       try {
-        exchange.heard(Long.parseLong(version),
+        exchange.heard(
+            Long.parseLong(version),
             new Endpoint(chain.request().url().host(), chain.request().url().port()));
       } catch (IllegalArgumentException e) { // NumberFormatException is one
         // a peer that sends junk here is broken, not to be believed; its answer stands on its own

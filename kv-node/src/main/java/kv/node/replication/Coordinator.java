@@ -24,14 +24,13 @@ import kv.node.version.Versioned;
 
 /**
  * Serves a client request on whichever node it entered (Dynamo's coordinator): finds the key's
- * preference list of N replicas on the current ring ({@link PreferenceLists}), sends the
- * operation to all of them in parallel (this node's storage directly, others with one pooled round
- * trip each) and answers once W (writes) or R (reads) have answered. Reads answer with the newest
- * of the first R replies and repair stale replicas once all have answered. Writes carry a new
- * version from this node's hybrid clock and are placed by {@link Writes}; a write whose replica
- * cannot be reached is handed to a stand-in as a hint ({@link HintedWrite}: sloppy quorum, hinted
- * handoff). Replica operations never come back through here, so a request is forwarded at most
- * once.
+ * preference list of N replicas on the current ring ({@link PreferenceLists}), sends the operation
+ * to all of them in parallel (this node's storage directly, others with one pooled round trip each)
+ * and answers once W (writes) or R (reads) have answered. Reads answer with the newest of the first
+ * R replies and repair stale replicas once all have answered. Writes carry a new version from this
+ * node's hybrid clock and are placed by {@link Writes}; a write whose replica cannot be reached is
+ * handed to a stand-in as a hint ({@link HintedWrite}: sloppy quorum, hinted handoff). Replica
+ * operations never come back through here, so a request is forwarded at most once.
  */
 public final class Coordinator {
   private final ViewHolder views;
@@ -54,18 +53,36 @@ public final class Coordinator {
   /** How this node's clock is kept honest: its hybrid clock, its bound, its measured offset. */
   public record Clocks(HybridClock clock, ClockBound bound, ClockOffsets offsets) {}
 
-  public Coordinator(ViewHolder views, StorageEngine storage, PeerClient peers,
-      Supplier<Optional<NodeId>> self, Clocks clocks, Policy policy, ReplicationMetrics metrics,
-      HintWriter hints, IntSupplier largestCluster, Duration catchUpTimeout) {
+  public Coordinator(
+      ViewHolder views,
+      StorageEngine storage,
+      PeerClient peers,
+      Supplier<Optional<NodeId>> self,
+      Clocks clocks,
+      Policy policy,
+      ReplicationMetrics metrics,
+      HintWriter hints,
+      IntSupplier largestCluster,
+      Duration catchUpTimeout) {
     this.views = views;
     this.self = self;
     this.policy = policy;
     this.metrics = metrics;
     this.readRepair = new ReadRepair(metrics);
-    this.lists = new PreferenceLists(storage, peers, self, clocks.bound(),
-        policy.replicationFactor(), largestCluster);
-    this.writes = new Writes(views, lists, peers, hints, metrics, clocks.clock(), clocks.offsets(),
-        policy.writeQuorum(), catchUpTimeout);
+    this.lists =
+        new PreferenceLists(
+            storage, peers, self, clocks.bound(), policy.replicationFactor(), largestCluster);
+    this.writes =
+        new Writes(
+            views,
+            lists,
+            peers,
+            hints,
+            metrics,
+            clocks.clock(),
+            clocks.offsets(),
+            policy.writeQuorum(),
+            catchUpTimeout);
   }
 
   /** The newest value among R replicas; {@code NOT_FOUND} when absent or deleted. */
@@ -75,18 +92,29 @@ public final class Coordinator {
     List<CompletableFuture<Optional<Versioned>>> reads =
         Quorum.callAll(replicas, rep -> metrics.track(false, rep, rep.read(key)));
     readRepair.afterAllAnswer(key, replicas, reads);
-    return Quorum.await(replicas, reads, required).thenApply(replies -> {
-      Quorum.Reply<Optional<Versioned>> newest = replies.get(0);
-      for (Quorum.Reply<Optional<Versioned>> reply : replies) {
-        if (isNewer(reply.answer(), newest.answer())) {
-          newest = reply;
-        }
-      }
-      Versioned found = newest.answer().filter(v -> !v.isTombstone()).orElseThrow(
-          () -> new KvException(ErrorCode.NOT_FOUND, "key not found: " + key.value()));
-      return new ReadResult(found.value(), found.version(), newest.from().id(),
-          replicas.stream().map(Replica::id).toList());
-    });
+    return Quorum.await(replicas, reads, required)
+        .thenApply(
+            replies -> {
+              Quorum.Reply<Optional<Versioned>> newest = replies.get(0);
+              for (Quorum.Reply<Optional<Versioned>> reply : replies) {
+                if (isNewer(reply.answer(), newest.answer())) {
+                  newest = reply;
+                }
+              }
+              Versioned found =
+                  newest
+                      .answer()
+                      .filter(v -> !v.isTombstone())
+                      .orElseThrow(
+                          () ->
+                              new KvException(
+                                  ErrorCode.NOT_FOUND, "key not found: " + key.value()));
+              return new ReadResult(
+                  found.value(),
+                  found.version(),
+                  newest.from().id(),
+                  replicas.stream().map(Replica::id).toList());
+            });
   }
 
   public CompletableFuture<WriteResult> put(Key key, Value value, Optional<Consistency> w) {
@@ -124,7 +152,8 @@ public final class Coordinator {
   }
 
   private static KvException notReady() {
-    return new KvException(ErrorCode.UNAVAILABLE,
+    return new KvException(
+        ErrorCode.UNAVAILABLE,
         "this node has not joined the cluster yet (is the seed reachable?); try again shortly");
   }
 

@@ -19,22 +19,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One write's calls to its preference list, with a sloppy quorum. When a remote replica cannot
- * take the write (unreachable, timed out or failing; not when it rejects the request, nor when it
+ * One write's calls to its preference list, with a sloppy quorum. When a remote replica cannot take
+ * the write (unreachable, timed out or failing; not when it rejects the request, nor when it
  * refuses the record as from the future: then the record is the problem, not the replica), the next
- * node on the ring beyond the preference list that has not stood in yet is sent the write as a
- * hint for that replica, and its acknowledgement counts toward W (Dynamo, Riak). When there is no
- * such node (no more members than replicas) or it fails too, this coordinator keeps the hint
- * itself, which does not count toward W (Cassandra). Either way the hint is written even if the
- * client has been answered already. Made once per write in place of a lambda, so a write whose
- * replicas all answer costs no more than before.
+ * node on the ring beyond the preference list that has not stood in yet is sent the write as a hint
+ * for that replica, and its acknowledgement counts toward W (Dynamo, Riak). When there is no such
+ * node (no more members than replicas) or it fails too, this coordinator keeps the hint itself,
+ * which does not count toward W (Cassandra). Either way the hint is written even if the client has
+ * been answered already. Made once per write in place of a lambda, so a write whose replicas all
+ * answer costs no more than before.
  *
- * <p>A replica that refuses the write because this coordinator placed it with an older member
- * list than the replica's ({@code STALE_VIEW}) gets no hint: nothing is wrong with it, the
- * placement is. {@link #staleView()} tells the coordinator, which places the write again.
+ * <p>A replica that refuses the write because this coordinator placed it with an older member list
+ * than the replica's ({@code STALE_VIEW}) gets no hint: nothing is wrong with it, the placement is.
+ * {@link #staleView()} tells the coordinator, which places the write again.
  */
-final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
-    Quorum.Fallback<Void> {
+final class HintedWrite
+    implements Function<Replica, CompletableFuture<Void>>, Quorum.Fallback<Void> {
   private static final Logger log = LoggerFactory.getLogger(HintedWrite.class);
 
   private final Key key;
@@ -49,8 +49,14 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
   private List<NodeId> spares; // guarded by this; the ring walk past the preference list
   private int nextSpare; // guarded by this
 
-  HintedWrite(Key key, Versioned record, ClusterView view, List<Replica> replicas,
-      PeerClient peers, HintWriter hints, ReplicationMetrics metrics) {
+  HintedWrite(
+      Key key,
+      Versioned record,
+      ClusterView view,
+      List<Replica> replicas,
+      PeerClient peers,
+      HintWriter hints,
+      ReplicationMetrics metrics) {
     this.key = key;
     this.record = record;
     this.view = view;
@@ -63,10 +69,16 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
   /** The write to one replica of the preference list. */
   @Override
   public CompletableFuture<Void> apply(Replica replica) {
-    return metrics.track(true, replica, replica.write(key, record).thenApply(held -> {
-      held.ifPresent(this::superseded);
-      return null;
-    }));
+    return metrics.track(
+        true,
+        replica,
+        replica
+            .write(key, record)
+            .thenApply(
+                held -> {
+                  held.ifPresent(this::superseded);
+                  return null;
+                }));
   }
 
   /**
@@ -81,7 +93,9 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
     superseding.accumulateAndGet(held, (a, b) -> a == null || b.isNewerThan(a) ? b : a);
   }
 
-  /** Completes when a replica refuses the write as placed with an older member list than its own. */
+  /**
+   * Completes when a replica refuses the write as placed with an older member list than its own.
+   */
   CompletableFuture<Void> staleView() {
     return staleView;
   }
@@ -102,14 +116,17 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
     }
     Endpoint at = view.endpoint(spare.get()).orElseThrow();
     log.debug("{} missed {}; {} stands in with a hint", failed.id(), key, spare.get());
-    CompletableFuture<Void> call = peers.writeHint(at, failed.id(), key, record)
-        .whenComplete((ok, error) -> {
-          if (error != null && isWorthAHint(Quorum.unwrap(error))) {
-            keepLocally(failed.id(), error);
-          }
-        });
-    return Optional.of(new Quorum.StandIn<>(
-        new RemoteReplica(spare.get(), at, peers, view.version()), call));
+    CompletableFuture<Void> call =
+        peers
+            .writeHint(at, failed.id(), key, record)
+            .whenComplete(
+                (ok, error) -> {
+                  if (error != null && isWorthAHint(Quorum.unwrap(error))) {
+                    keepLocally(failed.id(), error);
+                  }
+                });
+    return Optional.of(
+        new Quorum.StandIn<>(new RemoteReplica(spare.get(), at, peers, view.version()), call));
   }
 
   private synchronized Optional<NodeId> nextSpare() {
@@ -123,7 +140,10 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
   private void keepLocally(NodeId target, Throwable why) {
     try {
       hints.store(target, key, record);
-      log.debug("No stand-in took the write of {} for {} ({}); kept the hint here", key, target,
+      log.debug(
+          "No stand-in took the write of {} for {} ({}); kept the hint here",
+          key,
+          target,
           why.getMessage());
     } catch (RuntimeException e) {
       log.error("Storing a hint for {} ({}) failed; anti-entropy must repair it", target, key, e);
@@ -131,9 +151,9 @@ final class HintedWrite implements Function<Replica, CompletableFuture<Void>>,
   }
 
   /**
-   * Whether the replica may take the write later: not when it rejected the request itself, nor
-   * when it refused the record's timestamp as too far ahead of its clock (a hint would be refused
-   * the same way, or spread a record from the future once the clocks have moved on).
+   * Whether the replica may take the write later: not when it rejected the request itself, nor when
+   * it refused the record's timestamp as too far ahead of its clock (a hint would be refused the
+   * same way, or spread a record from the future once the clocks have moved on).
    */
   private static boolean isWorthAHint(Throwable cause) {
     return !(cause instanceof KvException kv)

@@ -11,8 +11,8 @@ import kv.node.version.Version;
 import kv.node.version.Versioned;
 
 /**
- * This node itself: one storage call, completed before it returns. A write passes the same
- * {@link ClockBound} as a peer's (a read repair may bring another replica's record here).
+ * This node itself: one storage call, completed before it returns. A write passes the same {@link
+ * ClockBound} as a peer's (a read repair may bring another replica's record here).
  */
 record LocalReplica(NodeId id, StorageEngine storage, ClockBound clockBound) implements Replica {
   private static final CompletableFuture<Optional<Version>> KEPT =

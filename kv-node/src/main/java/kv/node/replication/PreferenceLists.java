@@ -17,8 +17,8 @@ import kv.node.version.ClockBound;
  * how many of them a request waits for. N is {@code REPLICATION_FACTOR} capped at the largest
  * member list this node has seen (so a one- or two-node cluster works), never at the members it
  * happens to see now: a node whose list has shrunk (it started before the others, or every node is
- * registering again after the seed lost them) refuses a request it cannot give its W or R
- * replicas, instead of quietly needing fewer (Cassandra's {@code Unavailable}).
+ * registering again after the seed lost them) refuses a request it cannot give its W or R replicas,
+ * instead of quietly needing fewer (Cassandra's {@code Unavailable}).
  */
 final class PreferenceLists {
   private final StorageEngine storage;
@@ -28,8 +28,13 @@ final class PreferenceLists {
   private final int replicationFactor;
   private final IntSupplier largestCluster;
 
-  PreferenceLists(StorageEngine storage, PeerClient peers, Supplier<Optional<NodeId>> self,
-      ClockBound clockBound, int replicationFactor, IntSupplier largestCluster) {
+  PreferenceLists(
+      StorageEngine storage,
+      PeerClient peers,
+      Supplier<Optional<NodeId>> self,
+      ClockBound clockBound,
+      int replicationFactor,
+      IntSupplier largestCluster) {
     this.storage = storage;
     this.peers = peers;
     this.self = self;
@@ -53,9 +58,16 @@ final class PreferenceLists {
     int n = Math.min(replicationFactor, Math.max(inList, largestCluster.getAsInt()));
     int required = asked.map(c -> c.required(name, n)).orElseGet(() -> fallback.requiredCapped(n));
     if (required > inList) {
-      throw new QuorumNotMetException(required, 0, "only " + inList + " of this key's " + n
-          + " replicas are in the member list now (the cluster has had " + largestCluster.getAsInt()
-          + " members); no replica was asked");
+      throw new QuorumNotMetException(
+          required,
+          0,
+          "only "
+              + inList
+              + " of this key's "
+              + n
+              + " replicas are in the member list now (the cluster has had "
+              + largestCluster.getAsInt()
+              + " members); no replica was asked");
     }
     return required;
   }

@@ -13,12 +13,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Waits for {@code required} of a set of replica calls. Completes with the first {@code required}
- * answers as soon as they arrive. When too many fail, it fails once every call has settled, so
- * the error says exactly how many replicas answered (each call is bounded by its own timeout, so
- * this never hangs, and a refused connection settles at once). It fails at once with a replica's
- * own error when that replica rejected the request as invalid (a 4xx every replica would give).
- * Given a {@link Fallback}, a failed call may be replaced by a stand-in's call, whose answer
- * counts in its place (a sloppy quorum); the fallback is asked even after the quorum is decided.
+ * answers as soon as they arrive. When too many fail, it fails once every call has settled, so the
+ * error says exactly how many replicas answered (each call is bounded by its own timeout, so this
+ * never hangs, and a refused connection settles at once). It fails at once with a replica's own
+ * error when that replica rejected the request as invalid (a 4xx every replica would give). Given a
+ * {@link Fallback}, a failed call may be replaced by a stand-in's call, whose answer counts in its
+ * place (a sloppy quorum); the fallback is asked even after the quorum is decided.
  */
 final class Quorum<T> {
   private static final Logger log = LoggerFactory.getLogger(Quorum.class);
@@ -54,12 +54,23 @@ final class Quorum<T> {
     return await(replicas, calls, required, null);
   }
 
-  /** As {@link #await(List, List, int)}, replacing failed calls with {@code fallback}'s stand-ins. */
-  static <T> CompletableFuture<List<Reply<T>>> await(List<Replica> replicas,
-      List<CompletableFuture<T>> calls, int required, Fallback<T> fallback) {
+  /**
+   * As {@link #await(List, List, int)}, replacing failed calls with {@code fallback}'s stand-ins.
+   */
+  static <T> CompletableFuture<List<Reply<T>>> await(
+      List<Replica> replicas,
+      List<CompletableFuture<T>> calls,
+      int required,
+      Fallback<T> fallback) {
     if (required < 1 || required > replicas.size() || calls.size() != replicas.size()) {
-      throw new IllegalArgumentException("required must be 1.." + replicas.size() + ": "
-          + required + " (" + calls.size() + " calls)");
+      throw new IllegalArgumentException(
+          "required must be 1.."
+              + replicas.size()
+              + ": "
+              + required
+              + " ("
+              + calls.size()
+              + " calls)");
     }
     Quorum<T> quorum = new Quorum<>(required, replicas.size(), fallback);
     for (int i = 0; i < calls.size(); i++) {
@@ -126,8 +137,11 @@ final class Quorum<T> {
     }
     // the last call to settle may be a success or a failure: either way the counts are final
     if (answers.size() + failed == total) {
-      result.completeExceptionally(new QuorumNotMetException(required, answers.size(),
-          failed + " replica(s) failed, last: " + lastFailure.getMessage()));
+      result.completeExceptionally(
+          new QuorumNotMetException(
+              required,
+              answers.size(),
+              failed + " replica(s) failed, last: " + lastFailure.getMessage()));
     }
   }
 
@@ -138,6 +152,7 @@ final class Quorum<T> {
 
   static Throwable unwrap(Throwable error) {
     return error instanceof CompletionException && error.getCause() != null
-        ? error.getCause() : error;
+        ? error.getCause()
+        : error;
   }
 }

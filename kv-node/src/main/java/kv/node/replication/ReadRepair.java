@@ -22,23 +22,26 @@ final class ReadRepair {
     this.metrics = metrics;
   }
 
-  void afterAllAnswer(Key key, List<Replica> replicas,
-      List<CompletableFuture<Optional<Versioned>>> reads) {
+  void afterAllAnswer(
+      Key key, List<Replica> replicas, List<CompletableFuture<Optional<Versioned>>> reads) {
     if (replicas.size() < 2) {
       return; // a single replica has no one to disagree with
     }
-    CompletableFuture.allOf(reads.stream().map(read -> read.handle((r, e) -> null))
-            .toArray(CompletableFuture[]::new))
+    CompletableFuture.allOf(
+            reads.stream()
+                .map(read -> read.handle((r, e) -> null))
+                .toArray(CompletableFuture[]::new))
         .thenRun(() -> repair(key, replicas, reads));
   }
 
-  private void repair(Key key, List<Replica> replicas,
-      List<CompletableFuture<Optional<Versioned>>> reads) {
-    Optional<Versioned> newest = reads.stream()
-        .filter(read -> !read.isCompletedExceptionally())
-        .map(CompletableFuture::join)
-        .flatMap(Optional::stream)
-        .reduce(Versioned::newer);
+  private void repair(
+      Key key, List<Replica> replicas, List<CompletableFuture<Optional<Versioned>>> reads) {
+    Optional<Versioned> newest =
+        reads.stream()
+            .filter(read -> !read.isCompletedExceptionally())
+            .map(CompletableFuture::join)
+            .flatMap(Optional::stream)
+            .reduce(Versioned::newer);
     if (newest.isEmpty()) {
       return;
     }
@@ -50,10 +53,13 @@ final class ReadRepair {
       Replica stale = replicas.get(i);
       metrics.readRepair();
       log.debug("Read repair of {} on {} to {}", key, stale.id(), newest.get().version());
-      stale.write(key, newest.get()).exceptionally(e -> {
-        log.debug("Read repair of {} on {} failed: {}", key, stale.id(), e.getMessage());
-        return null;
-      });
+      stale
+          .write(key, newest.get())
+          .exceptionally(
+              e -> {
+                log.debug("Read repair of {} on {} failed: {}", key, stale.id(), e.getMessage());
+                return null;
+              });
     }
   }
 

@@ -15,7 +15,9 @@ public final class Superseding {
    * one (the engine refused the record); empty when it holds this very version (a replay).
    */
   public static Optional<Version> held(StorageEngine storage, Key key, Versioned offered) {
-    return storage.get(key).map(Versioned::version)
+    return storage
+        .get(key)
+        .map(Versioned::version)
         .filter(held -> held.isNewerThan(offered.version()));
   }
 }

@@ -31,8 +31,12 @@ public final class TombstoneCheck implements TombstonePurger.Replicas {
   private final int replicationFactor;
   private final Duration timeout;
 
-  public TombstoneCheck(ViewHolder views, Supplier<Optional<NodeId>> self, PeerClient peers,
-      int replicationFactor, Duration timeout) {
+  public TombstoneCheck(
+      ViewHolder views,
+      Supplier<Optional<NodeId>> self,
+      PeerClient peers,
+      int replicationFactor,
+      Duration timeout) {
     this.views = views;
     this.self = self;
     this.peers = peers;
@@ -66,7 +70,8 @@ public final class TombstoneCheck implements TombstonePurger.Replicas {
   }
 
   private static boolean isOlderValue(Optional<Versioned> record, Versioned tombstone) {
-    return record.isPresent() && !record.get().isTombstone()
+    return record.isPresent()
+        && !record.get().isTombstone()
         && tombstone.version().isNewerThan(record.get().version());
   }
 

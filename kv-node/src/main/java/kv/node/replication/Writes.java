@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>A newer member list.</b> A replica whose list is newer and names other replicas for the
  *       key refuses the write ({@code stale_view}); once this node has that list (the refusal told
- *       it to catch up), the same version is placed again on it: the client waits for that when
- *       the first placement missed W, and not when it met it.
+ *       it to catch up), the same version is placed again on it: the client waits for that when the
+ *       first placement missed W, and not when it met it.
  *   <li><b>A newer version.</b> A replica that already holds a newer version of the key than the
  *       write says so; the write is versioned again above it and placed again, so a client that
  *       writes, sees its {@code 204}, and writes again through a node whose clock is a little
@@ -54,8 +54,15 @@ final class Writes {
   private final Consistency defaultW;
   private final Duration catchUpTimeout;
 
-  Writes(ViewHolder views, PreferenceLists lists, PeerClient peers, HintWriter hints,
-      ReplicationMetrics metrics, HybridClock clock, ClockOffsets offsets, Consistency defaultW,
+  Writes(
+      ViewHolder views,
+      PreferenceLists lists,
+      PeerClient peers,
+      HintWriter hints,
+      ReplicationMetrics metrics,
+      HybridClock clock,
+      ClockOffsets offsets,
+      Consistency defaultW,
       Duration catchUpTimeout) {
     this.views = views;
     this.lists = lists;
@@ -69,13 +76,21 @@ final class Writes {
   }
 
   /** Writes {@code record}, made with the version it is given, as coordinator {@code me}. */
-  CompletableFuture<WriteResult> write(ClusterView view, NodeId me, Key key,
-      Optional<Consistency> w, Function<Version, Versioned> record) {
+  CompletableFuture<WriteResult> write(
+      ClusterView view,
+      NodeId me,
+      Key key,
+      Optional<Consistency> w,
+      Function<Version, Versioned> record) {
     refuseIfSkewed();
     Versioned first = record.apply(new Version(clock.next(), me));
-    return place(view, key, w, first).thenCompose(placed -> placed.superseding()
-        .map(newer -> versionAgain(me, key, w, record, newer))
-        .orElseGet(() -> CompletableFuture.completedFuture(placed.result())));
+    return place(view, key, w, first)
+        .thenCompose(
+            placed ->
+                placed
+                    .superseding()
+                    .map(newer -> versionAgain(me, key, w, record, newer))
+                    .orElseGet(() -> CompletableFuture.completedFuture(placed.result())));
   }
 
   /** What one placement did: its result, and the newest version a replica held instead. */
@@ -87,30 +102,49 @@ final class Writes {
   private void refuseIfSkewed() {
     long jump = offsets.jumpMillis();
     if (jump > offsets.maxOffsetMillis()) {
-      throw new KvException(ErrorCode.CLOCK_SKEW, "this node's wall clock jumped " + jump
-          + " ms against its monotonic clock since it last measured the cluster's, more than "
-          + "MAX_CLOCK_OFFSET (" + offsets.maxOffsetMillis() + " ms): it coordinates no write until "
-          + "it has measured again (its next exchange); write through another node");
+      throw new KvException(
+          ErrorCode.CLOCK_SKEW,
+          "this node's wall clock jumped "
+              + jump
+              + " ms against its monotonic clock since it last measured the cluster's, more than "
+              + "MAX_CLOCK_OFFSET ("
+              + offsets.maxOffsetMillis()
+              + " ms): it coordinates no write until "
+              + "it has measured again (its next exchange); write through another node");
     }
     ClockOffsets.Verdict clockState = offsets.verdict();
     if (clockState.skewed()) {
-      throw new KvException(ErrorCode.CLOCK_SKEW, "this node's clock is about "
-          + Math.abs(clockState.medianOffsetMillis()) + " ms "
-          + (clockState.medianOffsetMillis() < 0 ? "ahead of" : "behind")
-          + " the cluster's, more than MAX_CLOCK_OFFSET (" + offsets.maxOffsetMillis()
-          + " ms): it coordinates no write until its clock is back; write through another node");
+      throw new KvException(
+          ErrorCode.CLOCK_SKEW,
+          "this node's clock is about "
+              + Math.abs(clockState.medianOffsetMillis())
+              + " ms "
+              + (clockState.medianOffsetMillis() < 0 ? "ahead of" : "behind")
+              + " the cluster's, more than MAX_CLOCK_OFFSET ("
+              + offsets.maxOffsetMillis()
+              + " ms): it coordinates no write until its clock is back; write through another node");
     }
   }
 
   /** A replica held a newer version: version the write above it and place it once more. */
-  private CompletableFuture<WriteResult> versionAgain(NodeId me, Key key,
-      Optional<Consistency> w, Function<Version, Versioned> record, Version newer) {
+  private CompletableFuture<WriteResult> versionAgain(
+      NodeId me,
+      Key key,
+      Optional<Consistency> w,
+      Function<Version, Versioned> record,
+      Version newer) {
     try {
       clock.observe(newer.timestamp());
     } catch (KvException e) {
-      return CompletableFuture.failedFuture(new KvException(ErrorCode.CLOCK_SKEW, "a replica "
-          + "holds version " + newer + " of this key, beyond what this node's clock may follow: "
-          + e.getMessage() + "; this write was not kept"));
+      return CompletableFuture.failedFuture(
+          new KvException(
+              ErrorCode.CLOCK_SKEW,
+              "a replica "
+                  + "holds version "
+                  + newer
+                  + " of this key, beyond what this node's clock may follow: "
+                  + e.getMessage()
+                  + "; this write was not kept"));
     }
     metrics.versionedAgain();
     Versioned again = record.apply(new Version(clock.next(), me));
@@ -120,17 +154,22 @@ final class Writes {
   private CompletableFuture<Placed> place(
       ClusterView view, Key key, Optional<Consistency> w, Versioned written) {
     Placement first = placeOnce(view, key, w, written);
-    return first.placed().handle((placed, error) -> {
-      if (error == null) {
-        first.staleView().thenRun(() -> placeAgainLater(view, key, written));
-        return first.placed();
-      }
-      if (!first.staleView().isDone()) {
-        return first.placed();
-      }
-      metrics.replaced(true);
-      return newerView(view).thenCompose(newer -> placeOnce(newer, key, w, written).placed());
-    }).thenCompose(Function.identity());
+    return first
+        .placed()
+        .handle(
+            (placed, error) -> {
+              if (error == null) {
+                first.staleView().thenRun(() -> placeAgainLater(view, key, written));
+                return first.placed();
+              }
+              if (!first.staleView().isDone()) {
+                return first.placed();
+              }
+              metrics.replaced(true);
+              return newerView(view)
+                  .thenCompose(newer -> placeOnce(newer, key, w, written).placed());
+            })
+        .thenCompose(Function.identity());
   }
 
   private Placement placeOnce(
@@ -139,9 +178,16 @@ final class Writes {
     int required = lists.required("w", w, defaultW, replicas.size());
     HintedWrite calls = new HintedWrite(key, written, view, replicas, peers, hints, metrics);
     List<CompletableFuture<Void>> writes = Quorum.callAll(replicas, calls);
-    CompletableFuture<Placed> placed = Quorum.await(replicas, writes, required, calls)
-        .thenApply(acks -> new Placed(new WriteResult(written.version(), ids(replicas),
-            acks.stream().map(a -> a.from().id()).toList()), calls.superseding()));
+    CompletableFuture<Placed> placed =
+        Quorum.await(replicas, writes, required, calls)
+            .thenApply(
+                acks ->
+                    new Placed(
+                        new WriteResult(
+                            written.version(),
+                            ids(replicas),
+                            acks.stream().map(a -> a.from().id()).toList()),
+                        calls.superseding()));
     return new Placement(placed, calls.staleView());
   }
 
@@ -149,22 +195,30 @@ final class Writes {
   private void placeAgainLater(ClusterView view, Key key, Versioned written) {
     metrics.replaced(false);
     newerView(view)
-        .thenCompose(newer ->
-            placeOnce(newer, key, Optional.of(Consistency.exactly(1)), written).placed())
-        .exceptionally(e -> {
-          log.debug("Placing {} again on a newer member list failed: {}", key, e.getMessage());
-          return null;
-        });
+        .thenCompose(
+            newer -> placeOnce(newer, key, Optional.of(Consistency.exactly(1)), written).placed())
+        .exceptionally(
+            e -> {
+              log.debug("Placing {} again on a newer member list failed: {}", key, e.getMessage());
+              return null;
+            });
   }
 
   /** This node's next member list after {@code view}, within the time a peer call may take. */
   private CompletableFuture<ClusterView> newerView(ClusterView view) {
-    return views.newerThan(view.version())
+    return views
+        .newerThan(view.version())
         .orTimeout(catchUpTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .exceptionallyCompose(e -> CompletableFuture.failedFuture(new KvException(
-            ErrorCode.UNAVAILABLE, "a replica has a newer member list than version "
-            + view.version() + ", which this node could not get within " + catchUpTimeout
-            + "; membership is changing, retry shortly")));
+        .exceptionallyCompose(
+            e ->
+                CompletableFuture.failedFuture(
+                    new KvException(
+                        ErrorCode.UNAVAILABLE,
+                        "a replica has a newer member list than version "
+                            + view.version()
+                            + ", which this node could not get within "
+                            + catchUpTimeout
+                            + "; membership is changing, retry shortly")));
   }
 
   private static List<NodeId> ids(List<Replica> replicas) {

@@ -11,11 +11,11 @@ import kv.common.wire.MemberInfo;
 import kv.common.wire.MembershipView;
 
 /**
- * One immutable snapshot of the cluster as this node sees it: the seed's member list of one
- * version (and when the seed made it, epoch milliseconds by the seed's clock), with its ring.
+ * One immutable snapshot of the cluster as this node sees it: the seed's member list of one version
+ * (and when the seed made it, epoch milliseconds by the seed's clock), with its ring.
  */
-public record ClusterView(long version, Map<NodeId, Endpoint> members, HashRing ring,
-    long changedAt) {
+public record ClusterView(
+    long version, Map<NodeId, Endpoint> members, HashRing ring, long changedAt) {
   public ClusterView {
     members = Collections.unmodifiableMap(new LinkedHashMap<>(members));
   }
@@ -39,7 +39,9 @@ public record ClusterView(long version, Map<NodeId, Endpoint> members, HashRing 
 
   /** The seed's list this view was built from, as it travels between nodes. */
   public MembershipView toWire() {
-    return new MembershipView(version, members.entrySet().stream()
-        .map(e -> new MemberInfo(e.getKey(), e.getValue())).toList(), changedAt);
+    return new MembershipView(
+        version,
+        members.entrySet().stream().map(e -> new MemberInfo(e.getKey(), e.getValue())).toList(),
+        changedAt);
   }
 }

@@ -17,9 +17,9 @@ import kv.node.storage.TokenRange;
 
 /**
  * Immutable consistent-hash ring. Each node owns {@code vnodes} tokens, token {@code i} being
- * {@link Murmur3#hash64} of the UTF-8 bytes of {@code nodeId + "#" + i}; a key belongs to the
- * first token at or clockwise after its own. The same members always give the same ring. A
- * membership change builds a new ring.
+ * {@link Murmur3#hash64} of the UTF-8 bytes of {@code nodeId + "#" + i}; a key belongs to the first
+ * token at or clockwise after its own. The same members always give the same ring. A membership
+ * change builds a new ring.
  */
 public final class HashRing {
   private final long[] tokens; // sorted ascending (signed order); the ring wraps from last to first
@@ -71,9 +71,9 @@ public final class HashRing {
   }
 
   /**
-   * The ring cut into the ranges its tokens own, each with its preference list of {@code n}
-   * nodes: range {@code i} runs from token {@code i-1} (exclusive) to token {@code i}
-   * (inclusive), wrapping. A one-token ring is one range covering the whole ring.
+   * The ring cut into the ranges its tokens own, each with its preference list of {@code n} nodes:
+   * range {@code i} runs from token {@code i-1} (exclusive) to token {@code i} (inclusive),
+   * wrapping. A one-token ring is one range covering the whole ring.
    */
   public List<Segment> segments(int n) {
     List<Segment> segments = new ArrayList<>(tokens.length);

@@ -6,8 +6,8 @@ import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 
 /**
- * Tells a replica whether a write was placed on it with a member list older than its own that
- * names other replicas for the key (CockroachDB's range-key mismatch, on a ring). Such a write is
+ * Tells a replica whether a write was placed on it with a member list older than its own that names
+ * other replicas for the key (CockroachDB's range-key mismatch, on a ring). Such a write is
  * refused, so the coordinator catches up and places it again, and a node that has joined never
  * misses a write that a coordinator still on the old list meant for the node it replaced. A write
  * placed on this node's current list, on a newer one, or on the list just before it with the same
@@ -23,13 +23,15 @@ public final class StalePlacement {
   }
 
   /**
-   * Throws {@code STALE_VIEW} when a write placed on list {@code placedOn} must be refused; a
-   * write no ring placed (a repair, a hint delivered: {@code placedOn} 0) is always accepted.
+   * Throws {@code STALE_VIEW} when a write placed on list {@code placedOn} must be refused; a write
+   * no ring placed (a repair, a hint delivered: {@code placedOn} 0) is always accepted.
    */
   public void check(Key key, long placedOn) {
-    reason(key, placedOn).ifPresent(why -> {
-      throw new KvException(ErrorCode.STALE_VIEW, why);
-    });
+    reason(key, placedOn)
+        .ifPresent(
+            why -> {
+              throw new KvException(ErrorCode.STALE_VIEW, why);
+            });
   }
 
   Optional<String> reason(Key key, long placedOn) {
@@ -39,11 +41,18 @@ public final class StalePlacement {
       return Optional.empty();
     }
     ClusterView previous = both.previous();
-    if (placedOn == previous.version() && previous.ring().preferenceList(key.token(), replicationFactor)
-        .equals(current.ring().preferenceList(key.token(), replicationFactor))) {
+    if (placedOn == previous.version()
+        && previous
+            .ring()
+            .preferenceList(key.token(), replicationFactor)
+            .equals(current.ring().preferenceList(key.token(), replicationFactor))) {
       return Optional.empty();
     }
-    return Optional.of("the write was placed with member list " + placedOn + "; this node has "
-        + current.version() + ", on which the key's replicas differ: place it again");
+    return Optional.of(
+        "the write was placed with member list "
+            + placedOn
+            + "; this node has "
+            + current.version()
+            + ", on which the key's replicas differ: place it again");
   }
 }

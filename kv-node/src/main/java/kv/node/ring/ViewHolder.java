@@ -9,8 +9,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * The current {@link ClusterView}, swapped as a whole when membership changes, with the one it
  * replaced. Views only move forward: {@link #install} refuses a view that is not newer than the
  * current one, whichever source (seed, watch, peer) offers it and in whatever order they arrive.
- * Listeners hear of each change on the installing thread before the new view is visible to
- * readers; installs are serialized, so listeners see changes one at a time and in order.
+ * Listeners hear of each change on the installing thread before the new view is visible to readers;
+ * installs are serialized, so listeners see changes one at a time and in order.
  */
 public final class ViewHolder {
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -45,7 +45,8 @@ public final class ViewHolder {
 
   /**
    * The first view newer than {@code version}: at once if the current one is, else when one is
-   * installed. Completed outside the install lock, so what the caller does next never runs under it.
+   * installed. Completed outside the install lock, so what the caller does next never runs under
+   * it.
    */
   public synchronized CompletableFuture<ClusterView> newerThan(long version) {
     if (views.current().version() > version) {

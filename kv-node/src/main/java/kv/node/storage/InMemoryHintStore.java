@@ -12,7 +12,9 @@ import kv.common.Key;
 import kv.common.NodeId;
 import kv.node.version.Versioned;
 
-/** Hints in sorted heap maps, one per target, for nodes without a data directory: lost on restart. */
+/**
+ * Hints in sorted heap maps, one per target, for nodes without a data directory: lost on restart.
+ */
 public final class InMemoryHintStore implements HintStore {
   private final Map<NodeId, NavigableMap<Slot, Hint>> byTarget = new TreeMap<>(); // guarded by this
   private long nextSequence; // guarded by this

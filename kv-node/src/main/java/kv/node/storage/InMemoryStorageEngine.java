@@ -11,8 +11,8 @@ import kv.node.version.Version;
 import kv.node.version.Versioned;
 
 /**
- * A sorted heap map (keys in token order, for range scans): the default when a node runs without
- * a data directory. Lost on restart.
+ * A sorted heap map (keys in token order, for range scans): the default when a node runs without a
+ * data directory. Lost on restart.
  */
 public final class InMemoryStorageEngine implements StorageEngine {
   private final ConcurrentNavigableMap<Key, Versioned> records = new ConcurrentSkipListMap<>();
@@ -25,11 +25,13 @@ public final class InMemoryStorageEngine implements StorageEngine {
   @Override
   public boolean apply(Key key, Versioned record) {
     boolean[] stored = new boolean[1];
-    records.compute(key, (k, current) -> {
-      // may run more than once under contention; the last run's decision is the one kept
-      stored[0] = current == null || record.version().isNewerThan(current.version());
-      return stored[0] ? record : current;
-    });
+    records.compute(
+        key,
+        (k, current) -> {
+          // may run more than once under contention; the last run's decision is the one kept
+          stored[0] = current == null || record.version().isNewerThan(current.version());
+          return stored[0] ? record : current;
+        });
     return stored[0];
   }
 
@@ -52,8 +54,9 @@ public final class InMemoryStorageEngine implements StorageEngine {
     if (range.start() == range.end()) {
       visitWhile(records, visitor);
     } else if (range.wraps()) {
-      boolean more = range.start() == Long.MAX_VALUE
-          || visitWhile(between(range.start() + 1, Long.MAX_VALUE), visitor);
+      boolean more =
+          range.start() == Long.MAX_VALUE
+              || visitWhile(between(range.start() + 1, Long.MAX_VALUE), visitor);
       if (more) {
         visitWhile(between(Long.MIN_VALUE, range.end()), visitor);
       }

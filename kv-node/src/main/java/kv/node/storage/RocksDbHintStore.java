@@ -51,8 +51,8 @@ public final class RocksDbHintStore implements HintStore {
   private RocksDbHintStore(Path directory, boolean syncWrites) throws RocksDBException {
     this.directory = directory;
     this.guard = new RocksGuard("RocksDB hints in " + directory);
-    this.options = new Options().setCreateIfMissing(true).setKeepLogFileNum(3)
-        .setMaxLogFileSize(16L << 20);
+    this.options =
+        new Options().setCreateIfMissing(true).setKeepLogFileNum(3).setMaxLogFileSize(16L << 20);
     this.writeOptions = new WriteOptions().setSync(syncWrites);
     RocksDB opened = null;
     try {
@@ -90,10 +90,11 @@ public final class RocksDbHintStore implements HintStore {
     byte[] value = value(hint);
     pending.incrementAndGet(); // before the put: a delivery may remove the hint right after it
     try {
-      guard.whileOpen(() -> {
-        db.put(writeOptions, key(hint), value);
-        return null;
-      });
+      guard.whileOpen(
+          () -> {
+            db.put(writeOptions, key(hint), value);
+            return null;
+          });
     } catch (RuntimeException e) {
       pending.decrementAndGet();
       throw e;
@@ -104,73 +105,82 @@ public final class RocksDbHintStore implements HintStore {
   @Override
   public List<Hint> batch(NodeId target, int max) {
     byte[] prefix = prefix(target);
-    return guard.whileOpen(() -> {
-      List<Hint> batch = new ArrayList<>();
-      try (RocksIterator it = db.newIterator()) {
-        for (it.seek(prefix); it.isValid() && batch.size() < max && startsWith(it.key(), prefix);
-            it.next()) {
-          batch.add(hint(target, it.key(), it.value()));
-        }
-        it.status();
-      }
-      return batch;
-    });
+    return guard.whileOpen(
+        () -> {
+          List<Hint> batch = new ArrayList<>();
+          try (RocksIterator it = db.newIterator()) {
+            for (it.seek(prefix);
+                it.isValid() && batch.size() < max && startsWith(it.key(), prefix);
+                it.next()) {
+              batch.add(hint(target, it.key(), it.value()));
+            }
+            it.status();
+          }
+          return batch;
+        });
   }
 
   @Override
   public Set<NodeId> targets() {
-    return guard.whileOpen(() -> {
-      Set<NodeId> targets = new LinkedHashSet<>();
-      try (RocksIterator it = db.newIterator()) {
-        it.seekToFirst();
-        while (it.isValid()) {
-          NodeId target = target(it.key());
-          targets.add(target);
-          it.seek(afterAll(prefix(target))); // skip the rest of this target's run
-        }
-        it.status();
-      }
-      return targets;
-    });
+    return guard.whileOpen(
+        () -> {
+          Set<NodeId> targets = new LinkedHashSet<>();
+          try (RocksIterator it = db.newIterator()) {
+            it.seekToFirst();
+            while (it.isValid()) {
+              NodeId target = target(it.key());
+              targets.add(target);
+              it.seek(afterAll(prefix(target))); // skip the rest of this target's run
+            }
+            it.status();
+          }
+          return targets;
+        });
   }
 
   @Override
   public boolean remove(Hint hint) {
     byte[] stored = key(hint);
-    return guard.whileOpen(() -> {
-      synchronized (removals) {
-        if (db.get(stored) == null) {
-          return false;
-        }
-        db.delete(writeOptions, stored);
-        pending.decrementAndGet();
-        return true;
-      }
-    });
+    return guard.whileOpen(
+        () -> {
+          synchronized (removals) {
+            if (db.get(stored) == null) {
+              return false;
+            }
+            db.delete(writeOptions, stored);
+            pending.decrementAndGet();
+            return true;
+          }
+        });
   }
 
   @Override
   public int expireCreatedBefore(long cutoffMillis) {
     Set<NodeId> targets = targets();
-    return guard.whileOpen(() -> {
-      synchronized (removals) {
-        int expired = 0;
-        try (WriteBatch batch = new WriteBatch(); RocksIterator it = db.newIterator()) {
-          for (NodeId target : targets) {
-            byte[] prefix = prefix(target);
-            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix)
-                && createdAt(it.key()) < cutoffMillis; it.next()) {
-              batch.delete(it.key());
-              expired++;
+    return guard.whileOpen(
+        () -> {
+          synchronized (removals) {
+            int expired = 0;
+            try (WriteBatch batch = new WriteBatch();
+                RocksIterator it = db.newIterator()) {
+              for (NodeId target : targets) {
+                byte[] prefix = prefix(target);
+                for (it.seek(prefix);
+                    it.isValid()
+                        && startsWith(it.key(), prefix)
+                        && createdAt(it.key()) < cutoffMillis;
+                    it.next()) {
+                  batch.delete(it.key());
+                  expired++;
+                }
+              }
+              it.status();
+              db.write(writeOptions, batch);
             }
+            pending.addAndGet(-expired);
+            return expired;
           }
-          it.status();
-          db.write(writeOptions, batch);
-        }
-        pending.addAndGet(-expired);
-        return expired;
-      }
-    });
+        });
   }
 
   @Override
@@ -180,17 +190,21 @@ public final class RocksDbHintStore implements HintStore {
 
   @Override
   public void close() {
-    guard.close(() -> {
-      try {
-        db.flushWal(true);
-        db.closeE();
-      } catch (RocksDBException e) {
-        log.warn("RocksDB hints in {} did not close cleanly; they recover from the log", directory, e);
-        db.close();
-      }
-      writeOptions.close();
-      options.close();
-    });
+    guard.close(
+        () -> {
+          try {
+            db.flushWal(true);
+            db.closeE();
+          } catch (RocksDBException e) {
+            log.warn(
+                "RocksDB hints in {} did not close cleanly; they recover from the log",
+                directory,
+                e);
+            db.close();
+          }
+          writeOptions.close();
+          options.close();
+        });
   }
 
   private void countExisting(RocksDB opened) throws RocksDBException {
@@ -209,8 +223,11 @@ public final class RocksDbHintStore implements HintStore {
 
   private static byte[] key(Hint hint) {
     byte[] prefix = prefix(hint.target());
-    return ByteBuffer.allocate(prefix.length + SUFFIX).put(prefix)
-        .putLong(hint.createdAtMillis() ^ Long.MIN_VALUE).putLong(hint.sequence()).array();
+    return ByteBuffer.allocate(prefix.length + SUFFIX)
+        .put(prefix)
+        .putLong(hint.createdAtMillis() ^ Long.MIN_VALUE)
+        .putLong(hint.sequence())
+        .array();
   }
 
   private static byte[] prefix(NodeId target) {
@@ -245,7 +262,10 @@ public final class RocksDbHintStore implements HintStore {
     byte[] utf8 = hint.key().utf8();
     byte[] record = RocksDbFormat.record(hint.record());
     return ByteBuffer.allocate(Short.BYTES + utf8.length + record.length)
-        .putShort((short) utf8.length).put(utf8).put(record).array();
+        .putShort((short) utf8.length)
+        .put(utf8)
+        .put(record)
+        .array();
   }
 
   private static Hint hint(NodeId target, byte[] key, byte[] value) {

@@ -34,17 +34,17 @@ import org.slf4j.LoggerFactory;
  * RocksDbFormat} so that RocksDB's own order is token order and a {@link TokenRange} is one
  * contiguous run.
  *
- * <p><b>Durability.</b> Every write goes to the write-ahead log before {@link #apply} returns.
- * With {@code syncWrites = false} (the default, {@code ROCKSDB_SYNC=false}) the log is written to
- * the operating system but not fsynced: a write survives the process dying in any way, {@code
- * kill -9} included, because the kernel still holds it, but the writes the kernel has not yet
- * written back (with Linux defaults up to about the last 30 s) can be lost if the machine loses
- * power or the kernel crashes. With {@code syncWrites = true} each write is fsynced before it is
- * acknowledged (concurrent writes share one fsync, RocksDB's group commit), so it survives power
- * loss too, at the price measured in docs/STORAGE.md. A clean {@link #close} syncs the log either
- * way. A replicated write is on W nodes before it is acknowledged, so losing the newest unsynced
- * writes of one node is repaired from the others; losing power to every replica at once is what
- * {@code ROCKSDB_SYNC=true} is for.
+ * <p><b>Durability.</b> Every write goes to the write-ahead log before {@link #apply} returns. With
+ * {@code syncWrites = false} (the default, {@code ROCKSDB_SYNC=false}) the log is written to the
+ * operating system but not fsynced: a write survives the process dying in any way, {@code kill -9}
+ * included, because the kernel still holds it, but the writes the kernel has not yet written back
+ * (with Linux defaults up to about the last 30 s) can be lost if the machine loses power or the
+ * kernel crashes. With {@code syncWrites = true} each write is fsynced before it is acknowledged
+ * (concurrent writes share one fsync, RocksDB's group commit), so it survives power loss too, at
+ * the price measured in docs/STORAGE.md. A clean {@link #close} syncs the log either way. A
+ * replicated write is on W nodes before it is acknowledged, so losing the newest unsynced writes of
+ * one node is repaired from the others; losing power to every replica at once is what {@code
+ * ROCKSDB_SYNC=true} is for.
  *
  * <p><b>Concurrency.</b> Reads go straight to RocksDB. {@link #apply} and {@link #remove} are
  * read-compare-write sequences, made atomic per key by one of {@value #LOCK_STRIPES} locks chosen
@@ -74,13 +74,13 @@ public final class RocksDbStorageEngine implements StorageEngine {
     this.guard = new RocksGuard("RocksDB storage in " + directory);
     this.blockCache = new LRUCache(BLOCK_CACHE_BYTES);
     this.bloomFilter = new BloomFilter(10); // ~1 % false positives: a miss rarely reads a file
-    this.options = new Options()
-        .setCreateIfMissing(true)
-        .setKeepLogFileNum(3) // RocksDB's own info LOG files, not the write-ahead log
-        .setMaxLogFileSize(16L << 20)
-        .setTableFormatConfig(new BlockBasedTableConfig()
-            .setBlockCache(blockCache)
-            .setFilterPolicy(bloomFilter));
+    this.options =
+        new Options()
+            .setCreateIfMissing(true)
+            .setKeepLogFileNum(3) // RocksDB's own info LOG files, not the write-ahead log
+            .setMaxLogFileSize(16L << 20)
+            .setTableFormatConfig(
+                new BlockBasedTableConfig().setBlockCache(blockCache).setFilterPolicy(bloomFilter));
     this.writeOptions = new WriteOptions().setSync(syncWrites).setDisableWAL(false);
     try {
       this.db = RocksDB.open(options, directory.toString());
@@ -106,8 +106,11 @@ public final class RocksDbStorageEngine implements StorageEngine {
       loadNativeLibrary(directory.resolveSibling(directory.getFileName() + "-jni"));
       Files.createDirectories(directory);
       RocksDbStorageEngine engine = new RocksDbStorageEngine(directory, syncWrites);
-      log.info("RocksDB storage open in {} (sync writes: {}, about {} records)",
-          directory, syncWrites, engine.size());
+      log.info(
+          "RocksDB storage open in {} (sync writes: {}, about {} records)",
+          directory,
+          syncWrites,
+          engine.size());
       return engine;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare " + directory + ": " + e.getMessage(), e);
@@ -117,10 +120,10 @@ public final class RocksDbStorageEngine implements StorageEngine {
   }
 
   /**
-   * Loads RocksDB's native library, once per JVM. RocksJava would copy it (17 MB) to a new
-   * randomly named file in java.io.tmpdir at every start and delete it only at a clean exit, so
-   * each {@code kill -9} would leave one behind; a fixed file next to the database is overwritten
-   * instead. {@code ROCKSDB_SHAREDLIB_DIR}, when set, still chooses the directory.
+   * Loads RocksDB's native library, once per JVM. RocksJava would copy it (17 MB) to a new randomly
+   * named file in java.io.tmpdir at every start and delete it only at a clean exit, so each {@code
+   * kill -9} would leave one behind; a fixed file next to the database is overwritten instead.
+   * {@code ROCKSDB_SHAREDLIB_DIR}, when set, still chooses the directory.
    */
   private static void loadNativeLibrary(Path libraryDirectory) throws IOException {
     if (System.getenv("ROCKSDB_SHAREDLIB_DIR") == null) {
@@ -132,73 +135,79 @@ public final class RocksDbStorageEngine implements StorageEngine {
 
   @Override
   public Optional<Versioned> get(Key key) {
-    return guard.whileOpen(() -> Optional.ofNullable(db.get(RocksDbFormat.key(key)))
-        .map(RocksDbFormat::record));
+    return guard.whileOpen(
+        () -> Optional.ofNullable(db.get(RocksDbFormat.key(key))).map(RocksDbFormat::record));
   }
 
   @Override
   public boolean apply(Key key, Versioned record) {
     byte[] stored = RocksDbFormat.key(key);
-    return guard.whileOpen(() -> {
-      Lock stripe = stripe(key);
-      stripe.lock();
-      try {
-        byte[] current = db.get(stored);
-        if (current != null && !record.version().isNewerThan(RocksDbFormat.version(current))) {
-          return false;
-        }
-        db.put(writeOptions, stored, RocksDbFormat.record(record));
-        return true;
-      } finally {
-        stripe.unlock();
-      }
-    });
+    return guard.whileOpen(
+        () -> {
+          Lock stripe = stripe(key);
+          stripe.lock();
+          try {
+            byte[] current = db.get(stored);
+            if (current != null && !record.version().isNewerThan(RocksDbFormat.version(current))) {
+              return false;
+            }
+            db.put(writeOptions, stored, RocksDbFormat.record(record));
+            return true;
+          } finally {
+            stripe.unlock();
+          }
+        });
   }
 
   @Override
   public boolean remove(Key key, Version version) {
     byte[] stored = RocksDbFormat.key(key);
-    return guard.whileOpen(() -> {
-      Lock stripe = stripe(key);
-      stripe.lock();
-      try {
-        byte[] current = db.get(stored);
-        if (current == null || !RocksDbFormat.version(current).equals(version)) {
-          return false;
-        }
-        db.delete(writeOptions, stored);
-        return true;
-      } finally {
-        stripe.unlock();
-      }
-    });
+    return guard.whileOpen(
+        () -> {
+          Lock stripe = stripe(key);
+          stripe.lock();
+          try {
+            byte[] current = db.get(stored);
+            if (current == null || !RocksDbFormat.version(current).equals(version)) {
+              return false;
+            }
+            db.delete(writeOptions, stored);
+            return true;
+          } finally {
+            stripe.unlock();
+          }
+        });
   }
 
   /** The same ranges as {@link InMemoryStorageEngine#scan}, each read with one bounded iterator. */
   @Override
   public void scan(TokenRange range, BiConsumer<Key, Versioned> visitor) {
-    scanWhile(range, (key, record) -> {
-      visitor.accept(key, record);
-      return true;
-    });
+    scanWhile(
+        range,
+        (key, record) -> {
+          visitor.accept(key, record);
+          return true;
+        });
   }
 
   @Override
   public void scanWhile(TokenRange range, BiPredicate<Key, Versioned> visitor) {
-    guard.whileOpen(() -> {
-      if (range.start() == range.end()) {
-        between(Long.MIN_VALUE, Long.MAX_VALUE, visitor);
-      } else if (range.wraps()) {
-        boolean more = range.start() == Long.MAX_VALUE
-            || between(range.start() + 1, Long.MAX_VALUE, visitor);
-        if (more) {
-          between(Long.MIN_VALUE, range.end(), visitor);
-        }
-      } else {
-        between(range.start() + 1, range.end(), visitor);
-      }
-      return null;
-    });
+    guard.whileOpen(
+        () -> {
+          if (range.start() == range.end()) {
+            between(Long.MIN_VALUE, Long.MAX_VALUE, visitor);
+          } else if (range.wraps()) {
+            boolean more =
+                range.start() == Long.MAX_VALUE
+                    || between(range.start() + 1, Long.MAX_VALUE, visitor);
+            if (more) {
+              between(Long.MIN_VALUE, range.end(), visitor);
+            }
+          } else {
+            between(range.start() + 1, range.end(), visitor);
+          }
+          return null;
+        });
   }
 
   @Override
@@ -208,38 +217,45 @@ public final class RocksDbStorageEngine implements StorageEngine {
 
   /** Writes the memtable to a table file; tests use it to read records back from files. */
   void flush() {
-    guard.whileOpen(() -> {
-      try (FlushOptions wait = new FlushOptions().setWaitForFlush(true)) {
-        db.flush(wait);
-      }
-      return null;
-    });
+    guard.whileOpen(
+        () -> {
+          try (FlushOptions wait = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(wait);
+          }
+          return null;
+        });
   }
 
   /**
-   * Syncs the write-ahead log and frees every native handle. Later calls fail; a second close
-   * does nothing.
+   * Syncs the write-ahead log and frees every native handle. Later calls fail; a second close does
+   * nothing.
    */
   @Override
   public void close() {
-    guard.close(() -> {
-      try {
-        db.flushWal(true);
-        db.closeE();
-      } catch (RocksDBException e) {
-        log.warn("RocksDB in {} did not close cleanly; it recovers from its log on next open",
-            directory, e);
-        db.close();
-      }
-      writeOptions.close();
-      options.close();
-      bloomFilter.close();
-      blockCache.close();
-    });
+    guard.close(
+        () -> {
+          try {
+            db.flushWal(true);
+            db.closeE();
+          } catch (RocksDBException e) {
+            log.warn(
+                "RocksDB in {} did not close cleanly; it recovers from its log on next open",
+                directory,
+                e);
+            db.close();
+          }
+          writeOptions.close();
+          options.close();
+          bloomFilter.close();
+          blockCache.close();
+        });
   }
 
   /** Visits the records with tokens in [from, to], both inclusive, in order. */
-  /** Visits the tokens {@code from..to} until {@code visitor} says stop; returns whether it never did. */
+  /**
+   * Visits the tokens {@code from..to} until {@code visitor} says stop; returns whether it never
+   * did.
+   */
   private boolean between(long from, long to, BiPredicate<Key, Versioned> visitor)
       throws RocksDBException {
     try (Slice lower = new Slice(RocksDbFormat.tokenPrefix(from));
@@ -247,7 +263,8 @@ public final class RocksDbStorageEngine implements StorageEngine {
         ReadOptions bounds = bounds(lower, upper);
         RocksIterator records = db.newIterator(bounds)) {
       for (records.seekToFirst(); records.isValid(); records.next()) {
-        if (!visitor.test(RocksDbFormat.key(records.key()), RocksDbFormat.record(records.value()))) {
+        if (!visitor.test(
+            RocksDbFormat.key(records.key()), RocksDbFormat.record(records.value()))) {
           return false;
         }
       }

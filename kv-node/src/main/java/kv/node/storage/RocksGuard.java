@@ -9,9 +9,9 @@ import org.rocksdb.RocksDBException;
 
 /**
  * Keeps calls on a RocksDB handle and its closing apart: calls share a read lock and fail once the
- * store is closed (RocksDB would crash the JVM on a freed handle); closing takes the write lock,
- * so it waits for calls under way, and runs once. RocksDB's checked exception becomes an
- * {@link UncheckedIOException} naming the store.
+ * store is closed (RocksDB would crash the JVM on a freed handle); closing takes the write lock, so
+ * it waits for calls under way, and runs once. RocksDB's checked exception becomes an {@link
+ * UncheckedIOException} naming the store.
  */
 final class RocksGuard {
   private final String store;

@@ -5,12 +5,15 @@ import java.util.Optional;
 
 /**
  * Which engine keeps a node's records ({@code STORAGE}), where ({@code DATA_DIR/rocksdb}) and
- * whether each write is fsynced ({@code ROCKSDB_SYNC}); {@link #open} builds the engine and
- * {@link #openHints} the matching hint store.
+ * whether each write is fsynced ({@code ROCKSDB_SYNC}); {@link #open} builds the engine and {@link
+ * #openHints} the matching hint store.
  */
 public record StorageConfig(Kind kind, Optional<Path> directory, boolean syncWrites) {
   /** The engines, named as {@code STORAGE} spells them in lower case. */
-  public enum Kind { MEMORY, ROCKSDB }
+  public enum Kind {
+    MEMORY,
+    ROCKSDB
+  }
 
   public StorageConfig {
     if (kind == null || directory == null) {
@@ -40,8 +43,8 @@ public record StorageConfig(Kind kind, Optional<Path> directory, boolean syncWri
   public HintStore openHints() {
     return switch (kind) {
       case MEMORY -> new InMemoryHintStore();
-      case ROCKSDB -> RocksDbHintStore.open(directory.orElseThrow().resolveSibling("hints"),
-          syncWrites);
+      case ROCKSDB ->
+          RocksDbHintStore.open(directory.orElseThrow().resolveSibling("hints"), syncWrites);
     };
   }
 }

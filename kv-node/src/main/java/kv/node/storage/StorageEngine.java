@@ -8,9 +8,9 @@ import kv.node.version.Version;
 import kv.node.version.Versioned;
 
 /**
- * Where a node keeps the records of the keys it replicates. A record is a value or a tombstone
- * with its version; the engine keeps only the newest record per key. Implementations are
- * thread-safe, and {@link #apply} is atomic per key.
+ * Where a node keeps the records of the keys it replicates. A record is a value or a tombstone with
+ * its version; the engine keeps only the newest record per key. Implementations are thread-safe,
+ * and {@link #apply} is atomic per key.
  */
 public interface StorageEngine extends AutoCloseable {
   Optional<Versioned> get(Key key);

@@ -28,8 +28,8 @@ public final class TombstonePurger {
   @FunctionalInterface
   public interface Replicas {
     /**
-     * Whether no other current replica of {@code key} holds a live value older than
-     * {@code tombstone}; false as well when one cannot be asked.
+     * Whether no other current replica of {@code key} holds a live value older than {@code
+     * tombstone}; false as well when one cannot be asked.
      */
     boolean mayForget(Key key, Versioned tombstone);
   }
@@ -45,11 +45,13 @@ public final class TombstonePurger {
   public int purge() {
     long cutoff = clock.millis() - grace.toMillis();
     List<Map.Entry<Key, Versioned>> expired = new ArrayList<>();
-    storage.scan(TokenRange.fullRing(), (key, record) -> {
-      if (record.isTombstone() && record.version().physicalMillis() < cutoff) {
-        expired.add(Map.entry(key, record));
-      }
-    });
+    storage.scan(
+        TokenRange.fullRing(),
+        (key, record) -> {
+          if (record.isTombstone() && record.version().physicalMillis() < cutoff) {
+            expired.add(Map.entry(key, record));
+          }
+        });
     int removed = 0;
     for (Map.Entry<Key, Versioned> entry : expired) {
       if (replicas.mayForget(entry.getKey(), entry.getValue())
@@ -58,8 +60,11 @@ public final class TombstonePurger {
       }
     }
     if (!expired.isEmpty()) {
-      log.info("Purged {} of {} tombstone(s) older than {}; the rest are still needed by a replica",
-          removed, expired.size(), grace);
+      log.info(
+          "Purged {} of {} tombstone(s) older than {}; the rest are still needed by a replica",
+          removed,
+          expired.size(),
+          grace);
     }
     return removed;
   }

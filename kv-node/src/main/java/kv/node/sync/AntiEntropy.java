@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.NodeId;
@@ -18,13 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Background repair that catches whatever read repair and hinted handoff missed (a replica that
- * was away longer than the hint window, a wiped disk, a lost hint). Every {@code period} a round
+ * Background repair that catches whatever read repair and hinted handoff missed (a replica that was
+ * away longer than the hint window, a wiped disk, a lost hint). Every {@code period} a round
  * starts: for each range this node replicates it compares Merkle trees with each other replica of
- * the range whose id sorts after its own (so each pair is compared once per round, by one side)
- * and exchanges only the differing records, both ways. A round also has the {@link Rebalancer}
- * sweep the ranges this node does not replicate.
- * Rounds proceed within the shared {@link TransferBudget} and may span several ticks.
+ * the range whose id sorts after its own (so each pair is compared once per round, by one side) and
+ * exchanges only the differing records, both ways. A round also has the {@link Rebalancer} sweep
+ * the ranges this node does not replicate. Rounds proceed within the shared {@link TransferBudget}
+ * and may span several ticks.
  */
 public final class AntiEntropy {
   private static final Logger log = LoggerFactory.getLogger(AntiEntropy.class);
@@ -53,9 +53,16 @@ public final class AntiEntropy {
     int failed;
   }
 
-  public AntiEntropy(ViewHolder views, Supplier<Optional<NodeId>> self, int replicationFactor,
-      RangeSync sync, Rebalancer rebalancer, TransferBudget budget, SyncMetrics metrics,
-      Clock clock, Duration period) {
+  public AntiEntropy(
+      ViewHolder views,
+      Supplier<Optional<NodeId>> self,
+      int replicationFactor,
+      RangeSync sync,
+      Rebalancer rebalancer,
+      TransferBudget budget,
+      SyncMetrics metrics,
+      Clock clock,
+      Duration period) {
     this.views = views;
     this.self = self;
     this.replicationFactor = replicationFactor;
@@ -129,7 +136,9 @@ public final class AntiEntropy {
     } catch (RuntimeException e) { // unreachable, or an answer that made no sense: next round
       stats.failed++;
       stats.unreachable.add(task.peer());
-      log.info("Anti-entropy with {} failed ({}); skipping it until the next round", task.peer(),
+      log.info(
+          "Anti-entropy with {} failed ({}); skipping it until the next round",
+          task.peer(),
           e.getMessage());
     }
   }
@@ -137,9 +146,13 @@ public final class AntiEntropy {
   private void finish() {
     metrics.roundDone();
     if (stats.compared + stats.failed > 0) {
-      log.info("Anti-entropy round: {} range(s) compared, {} differed, {} record(s) repaired, "
+      log.info(
+          "Anti-entropy round: {} range(s) compared, {} differed, {} record(s) repaired, "
               + "{} comparison(s) failed, in {} ms",
-          stats.compared, stats.differing, stats.repaired, stats.failed,
+          stats.compared,
+          stats.differing,
+          stats.repaired,
+          stats.failed,
           clock.millis() - stats.startedMillis);
     }
   }

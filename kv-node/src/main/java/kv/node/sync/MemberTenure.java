@@ -12,8 +12,8 @@ import kv.node.ring.ViewHolder;
 /**
  * Since when each current member has been in this node's view without a break, by this node's
  * clock: a member that leaves and comes back starts again, and after this node restarts every
- * member counts from that restart (it cannot know better, and later is the safe side). Handing
- * off waits on it: a node that joined a moment ago may crash before anti-entropy ever compares it.
+ * member counts from that restart (it cannot know better, and later is the safe side). Handing off
+ * waits on it: a node that joined a moment ago may crash before anti-entropy ever compares it.
  */
 public final class MemberTenure implements ViewHolder.Listener {
   private final Clock clock;

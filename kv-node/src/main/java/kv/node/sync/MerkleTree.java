@@ -22,6 +22,7 @@ import kv.node.version.Versioned;
 public final class MerkleTree {
   /** 64 leaves: a few bytes per range on the wire, a few dozen keys per leaf at a million keys. */
   public static final int DEFAULT_DEPTH = 6;
+
   public static final int MAX_DEPTH = 16;
 
   private final TokenRange range;
@@ -48,16 +49,18 @@ public final class MerkleTree {
   public static MerkleTree build(StorageEngine storage, TokenRange range, int depth) {
     long[] leaves = new long[1 << checkDepth(depth)];
     long width = sliceWidth(range, leaves.length);
-    storage.scan(range, (key, record) -> leaves[leafOf(range, width, key.token())] += hash(key, record));
+    storage.scan(
+        range, (key, record) -> leaves[leafOf(range, width, key.token())] += hash(key, record));
     return new MerkleTree(range, leaves);
   }
 
   /** A tree from leaves another replica sent; their count must be a power of two. */
   public static MerkleTree ofLeaves(TokenRange range, long[] leaves) {
-    if (leaves.length == 0 || Integer.bitCount(leaves.length) != 1
+    if (leaves.length == 0
+        || Integer.bitCount(leaves.length) != 1
         || leaves.length > 1 << MAX_DEPTH) {
-      throw new IllegalArgumentException("leaf count must be a power of two up to 2^" + MAX_DEPTH
-          + ", got " + leaves.length);
+      throw new IllegalArgumentException(
+          "leaf count must be a power of two up to 2^" + MAX_DEPTH + ", got " + leaves.length);
     }
     return new MerkleTree(range, leaves.clone());
   }
@@ -92,8 +95,15 @@ public final class MerkleTree {
    */
   public List<TokenRange> differences(MerkleTree other, int maxLeavesPerRange) {
     if (!range.equals(other.range) || depth() != other.depth()) {
-      throw new IllegalArgumentException("trees of different shape: " + range + "/" + depth()
-          + " versus " + other.range + "/" + other.depth());
+      throw new IllegalArgumentException(
+          "trees of different shape: "
+              + range
+              + "/"
+              + depth()
+              + " versus "
+              + other.range
+              + "/"
+              + other.depth());
     }
     List<Integer> leaves = new ArrayList<>();
     collect(other, 0, 0, leaves);
@@ -102,7 +112,8 @@ public final class MerkleTree {
     while (i < leaves.size()) {
       int first = leaves.get(i);
       int last = first;
-      while (i + 1 < leaves.size() && leaves.get(i + 1) == last + 1
+      while (i + 1 < leaves.size()
+          && leaves.get(i + 1) == last + 1
           && last + 1 - first < maxLeavesPerRange) {
         last = leaves.get(++i);
       }
@@ -136,7 +147,8 @@ public final class MerkleTree {
    * for 2^64, the width of the single leaf of a depth-0 tree of the whole ring.
    */
   private static long sliceWidth(TokenRange range, int leaves) {
-    long span = range.end() - range.start() - 1; // width - 1, unsigned; -1 (2^64 - 1) for a whole ring
+    long span =
+        range.end() - range.start() - 1; // width - 1, unsigned; -1 (2^64 - 1) for a whole ring
     return Long.divideUnsigned(span, leaves) + 1;
   }
 
@@ -146,13 +158,18 @@ public final class MerkleTree {
 
   static long hash(Key key, Versioned record) {
     byte[] k = key.utf8();
-    byte[] coordinator =
-        record.version().coordinator().value().getBytes(StandardCharsets.US_ASCII);
+    byte[] coordinator = record.version().coordinator().value().getBytes(StandardCharsets.US_ASCII);
     byte[] value = record.value().toBytes();
-    ByteBuffer bytes = ByteBuffer.allocate(4 + k.length + 8 + 1 + coordinator.length + 1 + value.length);
-    bytes.putInt(k.length).put(k).putLong(record.version().timestamp())
-        .put((byte) coordinator.length).put(coordinator)
-        .put((byte) (record.isTombstone() ? 1 : 0)).put(value);
+    ByteBuffer bytes =
+        ByteBuffer.allocate(4 + k.length + 8 + 1 + coordinator.length + 1 + value.length);
+    bytes
+        .putInt(k.length)
+        .put(k)
+        .putLong(record.version().timestamp())
+        .put((byte) coordinator.length)
+        .put(coordinator)
+        .put((byte) (record.isTombstone() ? 1 : 0))
+        .put(value);
     return Murmur3.hash64(bytes.array());
   }
 
@@ -162,7 +179,14 @@ public final class MerkleTree {
 
   @Override
   public String toString() {
-    return "MerkleTree" + range + " depth " + depth() + " root " + Long.toHexString(root())
-        + " leaves " + Arrays.stream(levels[depth()]).filter(l -> l != 0).count() + " non-empty";
+    return "MerkleTree"
+        + range
+        + " depth "
+        + depth()
+        + " root "
+        + Long.toHexString(root())
+        + " leaves "
+        + Arrays.stream(levels[depth()]).filter(l -> l != 0).count()
+        + " non-empty";
   }
 }

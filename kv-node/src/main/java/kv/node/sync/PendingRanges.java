@@ -50,7 +50,9 @@ public final class PendingRanges {
     ranges = List.copyOf(next);
   }
 
-  /** Removes one occurrence of {@code range} (a range taken on twice is pending until both finish). */
+  /**
+   * Removes one occurrence of {@code range} (a range taken on twice is pending until both finish).
+   */
   public synchronized void remove(TokenRange range) {
     List<TokenRange> next = new ArrayList<>(ranges);
     next.remove(range);

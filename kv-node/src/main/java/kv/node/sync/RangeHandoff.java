@@ -24,25 +24,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Lets go of the records of ranges this node no longer replicates, and only when that cannot lose
- * them. A range is kept (still on disk, no longer served: it is in no preference list of this
- * node) until every current replica of it
+ * them. A range is kept (still on disk, no longer served: it is in no preference list of this node)
+ * until every current replica of it
  *
  * <ul>
  *   <li>has been a member for the settling period ({@code HANDOFF_SETTLE}, by {@link
- *       MemberTenure}): a node that joins and crashes is expired long before, and the range
- *       returns here; and
+ *       MemberTenure}): a node that joins and crashes is expired long before, and the range returns
+ *       here; and
  *   <li>holds each record at the same or a newer version, by a Merkle comparison ({@link
  *       RangeSync#unconfirmed}); what a replica lacks is pushed to it, and confirmed on a later
  *       attempt before it is dropped here.
  * </ul>
  *
  * {@link RebalanceSteps} paces the drops, so a change that moves much of the ring at once lets go
- * of it in steps. Ranges come from membership changes ({@link #add}) and from anti-entropy's
- * sweep of the ranges this node does not replicate ({@link #sweep}); both wait by the same rule.
- * Only the sync thread calls {@link #tick()}.
+ * of it in steps. Ranges come from membership changes ({@link #add}) and from anti-entropy's sweep
+ * of the ranges this node does not replicate ({@link #sweep}); both wait by the same rule. Only the
+ * sync thread calls {@link #tick()}.
  */
 public final class RangeHandoff {
   private static final Logger log = LoggerFactory.getLogger(RangeHandoff.class);
+
   /** How long a range whose replica could not be asked waits before the next try. */
   static final Duration RETRY_AFTER = Duration.ofSeconds(5);
 
@@ -60,7 +61,10 @@ public final class RangeHandoff {
   private final Deque<Handoff> queue = new ArrayDeque<>(); // guarded by this
   private final Set<TokenRange> queued = new HashSet<>(); // guarded by this: the ranges in queue
 
-  /** A range to let go of once this node's view is at least {@code viewVersion}, not before {@code notBefore}. */
+  /**
+   * A range to let go of once this node's view is at least {@code viewVersion}, not before {@code
+   * notBefore}.
+   */
   private record Handoff(TokenRange range, long viewVersion, Instant notBefore) {
     Handoff at(Instant time) {
       return new Handoff(range, viewVersion, time);
@@ -76,9 +80,17 @@ public final class RangeHandoff {
     }
   }
 
-  public RangeHandoff(ViewHolder views, Supplier<Optional<NodeId>> self, int replicationFactor,
-      StorageEngine storage, RangeSync sync, TransferBudget budget, SyncMetrics metrics,
-      MemberTenure tenure, Clock clock, SyncConfig config) {
+  public RangeHandoff(
+      ViewHolder views,
+      Supplier<Optional<NodeId>> self,
+      int replicationFactor,
+      StorageEngine storage,
+      RangeSync sync,
+      TransferBudget budget,
+      SyncMetrics metrics,
+      MemberTenure tenure,
+      Clock clock,
+      SyncConfig config) {
     this.views = views;
     this.self = self;
     this.replicationFactor = replicationFactor;
@@ -139,8 +151,10 @@ public final class RangeHandoff {
       dropped += attempt(handoff, unreachable);
     }
     if (dropped > 0) {
-      log.info("Dropped {} record(s) now held by their settled replicas; {} range(s) still kept",
-          dropped, size());
+      log.info(
+          "Dropped {} record(s) now held by their settled replicas; {} range(s) still kept",
+          dropped,
+          size());
     }
   }
 
@@ -192,8 +206,12 @@ public final class RangeHandoff {
     return dropped[0];
   }
 
-  private Attempt attempt(HashRing.Segment piece, ClusterView view, Instant now,
-      Set<NodeId> unreachable, int[] dropped) {
+  private Attempt attempt(
+      HashRing.Segment piece,
+      ClusterView view,
+      Instant now,
+      Set<NodeId> unreachable,
+      int[] dropped) {
     if (storage.isEmpty(piece.range())) {
       return Attempt.DONE;
     }
@@ -216,8 +234,8 @@ public final class RangeHandoff {
         unconfirmed.addAll(sync.unconfirmed(piece.range(), at, budget));
       } catch (RuntimeException e) {
         unreachable.add(owner);
-        log.debug("Could not confirm {} with {} ({}); keeping it", piece.range(), owner,
-            e.getMessage());
+        log.debug(
+            "Could not confirm {} with {} ({}); keeping it", piece.range(), owner, e.getMessage());
         return Attempt.retryAt(now.plus(RETRY_AFTER));
       }
     }

@@ -32,6 +32,7 @@ import kv.node.version.Version;
 public final class RangeSync {
   /** Runs of differing leaves fetched in one request: bounds a response to a slice of the range. */
   static final int LEAVES_PER_FETCH = 8;
+
   /** Bytes of keys and values per push request (one larger record goes alone). */
   public static final int PUSH_BATCH_BYTES = 4 << 20;
 
@@ -41,8 +42,12 @@ public final class RangeSync {
   private final Duration timeout;
   private final int depth;
 
-  public RangeSync(StorageEngine storage, SyncPeerClient peers, ClockBound clockBound,
-      Duration timeout, int depth) {
+  public RangeSync(
+      StorageEngine storage,
+      SyncPeerClient peers,
+      ClockBound clockBound,
+      Duration timeout,
+      int depth) {
     this.storage = storage;
     this.peers = peers;
     this.clockBound = clockBound;
@@ -51,27 +56,37 @@ public final class RangeSync {
   }
 
   /** What one exchange did; {@code complete} is false when the budget ran out part way. */
-  public record Outcome(boolean complete, int differingRanges, int pulled,
-      int pushed) {}
+  public record Outcome(boolean complete, int differingRanges, int pulled, int pushed) {}
 
   /**
    * Compares {@code range} with {@code peer} and exchanges the differing records both ways, while
    * {@code budget} lasts. Throws {@link KvException} when the peer cannot be reached, or, with
-   * {@code settledPeerOnly}, when the peer is itself still receiving part of the range (its
-   * tree would vouch for data it does not have yet) or its member list is older than {@code
-   * minView} (it may still take writes placed on the old list, which this exchange would miss).
+   * {@code settledPeerOnly}, when the peer is itself still receiving part of the range (its tree
+   * would vouch for data it does not have yet) or its member list is older than {@code minView} (it
+   * may still take writes placed on the old list, which this exchange would miss).
    */
-  public Outcome exchange(TokenRange range, Endpoint peer, TransferBudget budget,
-      boolean settledPeerOnly, long minView) {
+  public Outcome exchange(
+      TokenRange range,
+      Endpoint peer,
+      TransferBudget budget,
+      boolean settledPeerOnly,
+      long minView) {
     MerkleTree mine = MerkleTree.build(storage, range, depth);
     SyncPeerClient.TreeReply reply = await(peers.merkle(peer, range, depth));
     if (settledPeerOnly && reply.pending()) {
-      throw new KvException(ErrorCode.UNAVAILABLE,
-          "node at " + peer + " is still receiving " + range + " itself");
+      throw new KvException(
+          ErrorCode.UNAVAILABLE, "node at " + peer + " is still receiving " + range + " itself");
     }
     if (settledPeerOnly && reply.viewVersion() < minView) {
-      throw new KvException(ErrorCode.UNAVAILABLE, "node at " + peer + " has member list "
-          + reply.viewVersion() + ", older than " + minView + " (it is catching up)");
+      throw new KvException(
+          ErrorCode.UNAVAILABLE,
+          "node at "
+              + peer
+              + " has member list "
+              + reply.viewVersion()
+              + ", older than "
+              + minView
+              + " (it is catching up)");
     }
     MerkleTree theirs = reply.tree();
     List<TokenRange> differing = mine.differences(theirs, LEAVES_PER_FETCH);
@@ -83,20 +98,25 @@ public final class RangeSync {
       }
       Map<Key, Version> remoteVersions = new HashMap<>();
       int[] applied = {0};
-      fetchAll(peer, slice, r -> {
-        remoteVersions.put(r.key(), r.record().version());
-        if (admits(r, peer) && storage.apply(r.key(), r.record())) {
-          applied[0]++;
-        }
-      });
+      fetchAll(
+          peer,
+          slice,
+          r -> {
+            remoteVersions.put(r.key(), r.record().version());
+            if (admits(r, peer) && storage.apply(r.key(), r.record())) {
+              applied[0]++;
+            }
+          });
       pulled += applied[0];
       List<SyncRecord> missing = new ArrayList<>();
-      storage.scan(slice, (key, record) -> {
-        Version theirVersion = remoteVersions.get(key);
-        if (theirVersion == null || record.version().isNewerThan(theirVersion)) {
-          missing.add(new SyncRecord(key, record));
-        }
-      });
+      storage.scan(
+          slice,
+          (key, record) -> {
+            Version theirVersion = remoteVersions.get(key);
+            if (theirVersion == null || record.version().isNewerThan(theirVersion)) {
+              missing.add(new SyncRecord(key, record));
+            }
+          });
       push(peer, missing);
       pushed += missing.size();
       budget.spend(remoteVersions.size() + missing.size());
@@ -129,13 +149,15 @@ public final class RangeSync {
       Map<Key, Version> held = new HashMap<>();
       fetchAll(peer, slice, r -> held.put(r.key(), r.record().version()));
       List<SyncRecord> missing = new ArrayList<>();
-      storage.scan(slice, (key, record) -> {
-        Version theirVersion = held.get(key);
-        if (theirVersion == null || record.version().isNewerThan(theirVersion)) {
-          missing.add(new SyncRecord(key, record));
-          unconfirmed.add(key);
-        }
-      });
+      storage.scan(
+          slice,
+          (key, record) -> {
+            Version theirVersion = held.get(key);
+            if (theirVersion == null || record.version().isNewerThan(theirVersion)) {
+              missing.add(new SyncRecord(key, record));
+              unconfirmed.add(key);
+            }
+          });
       push(peer, missing);
       budget.spend(held.size() + missing.size());
     }
@@ -164,8 +186,15 @@ public final class RangeSync {
       }
       long after = page.resumeAfter().getAsLong();
       if (after == rest.end() || !rest.contains(after)) { // no progress: a peer that makes no sense
-        throw new KvException(ErrorCode.UNAVAILABLE, "node at " + peer + " would resume "
-            + rest + " after " + after + ", which is not inside it");
+        throw new KvException(
+            ErrorCode.UNAVAILABLE,
+            "node at "
+                + peer
+                + " would resume "
+                + rest
+                + " after "
+                + after
+                + ", which is not inside it");
       }
       rest = new TokenRange(after, rest.end());
     }
@@ -190,7 +219,8 @@ public final class RangeSync {
     try {
       return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof KvException kv ? kv
+      throw e.getCause() instanceof KvException kv
+          ? kv
           : new KvException(ErrorCode.UNAVAILABLE, "range transfer failed: " + e.getCause());
     } catch (TimeoutException e) {
       call.cancel(true);

@@ -13,8 +13,8 @@ import kv.node.version.Versioned;
 
 /**
  * The storage replica reads and writes go through: a point read of a key whose range is still
- * arriving from its previous replicas fails with {@code UNAVAILABLE} instead of claiming the key
- * is absent; everything else passes straight to the engine. Range transfers use the engine itself.
+ * arriving from its previous replicas fails with {@code UNAVAILABLE} instead of claiming the key is
+ * absent; everything else passes straight to the engine. Range transfers use the engine itself.
  */
 public final class ReadGatedStorage implements StorageEngine {
   private final StorageEngine engine;
@@ -28,8 +28,8 @@ public final class ReadGatedStorage implements StorageEngine {
   @Override
   public Optional<Versioned> get(Key key) {
     if (!pending.isEmpty() && pending.contains(key.token())) {
-      throw new KvException(ErrorCode.UNAVAILABLE,
-          "this replica is still receiving the range of key " + key.value());
+      throw new KvException(
+          ErrorCode.UNAVAILABLE, "this replica is still receiving the range of key " + key.value());
     }
     return engine.get(key);
   }

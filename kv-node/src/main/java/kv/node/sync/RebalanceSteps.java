@@ -9,9 +9,9 @@ import kv.node.storage.TokenRange;
 /**
  * Paces how much of the ring a node lets go of: within any {@code window} (the settling period) it
  * starts dropping ranges that cover at most {@code maxShare} of the token space, so a rebalance
- * that would move more at once (many nodes joining together) proceeds in steps, one window apart.
- * A range admitted once stays admitted for the window (a drop may take several attempts). The
- * first range of a window is always admitted, however wide, so the steps never stall.
+ * that would move more at once (many nodes joining together) proceeds in steps, one window apart. A
+ * range admitted once stays admitted for the window (a drop may take several attempts). The first
+ * range of a window is always admitted, however wide, so the steps never stall.
  */
 final class RebalanceSteps {
   private final Duration window;

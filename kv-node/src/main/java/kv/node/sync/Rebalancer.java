@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Rebalancer {
   private static final Logger log = LoggerFactory.getLogger(Rebalancer.class);
+
   /** Ticks a gained range is retried when no previous replica answers, before giving up on it. */
   static final int GAIN_ATTEMPTS = 5;
 
@@ -58,16 +59,24 @@ public final class Rebalancer {
    * A range to pull from {@code sources} as {@code planned} placed them; {@code marked} says
    * whether it made the range pending (and so must unmark it).
    */
-  private record Gain(TokenRange range, List<NodeId> sources, ClusterView planned, boolean marked,
-      int attempts) {
+  private record Gain(
+      TokenRange range, List<NodeId> sources, ClusterView planned, boolean marked, int attempts) {
     Gain retried() {
       return new Gain(range, sources, planned, marked, attempts + 1);
     }
   }
 
-  public Rebalancer(ViewHolder views, Supplier<Optional<NodeId>> self, int replicationFactor,
-      int vnodes, StorageEngine storage, RangeSync sync, PendingRanges pending,
-      TransferBudget budget, SyncMetrics metrics, RangeHandoff handoffs) {
+  public Rebalancer(
+      ViewHolder views,
+      Supplier<Optional<NodeId>> self,
+      int replicationFactor,
+      int vnodes,
+      StorageEngine storage,
+      RangeSync sync,
+      PendingRanges pending,
+      TransferBudget budget,
+      SyncMetrics metrics,
+      RangeHandoff handoffs) {
     this.vnodes = vnodes;
     this.views = views;
     this.self = self;
@@ -132,8 +141,11 @@ public final class Rebalancer {
       }
     }
     if (gained + lost > 0) {
-      log.info("Membership version {}: pulling {} range(s) this node now replicates, handing off {}",
-          after.version(), gained, lost);
+      log.info(
+          "Membership version {}: pulling {} range(s) this node now replicates, handing off {}",
+          after.version(),
+          gained,
+          lost);
     }
   }
 
@@ -185,9 +197,9 @@ public final class Rebalancer {
 
   /**
    * A node that started empty has nothing to pull when every other member is empty too, as when a
-   * new cluster starts: one whole-ring Merkle root per member says so, and the node serves at
-   * once instead of failing reads until hundreds of empty ranges have been compared. Only members
-   * that already have this view (and so place no more writes without this node) can vouch.
+   * new cluster starts: one whole-ring Merkle root per member says so, and the node serves at once
+   * instead of failing reads until hundreds of empty ranges have been compared. Only members that
+   * already have this view (and so place no more writes without this node) can vouch.
    */
   private void skipPullsIfTheClusterIsEmpty(ClusterView view) {
     Optional<NodeId> me = self.get();
@@ -202,7 +214,8 @@ public final class Rebalancer {
         }
       }
     } catch (RuntimeException e) {
-      log.debug("Could not ask every member whether it is empty ({}); pulling as planned",
+      log.debug(
+          "Could not ask every member whether it is empty ({}); pulling as planned",
           e.getMessage());
       return;
     }
@@ -239,8 +252,11 @@ public final class Rebalancer {
     if (gain.attempts() + 1 < GAIN_ATTEMPTS) {
       requeue(gain.retried());
     } else {
-      log.warn("No previous replica of {} answered after {} attempts; serving it with what "
-          + "arrives from now on, anti-entropy will fill it in", gain.range(), GAIN_ATTEMPTS);
+      log.warn(
+          "No previous replica of {} answered after {} attempts; serving it with what "
+              + "arrives from now on, anti-entropy will fill it in",
+          gain.range(),
+          GAIN_ATTEMPTS);
       unmark(gain);
     }
   }

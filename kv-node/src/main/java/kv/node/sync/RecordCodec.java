@@ -21,8 +21,8 @@ import kv.node.version.Version;
 import kv.node.version.Versioned;
 
 /**
- * Records on the wire for range transfers ({@code /internal/range}, {@code /internal/records}):
- * a plain concatenation of frames, each
+ * Records on the wire for range transfers ({@code /internal/range}, {@code /internal/records}): a
+ * plain concatenation of frames, each
  *
  * <pre>
  *   int    key length n, then n bytes of the key's UTF-8
@@ -39,8 +39,13 @@ public final class RecordCodec {
 
   /** The bytes {@link #encode} writes for {@code r}. */
   public static int encodedSize(SyncRecord r) {
-    return Integer.BYTES + r.key().utf8().length + Long.BYTES + 1
-        + r.record().version().coordinator().value().length() + 1 + Integer.BYTES
+    return Integer.BYTES
+        + r.key().utf8().length
+        + Long.BYTES
+        + 1
+        + r.record().version().coordinator().value().length()
+        + 1
+        + Integer.BYTES
         + r.record().value().size();
   }
 
@@ -70,20 +75,22 @@ public final class RecordCodec {
     DataOutputStream out = new DataOutputStream(bytes);
     long[] last = {0};
     boolean[] cut = {false};
-    storage.scanWhile(range, (key, record) -> {
-      if (bytes.size() >= maxBytes && key.token() != last[0]) {
-        cut[0] = true;
-        return false;
-      }
-      try {
-        writeKey(out, key);
-        writeRecord(out, record);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
-      }
-      last[0] = key.token();
-      return true;
-    });
+    storage.scanWhile(
+        range,
+        (key, record) -> {
+          if (bytes.size() >= maxBytes && key.token() != last[0]) {
+            cut[0] = true;
+            return false;
+          }
+          try {
+            writeKey(out, key);
+            writeRecord(out, record);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+          }
+          last[0] = key.token();
+          return true;
+        });
     return new Page(bytes.toByteArray(), cut[0] ? OptionalLong.of(last[0]) : OptionalLong.empty());
   }
 
@@ -96,8 +103,7 @@ public final class RecordCodec {
 
   /** Writes a record's frame after its key: version, tombstone flag and value. */
   public static void writeRecord(DataOutputStream out, Versioned record) throws IOException {
-    byte[] coordinator =
-        record.version().coordinator().value().getBytes(StandardCharsets.US_ASCII);
+    byte[] coordinator = record.version().coordinator().value().getBytes(StandardCharsets.US_ASCII);
     byte[] value = record.value().toBytes();
     out.writeLong(record.version().timestamp());
     out.writeByte(coordinator.length);
@@ -107,7 +113,10 @@ public final class RecordCodec {
     out.write(value);
   }
 
-  /** Decodes frames; anything malformed is a {@code 400} (a peer sent junk) and nothing of it applies. */
+  /**
+   * Decodes frames; anything malformed is a {@code 400} (a peer sent junk) and nothing of it
+   * applies.
+   */
   public static List<SyncRecord> decode(byte[] bytes) {
     ByteBuffer in = ByteBuffer.wrap(bytes);
     List<SyncRecord> records = new ArrayList<>();
@@ -117,16 +126,20 @@ public final class RecordCodec {
         records.add(new SyncRecord(key, readRecord(in)));
       }
     } catch (BufferUnderflowException | IllegalArgumentException e) {
-      throw new KvException(ErrorCode.BAD_REQUEST, "malformed record batch at byte "
-          + in.position() + ": " + (e.getMessage() == null ? "truncated" : e.getMessage()));
+      throw new KvException(
+          ErrorCode.BAD_REQUEST,
+          "malformed record batch at byte "
+              + in.position()
+              + ": "
+              + (e.getMessage() == null ? "truncated" : e.getMessage()));
     }
     return records;
   }
 
   /**
    * Reads a key's frame. On malformed input throws {@link IllegalArgumentException} (a bad length)
-   * or {@link BufferUnderflowException} (truncated), for the caller to report, or the
-   * {@code 400} {@link KvException} of {@link Key#of} (an empty or oversized key).
+   * or {@link BufferUnderflowException} (truncated), for the caller to report, or the {@code 400}
+   * {@link KvException} of {@link Key#of} (an empty or oversized key).
    */
   public static Key readKey(ByteBuffer in) {
     return Key.of(new String(take(in, in.getInt()), StandardCharsets.UTF_8));
@@ -155,8 +168,8 @@ public final class RecordCodec {
   /** {@code length} bytes from {@code in}, after checking that it has them. */
   public static byte[] take(ByteBuffer in, int length) {
     if (length < 0 || length > in.remaining()) {
-      throw new IllegalArgumentException("length " + length + " exceeds the " + in.remaining()
-          + " bytes left");
+      throw new IllegalArgumentException(
+          "length " + length + " exceeds the " + in.remaining() + " bytes left");
     }
     byte[] out = new byte[length];
     in.get(out);

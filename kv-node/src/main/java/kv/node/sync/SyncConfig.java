@@ -8,7 +8,10 @@ import java.time.Duration;
  * this node handed off stays here after its new replicas joined ({@code HANDOFF_SETTLE}), and the
  * share of the token space a node drops per settling period at most ({@code MAX_REBALANCE_SHARE}).
  */
-public record SyncConfig(Duration antiEntropyInterval, int streamRate, Duration handoffSettle,
+public record SyncConfig(
+    Duration antiEntropyInterval,
+    int streamRate,
+    Duration handoffSettle,
     double maxRebalanceShare) {
   public SyncConfig {
     if (antiEntropyInterval.isNegative() || antiEntropyInterval.isZero()) {

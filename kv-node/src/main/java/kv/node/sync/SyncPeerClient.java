@@ -7,8 +7,8 @@ import kv.common.Endpoint;
 import kv.node.storage.TokenRange;
 
 /**
- * Range operations on another replica, for rebalancing and anti-entropy. Futures fail with a
- * {@link kv.common.error.KvException} as {@link kv.node.peer.PeerClient}'s do.
+ * Range operations on another replica, for rebalancing and anti-entropy. Futures fail with a {@link
+ * kv.common.error.KvException} as {@link kv.node.peer.PeerClient}'s do.
  */
 public interface SyncPeerClient {
   /** The peer's Merkle tree of {@code range}, and whether it is still receiving part of it. */
@@ -24,8 +24,8 @@ public interface SyncPeerClient {
   CompletableFuture<Void> push(Endpoint peer, List<SyncRecord> records);
 
   /**
-   * A peer's tree, whether the peer is itself still receiving part of the range, and the version
-   * of its member list when it answered (0 when it did not say).
+   * A peer's tree, whether the peer is itself still receiving part of the range, and the version of
+   * its member list when it answered (0 when it did not say).
    */
   record TreeReply(MerkleTree tree, boolean pending, long viewVersion) {}
 

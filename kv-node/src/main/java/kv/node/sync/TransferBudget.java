@@ -4,9 +4,9 @@ import java.time.Clock;
 
 /**
  * A token bucket of records per second shared by everything that moves ranges between replicas
- * (rebalancing and anti-entropy), so that repair traffic never crowds out client requests. It
- * holds at most one second's worth; work checks {@link #available()} before each transfer and
- * {@link #spend}s what it moved, so one transfer may overdraw it, and the next waits longer.
+ * (rebalancing and anti-entropy), so that repair traffic never crowds out client requests. It holds
+ * at most one second's worth; work checks {@link #available()} before each transfer and {@link
+ * #spend}s what it moved, so one transfer may overdraw it, and the next waits longer.
  */
 public final class TransferBudget {
   private final Clock clock;

@@ -16,19 +16,19 @@ import org.slf4j.LoggerFactory;
  * This node's clock measured against the cluster's, as CockroachDB bounds its clock offset. Every
  * short exchange with the seed (register, heartbeat, a catch-up read) and with a peer (every
  * node-to-node call) gives a sample, NTP-style: the other side stamps its clock on the answer, and
- * the offset is its time minus the midpoint of the round trip, give or take half the round trip.
- * A source is <em>out of bounds</em> when its latest sample puts it surely more than {@code
- * MAX_CLOCK_OFFSET} away (the offset beyond the bound even after the error is taken off). This
- * node is <em>skewed</em> when more than half of the sources heard from within {@link #FRESH} are
- * out of bounds: a node whose own clock is off finds everyone out of bounds, while one bad peer,
- * or a bad seed, is out of bounds only for the rest and stops nobody. A skewed node refuses to
- * coordinate writes (the versions it would give them would lose to older writes, or bury newer
- * ones), says so on {@code /health}, and logs it at ERROR, until its clock is back.
+ * the offset is its time minus the midpoint of the round trip, give or take half the round trip. A
+ * source is <em>out of bounds</em> when its latest sample puts it surely more than {@code
+ * MAX_CLOCK_OFFSET} away (the offset beyond the bound even after the error is taken off). This node
+ * is <em>skewed</em> when more than half of the sources heard from within {@link #FRESH} are out of
+ * bounds: a node whose own clock is off finds everyone out of bounds, while one bad peer, or a bad
+ * seed, is out of bounds only for the rest and stops nobody. A skewed node refuses to coordinate
+ * writes (the versions it would give them would lose to older writes, or bury newer ones), says so
+ * on {@code /health}, and logs it at ERROR, until its clock is back.
  *
- * <p>A clock that jumps while the node runs is caught at once, before any exchange measures it:
- * the wall clock is compared with the monotonic clock since the last sample, and when the two
- * have moved apart by more than the bound the node counts as skewed until a new sample says how
- * its clock now stands. Otherwise a write versioned in the moment after a jump ahead would leave a
+ * <p>A clock that jumps while the node runs is caught at once, before any exchange measures it: the
+ * wall clock is compared with the monotonic clock since the last sample, and when the two have
+ * moved apart by more than the bound the node counts as skewed until a new sample says how its
+ * clock now stands. Otherwise a write versioned in the moment after a jump ahead would leave a
  * record from the future on this node's own replica, beating every later write to the key.
  *
  * <p>Thread-safe: samples arrive on OkHttp's threads; the verdict is recomputed on each and read
@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClockOffsets {
   private static final Logger log = LoggerFactory.getLogger(ClockOffsets.class);
+
   /** How long a source's last sample counts. */
   static final Duration FRESH = Duration.ofSeconds(30);
+
   /** While skewed, the ERROR line repeats this often. */
   static final Duration REMIND = Duration.ofMinutes(1);
 
@@ -57,8 +59,8 @@ public final class ClockOffsets {
   }
 
   /**
-   * What the samples say: how many fresh sources, how many out of bounds, the median offset
-   * (theirs minus ours, so positive when this node is behind) and whether this node is skewed.
+   * What the samples say: how many fresh sources, how many out of bounds, the median offset (theirs
+   * minus ours, so positive when this node is behind) and whether this node is skewed.
    */
   public record Verdict(int sources, int outOfBounds, long medianOffsetMillis, boolean skewed) {
     static final Verdict NONE = new Verdict(0, 0, 0, false);
@@ -71,16 +73,18 @@ public final class ClockOffsets {
    * {@code monotonicNanos} is a clock that never jumps ({@code System::nanoTime}); the wall clock
    * is checked against it.
    */
-  public ClockOffsets(Clock clock, LongSupplier monotonicNanos, Duration maxOffset,
-      MeterRegistry metrics) {
+  public ClockOffsets(
+      Clock clock, LongSupplier monotonicNanos, Duration maxOffset, MeterRegistry metrics) {
     this.clock = clock;
     this.monotonicNanos = monotonicNanos;
     this.maxOffsetMillis = maxOffset.toMillis();
     Gauge.builder("kv.clock.offset", this, o -> o.verdict.medianOffsetMillis() / 1000.0)
         .description("Median offset of the cluster's clocks from this node's (theirs - ours)")
-        .baseUnit("seconds").register(metrics);
+        .baseUnit("seconds")
+        .register(metrics);
     Gauge.builder("kv.clock.skewed", this, o -> o.isSkewed() ? 1 : 0)
-        .description("1 while this node's clock is off by more than MAX_CLOCK_OFFSET").register(metrics);
+        .description("1 while this node's clock is off by more than MAX_CLOCK_OFFSET")
+        .register(metrics);
   }
 
   /**
@@ -108,8 +112,8 @@ public final class ClockOffsets {
   }
 
   /**
-   * How far the wall clock has moved apart from the monotonic clock since the last sample (0
-   * before any): beyond the bound, the clock jumped and the samples no longer say where it stands.
+   * How far the wall clock has moved apart from the monotonic clock since the last sample (0 before
+   * any): beyond the bound, the clock jumped and the samples no longer say where it stands.
    */
   public long jumpMillis() {
     Mark mark = lastSample;
@@ -138,8 +142,12 @@ public final class ClockOffsets {
       }
     }
     offsets.sort(null);
-    Verdict next = new Verdict(offsets.size(), outOfBounds,
-        offsets.isEmpty() ? 0 : offsets.get(offsets.size() / 2), 2 * outOfBounds > offsets.size());
+    Verdict next =
+        new Verdict(
+            offsets.size(),
+            outOfBounds,
+            offsets.isEmpty() ? 0 : offsets.get(offsets.size() / 2),
+            2 * outOfBounds > offsets.size());
     Verdict before = verdict;
     verdict = next;
     report(before, next, now);
@@ -148,14 +156,20 @@ public final class ClockOffsets {
   private synchronized void report(Verdict before, Verdict now, long nowMillis) {
     if (now.skewed() && (!before.skewed() || nowMillis - remindedAtMillis >= REMIND.toMillis())) {
       remindedAtMillis = nowMillis;
-      log.error("This node's clock is about {} ms {} the cluster's ({} of {} sources beyond "
+      log.error(
+          "This node's clock is about {} ms {} the cluster's ({} of {} sources beyond "
               + "MAX_CLOCK_OFFSET, {} ms): it refuses to coordinate writes until its clock is back;"
-              + " fix its time (NTP)", Math.abs(now.medianOffsetMillis()),
-          now.medianOffsetMillis() < 0 ? "ahead of" : "behind", now.outOfBounds(), now.sources(),
+              + " fix its time (NTP)",
+          Math.abs(now.medianOffsetMillis()),
+          now.medianOffsetMillis() < 0 ? "ahead of" : "behind",
+          now.outOfBounds(),
+          now.sources(),
           maxOffsetMillis);
     } else if (before.skewed() && !now.skewed()) {
-      log.info("This node's clock is back within MAX_CLOCK_OFFSET ({} ms) of the cluster's: "
-          + "coordinating writes again", maxOffsetMillis);
+      log.info(
+          "This node's clock is back within MAX_CLOCK_OFFSET ({} ms) of the cluster's: "
+              + "coordinating writes again",
+          maxOffsetMillis);
     }
   }
 }

@@ -7,13 +7,13 @@ import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 
 /**
- * A hybrid logical clock (Kulkarni et al., 2014) packed in one long: wall-clock milliseconds in
- * the high 48 bits, a counter in the low 16. Timestamps this node issues strictly increase, never
- * fall behind any timestamp it has observed from a peer, and stay close to real time, so "newest
- * write wins" matches what clients saw even when node clocks drift a little. A timestamp from
- * outside is observed only if its physical part is at most {@code maxOffset}
- * ({@code MAX_CLOCK_OFFSET}) ahead of this node's wall clock, as in CockroachDB: one bad peer or
- * one forged record cannot drag the clock (and every version issued after) into the future.
+ * A hybrid logical clock (Kulkarni et al., 2014) packed in one long: wall-clock milliseconds in the
+ * high 48 bits, a counter in the low 16. Timestamps this node issues strictly increase, never fall
+ * behind any timestamp it has observed from a peer, and stay close to real time, so "newest write
+ * wins" matches what clients saw even when node clocks drift a little. A timestamp from outside is
+ * observed only if its physical part is at most {@code maxOffset} ({@code MAX_CLOCK_OFFSET}) ahead
+ * of this node's wall clock, as in CockroachDB: one bad peer or one forged record cannot drag the
+ * clock (and every version issued after) into the future.
  */
 public final class HybridClock {
   private static final int LOGICAL_BITS = 16;
@@ -44,9 +44,15 @@ public final class HybridClock {
   public void observe(long timestamp) {
     long ahead = physicalMillis(timestamp) - clock.millis();
     if (ahead > maxOffset.toMillis()) {
-      throw new KvException(ErrorCode.CLOCK_SKEW, "timestamp " + timestamp + " is " + ahead
-          + " ms ahead of this node's clock, more than MAX_CLOCK_OFFSET (" + maxOffset.toMillis()
-          + " ms) allows");
+      throw new KvException(
+          ErrorCode.CLOCK_SKEW,
+          "timestamp "
+              + timestamp
+              + " is "
+              + ahead
+              + " ms ahead of this node's clock, more than MAX_CLOCK_OFFSET ("
+              + maxOffset.toMillis()
+              + " ms) allows");
     }
     last.accumulateAndGet(timestamp, Math::max);
   }

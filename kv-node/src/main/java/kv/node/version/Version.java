@@ -24,8 +24,8 @@ public record Version(long timestamp, NodeId coordinator) implements Comparable<
       }
       return new Version(Long.parseLong(text.substring(0, at)), NodeId.of(text.substring(at + 1)));
     } catch (IllegalArgumentException e) { // NumberFormatException is one
-      throw new KvException(ErrorCode.BAD_REQUEST,
-          "version must be <timestamp>@<node-id>, got: " + text);
+      throw new KvException(
+          ErrorCode.BAD_REQUEST, "version must be <timestamp>@<node-id>, got: " + text);
     }
   }
 

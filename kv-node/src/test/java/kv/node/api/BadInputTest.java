@@ -19,12 +19,12 @@ import kv.common.ClusterToken;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
+import kv.node.harness.HttpTestClient;
+import kv.node.harness.TestCluster;
 import kv.node.peer.BatchCodec;
 import kv.node.peer.ReplicaOp;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
-import kv.node.harness.HttpTestClient;
-import kv.node.harness.TestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,7 +71,8 @@ class BadInputTest {
         Arguments.of("DELETE", "/delete", null, 400, "bad_request"),
         Arguments.of("DELETE", "/delete?key=", null, 400, "bad_request"),
         Arguments.of("PUT", "/put?key=" + longKey, "x", 400, "bad_request"),
-        Arguments.of("GET", "/get?key=" + HttpTestClient.encode(longUtf8Key), null, 400, "bad_request"),
+        Arguments.of(
+            "GET", "/get?key=" + HttpTestClient.encode(longUtf8Key), null, 400, "bad_request"),
         Arguments.of("PUT", "/put?key=%zz", "x", 400, "bad_request"),
         Arguments.of("PUT", "/put?key=abc%", "x", 400, "bad_request"),
         Arguments.of("PUT", "/put?key=abc%4", "x", 400, "bad_request"),
@@ -109,11 +110,21 @@ class BadInputTest {
       String method, String path, String body, int status, String code) throws IOException {
     byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
     // Raw bytes on a socket: a strict client would refuse to send some of these URIs at all.
-    String answer = rawExchange(node, method + " " + path + " HTTP/1.1\r\nHost: localhost\r\n"
-        + "Content-Length: " + content.length + "\r\nConnection: close\r\n\r\n", content);
+    String answer =
+        rawExchange(
+            node,
+            method
+                + " "
+                + path
+                + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Length: "
+                + content.length
+                + "\r\nConnection: close\r\n\r\n",
+            content);
 
     assertThat(answer).startsWith("HTTP/1.1 " + status + " ");
-    assertJsonError(answer.substring(answer.indexOf("\r\n\r\n") + 4).getBytes(StandardCharsets.UTF_8), code);
+    assertJsonError(
+        answer.substring(answer.indexOf("\r\n\r\n") + 4).getBytes(StandardCharsets.UTF_8), code);
     assertNothingChanged();
   }
 
@@ -124,8 +135,12 @@ class BadInputTest {
     assertThat(declared.statusCode()).isEqualTo(413);
     assertJsonError(declared.body(), "value_too_large");
 
-    String chunked = rawExchange(other, "PUT /put?key=sentinel-3 HTTP/1.1\r\nHost: x\r\n"
-        + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n", chunks(tooBig));
+    String chunked =
+        rawExchange(
+            other,
+            "PUT /put?key=sentinel-3 HTTP/1.1\r\nHost: x\r\n"
+                + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+            chunks(tooBig));
     assertThat(chunked).startsWith("HTTP/1.1 413");
     assertThat(chunked).contains("\"error\":\"value_too_large\"");
     assertNothingChanged();
@@ -142,18 +157,22 @@ class BadInputTest {
   @Test
   void malformedRequestsOnTheWireGetJsonErrorsAndTheNodeStaysUp() throws IOException {
     String[] garbage = {
-        "GARBAGE\r\n\r\n",
-        "GET /get?key=%%% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-        "GET /get?key=a b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-        "GET /get?key=x HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\nConnection: close\r\n\r\n",
-        "PUT /put?key=x HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\nConnection: close\r\n\r\n",
-        "PUT /put?key=x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\n",
-        "GET /get?key=x HTTP/1.2\r\nHost: x\r\nConnection: close\r\n\r\n", // Jetty: 505 -> 400
-        "GET /health HTTP/2.0\r\nHost: x\r\nConnection: close\r\n\r\n",
+      "GARBAGE\r\n\r\n",
+      "GET /get?key=%%% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      "GET /get?key=a b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      "GET /get?key=x HTTP/1.1\r\nHost: x\r\nX-Big: "
+          + "a".repeat(20_000)
+          + "\r\nConnection: close\r\n\r\n",
+      "PUT /put?key=x HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\nConnection: close\r\n\r\n",
+      "PUT /put?key=x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\n",
+      "GET /get?key=x HTTP/1.2\r\nHost: x\r\nConnection: close\r\n\r\n", // Jetty: 505 -> 400
+      "GET /health HTTP/2.0\r\nHost: x\r\nConnection: close\r\n\r\n",
     };
     for (String request : garbage) {
       String answer = rawExchange(node, request, new byte[0]);
-      assertThat(answer).as("answer to %s", request.lines().findFirst().orElse("")).matches("(?s)HTTP/1.1 4\\d\\d.*");
+      assertThat(answer)
+          .as("answer to %s", request.lines().findFirst().orElse(""))
+          .matches("(?s)HTTP/1.1 4\\d\\d.*");
       assertThat(answer).contains("\"error\":");
     }
     assertThat(client.send("GET", node, "/health", null).statusCode()).isEqualTo(200);
@@ -162,19 +181,25 @@ class BadInputTest {
 
   @Test
   void aMalformedReplicaBatchIs400AndAppliesNoneOfIt() throws IOException {
-    Versioned newer = Versioned.live(new Version(Long.MAX_VALUE / 2, NodeId.of("node-x")),
-        Value.of("overwritten"));
-    byte[] batch = BatchCodec.encodeOps(List.of(
-        new ReplicaOp.Write(Key.of("sentinel-1"), newer, Optional.empty(), 0),
-        new ReplicaOp.Write(Key.of("sentinel-2"), newer, Optional.empty(), 0)));
+    Versioned newer =
+        Versioned.live(
+            new Version(Long.MAX_VALUE / 2, NodeId.of("node-x")), Value.of("overwritten"));
+    byte[] batch =
+        BatchCodec.encodeOps(
+            List.of(
+                new ReplicaOp.Write(Key.of("sentinel-1"), newer, Optional.empty(), 0),
+                new ReplicaOp.Write(Key.of("sentinel-2"), newer, Optional.empty(), 0)));
     byte[] truncated = Arrays.copyOf(batch, batch.length - 1);
     byte[] unknownKind = batch.clone();
     unknownKind[batch.length / 2] = 9; // the second operation's kind (both are the same size)
 
     for (byte[] junk : List.of(truncated, unknownKind, "junk".getBytes(StandardCharsets.UTF_8))) {
-      HttpResponse<byte[]> answer = client.send(HttpTestClient.request(node, "/internal/batch")
-          .header(ClusterToken.HEADER, "test-cluster-token")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(junk)).build());
+      HttpResponse<byte[]> answer =
+          client.send(
+              HttpTestClient.request(node, "/internal/batch")
+                  .header(ClusterToken.HEADER, "test-cluster-token")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(junk))
+                  .build());
 
       assertThat(answer.statusCode()).isEqualTo(400);
       assertJsonError(answer.body(), "bad_request");
@@ -182,7 +207,8 @@ class BadInputTest {
     for (var id : cluster.liveNodes()) { // on the node itself: a quorum read might not ask it
       for (String key : List.of("sentinel-1", "sentinel-2")) {
         assertThat(cluster.node(id).storage().get(Key.of(key)).orElseThrow().value())
-            .as("%s on %s", key, id).isNotEqualTo(newer.value());
+            .as("%s on %s", key, id)
+            .isNotEqualTo(newer.value());
       }
     }
     assertNothingChanged();
@@ -192,42 +218,67 @@ class BadInputTest {
   void anOversizedReplicaBatchIs413AndSaysItIsTheBatchLimit() throws IOException {
     byte[] tooBig = new byte[(256 << 10) + (1 << 20) + (1 << 16) + 1]; // the batch limit + 1
     // on its own connection: the node answers before reading the body and closes it
-    String answer = rawExchange(node, "POST /internal/batch HTTP/1.1\r\nHost: x\r\n"
-        + ClusterToken.HEADER + ": test-cluster-token\r\nContent-Length: " + tooBig.length
-        + "\r\nConnection: close\r\n\r\n", tooBig);
+    String answer =
+        rawExchange(
+            node,
+            "POST /internal/batch HTTP/1.1\r\nHost: x\r\n"
+                + ClusterToken.HEADER
+                + ": test-cluster-token\r\nContent-Length: "
+                + tooBig.length
+                + "\r\nConnection: close\r\n\r\n",
+            tooBig);
 
     assertThat(answer).startsWith("HTTP/1.1 413 ");
     byte[] body = answer.substring(answer.indexOf("\r\n\r\n") + 4).getBytes(StandardCharsets.UTF_8);
     assertJsonError(body, "value_too_large");
     assertThat(JSON.readTree(body).get("message").asText())
-        .startsWith("an operation batch is").doesNotContain("(MAX_VALUE_BYTES)");
+        .startsWith("an operation batch is")
+        .doesNotContain("(MAX_VALUE_BYTES)");
     assertNothingChanged();
   }
 
   @Test
   void rawBytesThatAreNotUtf8InTheQueryAre400LikeTheirPercentForm() throws IOException {
-    byte[][] invalid = {{(byte) 0xe9}, {(byte) 0xff}, {(byte) 0xc3, 0x28}, {(byte) 0xed, (byte) 0xa0,
-        (byte) 0x80}}; // Latin-1 é, a byte UTF-8 never uses, a broken pair, a UTF-16 surrogate
+    byte[][] invalid = {
+      {(byte) 0xe9}, {(byte) 0xff}, {(byte) 0xc3, 0x28}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80}
+    }; // Latin-1 é, a byte UTF-8 never uses, a broken pair, a UTF-16 surrogate
     for (byte[] bytes : invalid) {
       for (String method : List.of("PUT", "GET", "DELETE")) {
         String path = "/" + method.toLowerCase(java.util.Locale.ROOT); // /put, /get, /delete
-        String answer = rawExchange(node, concat(method + " " + path + "?key=coll-", bytes,
-            " HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nv"));
-        assertThat(answer).as("%s with %s", method, Arrays.toString(bytes))
-            .startsWith("HTTP/1.1 400 ").contains("\"error\":\"bad_request\"")
+        String answer =
+            rawExchange(
+                node,
+                concat(
+                    method + " " + path + "?key=coll-",
+                    bytes,
+                    " HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nv"));
+        assertThat(answer)
+            .as("%s with %s", method, Arrays.toString(bytes))
+            .startsWith("HTTP/1.1 400 ")
+            .contains("\"error\":\"bad_request\"")
             .contains("not UTF-8");
       }
     }
-    String name = rawExchange(node, concat("GET /get?k", new byte[] {(byte) 0xff},
-        "=1&key=sentinel-1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    String name =
+        rawExchange(
+            node,
+            concat(
+                "GET /get?k",
+                new byte[] {(byte) 0xff},
+                "=1&key=sentinel-1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
     assertThat(name).as("in a parameter name").startsWith("HTTP/1.1 400 ");
     assertNothingChanged();
   }
 
   @Test
   void rawUtf8AndTheReplacementCharacterPercentEncodedAreStillKeys() throws IOException {
-    String raw = rawExchange(node, concat("GET /locate?key=raw-", "é".getBytes(StandardCharsets.UTF_8),
-        " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    String raw =
+        rawExchange(
+            node,
+            concat(
+                "GET /locate?key=raw-",
+                "é".getBytes(StandardCharsets.UTF_8),
+                " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
     assertThat(raw).startsWith("HTTP/1.1 200 ");
     assertThat(JSON.readTree(raw.substring(raw.indexOf("\r\n\r\n") + 4)).get("key").asText())
         .isEqualTo("raw-é");
@@ -251,8 +302,8 @@ class BadInputTest {
   }
 
   private static void assertNothingChanged() {
-    long stored = cluster.liveNodes().stream().map(cluster::node)
-        .mapToLong(n -> n.storage().size()).sum();
+    long stored =
+        cluster.liveNodes().stream().map(cluster::node).mapToLong(n -> n.storage().size()).sum();
     assertThat(stored).as("records stored across the cluster (30 keys x 3 replicas)").isEqualTo(90);
     for (int i = 0; i < 30; i++) {
       assertThat(client.get(other, "sentinel-" + i).body())
@@ -299,5 +350,4 @@ class BadInputTest {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
-
 }

@@ -31,8 +31,10 @@ import org.junit.jupiter.api.Timeout;
 class BodyLimitsTest {
   private static final Duration BODY = Duration.ofSeconds(1);
   private static final long BYTES = 2 << 20;
+
   /** More slow senders than the 200 threads Jetty has. */
   private static final int SLOW = 250;
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static TestCluster cluster;
   private static String node;
@@ -40,8 +42,12 @@ class BodyLimitsTest {
 
   @BeforeAll
   static void start() {
-    cluster = TestCluster.start(3, config -> config.withLimits(
-        HttpLimits.defaults().withBodyTimeout(BODY).withMaxBytesInFlight(BYTES)));
+    cluster =
+        TestCluster.start(
+            3,
+            config ->
+                config.withLimits(
+                    HttpLimits.defaults().withBodyTimeout(BODY).withMaxBytesInFlight(BYTES)));
     node = cluster.url(cluster.id(1));
     port = cluster.node(cluster.id(1)).port();
     assertThat(cluster.client().put(node, "sentinel", bytes("here")).statusCode()).isEqualTo(204);
@@ -55,8 +61,12 @@ class BodyLimitsTest {
   @Test
   void slowBodiesAreCutWith408WithinTheBoundWhileOtherRequestsAreAnswered() throws IOException {
     long start = System.nanoTime();
-    try (SlowBodies slow = SlowBodies.open(port, SLOW,
-        "PUT /put?key=slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100", Duration.ofMillis(200))) {
+    try (SlowBodies slow =
+        SlowBodies.open(
+            port,
+            SLOW,
+            "PUT /put?key=slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100",
+            Duration.ofMillis(200))) {
       for (int i = 0; i < 10; i++) {
         assertAnsweredQuickly("GET", "/get?key=sentinel", 200);
         assertAnsweredQuickly("GET", "/health", 200);
@@ -64,9 +74,14 @@ class BodyLimitsTest {
       List<String> answers = slow.answers(BODY.plusSeconds(5));
       Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-      assertThat(answers).hasSize(SLOW).allSatisfy(answer -> assertThat(answer)
-          .startsWith("HTTP/1.1 408 ").contains("\"error\":\"request_timeout\"")
-          .contains("BODY_TIMEOUT"));
+      assertThat(answers)
+          .hasSize(SLOW)
+          .allSatisfy(
+              answer ->
+                  assertThat(answer)
+                      .startsWith("HTTP/1.1 408 ")
+                      .contains("\"error\":\"request_timeout\"")
+                      .contains("BODY_TIMEOUT"));
       assertThat(took).as("all cut off after").isLessThan(BODY.multipliedBy(2).plusSeconds(3));
     }
     assertThat(cluster.client().get(node, "slow").statusCode()).isEqualTo(404);
@@ -75,9 +90,16 @@ class BodyLimitsTest {
 
   @Test
   void slowReplicaBatchesAreCutToo() throws IOException {
-    try (SlowBodies slow = SlowBodies.open(port, SLOW, "POST /internal/batch HTTP/1.1\r\nHost: x\r\n"
-        + ClusterToken.HEADER + ": " + TestCluster.TOKEN.headerValue().orElseThrow()
-        + "\r\nContent-Length: 100", Duration.ofMillis(200))) {
+    try (SlowBodies slow =
+        SlowBodies.open(
+            port,
+            SLOW,
+            "POST /internal/batch HTTP/1.1\r\nHost: x\r\n"
+                + ClusterToken.HEADER
+                + ": "
+                + TestCluster.TOKEN.headerValue().orElseThrow()
+                + "\r\nContent-Length: 100",
+            Duration.ofMillis(200))) {
       assertAnsweredQuickly("GET", "/get?key=sentinel", 200);
       assertThat(cluster.client().put(node, "meanwhile", bytes("w")).statusCode()).isEqualTo(204);
       assertThat(slow.answers(BODY.plusSeconds(5)))
@@ -88,14 +110,21 @@ class BodyLimitsTest {
   @Test
   void bodiesBeyondTheBytesInFlightAreRefused503AtOnceAndTheNodeRecovers() throws IOException {
     // two slow 1 MiB bodies hold the whole 2 MiB budget until BODY_TIMEOUT cuts them
-    try (SlowBodies slow = SlowBodies.open(port, 2,
-        "PUT /put?key=big HTTP/1.1\r\nHost: x\r\nContent-Length: " + (1 << 20),
-        Duration.ofMillis(200))) {
-      await().atMost(Duration.ofSeconds(5))
+    try (SlowBodies slow =
+        SlowBodies.open(
+            port,
+            2,
+            "PUT /put?key=big HTTP/1.1\r\nHost: x\r\nContent-Length: " + (1 << 20),
+            Duration.ofMillis(200))) {
+      await()
+          .atMost(Duration.ofSeconds(5))
           .until(() -> metric("kv_bytes_in_flight") >= BYTES); // both reserved
       long start = System.nanoTime();
-      String refused = headOnly("PUT /put?key=refused HTTP/1.1\r\nHost: x\r\nContent-Length: "
-          + (1 << 20) + "\r\n\r\n");
+      String refused =
+          headOnly(
+              "PUT /put?key=refused HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                  + (1 << 20)
+                  + "\r\n\r\n");
       Duration took = Duration.ofNanos(System.nanoTime() - start);
 
       assertThat(refused).startsWith("HTTP/1.1 503 ").containsIgnoringCase("Retry-After: 1");
@@ -104,11 +133,16 @@ class BodyLimitsTest {
       assertThat(body.get("message").asText()).contains("MAX_BYTES_IN_FLIGHT");
       assertThat(took).isLessThan(BODY); // at once, not when a slow one gives up
       assertAnsweredQuickly("GET", "/get?key=sentinel", 200); // bodiless requests pass
-      assertThat(slow.answers(BODY.plusSeconds(5))).hasSize(2)
+      assertThat(slow.answers(BODY.plusSeconds(5)))
+          .hasSize(2)
           .allSatisfy(answer -> assertThat(answer).startsWith("HTTP/1.1 408 "));
     }
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
-        cluster.client().put(node, "fits", new byte[1 << 20]).statusCode()).isEqualTo(204));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(cluster.client().put(node, "fits", new byte[1 << 20]).statusCode())
+                    .isEqualTo(204));
     assertThat(cluster.node(cluster.id(1)).storage().get(Key.of("refused"))).isEmpty();
     assertThat(metric("kv_requests_overloaded_total")).isPositive();
   }
@@ -121,13 +155,17 @@ class BodyLimitsTest {
       assertThat(local.statusCode()).isEqualTo(204); // answered: node-1's own copy is W=1
       assertThat(metric("kv_bytes_in_flight")).isEqualTo(2 << 20); // one value for each peer
 
-      String refused = headOnly("PUT /put?key=refused HTTP/1.1\r\nHost: x\r\nContent-Length: "
-          + (1 << 20) + "\r\n\r\n");
+      String refused =
+          headOnly(
+              "PUT /put?key=refused HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                  + (1 << 20)
+                  + "\r\n\r\n");
       assertThat(refused).startsWith("HTTP/1.1 503 ").contains("MAX_BYTES_IN_FLIGHT");
     } finally {
       cluster.faults().release();
     }
-    await().atMost(Duration.ofSeconds(10))
+    await()
+        .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(metric("kv_bytes_in_flight")).isZero());
     assertThat(cluster.client().put(node, "after", new byte[1 << 20]).statusCode()).isEqualTo(204);
   }
@@ -151,10 +189,13 @@ class BodyLimitsTest {
   }
 
   private static double metric(String name) {
-    String text = new String(cluster.client().send("GET", node, "/metrics", null).body(),
-        StandardCharsets.UTF_8);
-    return text.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    String text =
+        new String(
+            cluster.client().send("GET", node, "/metrics", null).body(), StandardCharsets.UTF_8);
+    return text.lines()
+        .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   private static byte[] bytes(String s) {

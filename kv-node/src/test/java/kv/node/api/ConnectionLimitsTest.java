@@ -31,8 +31,12 @@ class ConnectionLimitsTest {
 
   @BeforeAll
   static void start() {
-    cluster = TestCluster.start(3, config -> config.withLimits(
-        HttpLimits.defaults().withIdleTimeout(IDLE).withHeaderTimeout(HEADERS)));
+    cluster =
+        TestCluster.start(
+            3,
+            config ->
+                config.withLimits(
+                    HttpLimits.defaults().withIdleTimeout(IDLE).withHeaderTimeout(HEADERS)));
     port = cluster.node(cluster.id(1)).port();
   }
 
@@ -58,23 +62,26 @@ class ConnectionLimitsTest {
     AtomicBoolean stop = new AtomicBoolean();
     try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(10_000);
-      byte[] head = ("GET /get?key=slow HTTP/1.1\r\nHost: x\r\n" + "X-Slow: " + "a".repeat(500))
-          .getBytes(StandardCharsets.US_ASCII);
+      byte[] head =
+          ("GET /get?key=slow HTTP/1.1\r\nHost: x\r\n" + "X-Slow: " + "a".repeat(500))
+              .getBytes(StandardCharsets.US_ASCII);
       OutputStream out = socket.getOutputStream();
       long start = System.nanoTime();
-      CompletableFuture<Void> dribbler = CompletableFuture.runAsync(() -> {
-        try {
-          for (int i = 0; i < head.length && !stop.get(); i++) {
-            out.write(head[i]); // one byte every 50 ms: never idle for IDLE_TIMEOUT
-            out.flush();
-            Thread.sleep(50); // the load being tested, not a wait for a condition
-          }
-        } catch (IOException e) {
-          // the server closed the connection: what this test expects
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
+      CompletableFuture<Void> dribbler =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  for (int i = 0; i < head.length && !stop.get(); i++) {
+                    out.write(head[i]); // one byte every 50 ms: never idle for IDLE_TIMEOUT
+                    out.flush();
+                    Thread.sleep(50); // the load being tested, not a wait for a condition
+                  }
+                } catch (IOException e) {
+                  // the server closed the connection: what this test expects
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
 
       String answer = readToEnd(socket.getInputStream());
       Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -90,22 +97,29 @@ class ConnectionLimitsTest {
   @Test
   void headersOverEightKibAreAnswered431WithAJsonBody() throws IOException {
     for (int size : new int[] {9 * 1024, 64 * 1024}) {
-      String answer = exchange("GET /get?key=x HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(size)
-          + "\r\nConnection: close\r\n\r\n");
+      String answer =
+          exchange(
+              "GET /get?key=x HTTP/1.1\r\nHost: x\r\nX-Big: "
+                  + "b".repeat(size)
+                  + "\r\nConnection: close\r\n\r\n");
       assertThat(answer).startsWith("HTTP/1.1 431 ");
       JsonNode body = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
       assertThat(body.get("error").asText()).isEqualTo("bad_request");
       assertThat(body.get("message").asText()).contains("headers exceed 8192 bytes");
     }
-    String justUnder = exchange("GET /health HTTP/1.1\r\nHost: x\r\nX-Fits: " + "c".repeat(7000)
-        + "\r\nConnection: close\r\n\r\n");
+    String justUnder =
+        exchange(
+            "GET /health HTTP/1.1\r\nHost: x\r\nX-Fits: "
+                + "c".repeat(7000)
+                + "\r\nConnection: close\r\n\r\n");
     assertThat(justUnder).startsWith("HTTP/1.1 200 ");
     assertHealthy();
   }
 
   private static void assertHealthy() throws IOException {
     assertThat(exchange("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
-        .startsWith("HTTP/1.1 200 ").contains("\"UP\"");
+        .startsWith("HTTP/1.1 200 ")
+        .contains("\"UP\"");
   }
 
   private static String exchange(String request) throws IOException {

@@ -22,17 +22,24 @@ class QueryStringTest {
 
   @Test
   void rejectsMalformedEscapesAndInvalidUtf8() {
-    for (String bad : new String[] {"key=%", "key=%4", "key=%zz", "key=%G1", "key=%FF", "key=%C3%28", "key=%ED%A0%80"}) {
-      assertThatThrownBy(() -> QueryString.param(bad, "key")).as(bad)
-          .isInstanceOf(KvException.class).hasMessageContaining("malformed percent-encoding");
+    for (String bad :
+        new String[] {
+          "key=%", "key=%4", "key=%zz", "key=%G1", "key=%FF", "key=%C3%28", "key=%ED%A0%80"
+        }) {
+      assertThatThrownBy(() -> QueryString.param(bad, "key"))
+          .as(bad)
+          .isInstanceOf(KvException.class)
+          .hasMessageContaining("malformed percent-encoding");
     }
   }
 
   @Test
   void aRawReplacementCharacterIsABadByteNotAKey() {
     for (String bad : new String[] {"key=coll-\uFFFD", "key=\uFFFD%41", "k\uFFFD=1&key=a"}) {
-      assertThatThrownBy(() -> QueryString.param(bad, "key")).as(bad)
-          .isInstanceOf(KvException.class).hasMessageContaining("not UTF-8");
+      assertThatThrownBy(() -> QueryString.param(bad, "key"))
+          .as(bad)
+          .isInstanceOf(KvException.class)
+          .hasMessageContaining("not UTF-8");
     }
     assertThat(QueryString.param("key=coll-%EF%BF%BD", "key")).hasValue("coll-\uFFFD");
   }

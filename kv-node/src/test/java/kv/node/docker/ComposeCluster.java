@@ -27,8 +27,8 @@ import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.containers.wait.strategy.WaitStrategy;
 
 /**
- * The repository's docker-compose.yml, started as a user starts it
- * ({@code docker compose up --build --scale kv-node=N}) under a project name of its own.
+ * The repository's docker-compose.yml, started as a user starts it ({@code docker compose up
+ * --build --scale kv-node=N}) under a project name of its own.
  *
  * <p>Host ports are left to Docker ({@code SEED_HOST_PORT=0}, {@code NODE_HOST_PORTS=0}), so a
  * cluster already running on the default ports, or another build, does not get in the way. Test
@@ -39,11 +39,14 @@ import org.testcontainers.containers.wait.strategy.WaitStrategy;
  */
 final class ComposeCluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ComposeCluster.class);
+
   /** Compose project names start with this, which lets CI clean up after a killed test JVM. */
   static final String PROJECT_PREFIX = "kvit";
+
   /** Failsafe runs in the kv-node module; the compose file is at the top of the checkout. */
   private static final File COMPOSE_FILE =
       new File("..", "docker-compose.yml").getAbsoluteFile().toPath().normalize().toFile();
+
   private static final String NODE = "kv-node";
   private static final String SEED = "seed";
   private static final int NODE_PORT = 8080;
@@ -63,24 +66,27 @@ final class ComposeCluster implements AutoCloseable {
   /** Builds the images (when their inputs changed) and starts the seed and {@code nodes} nodes. */
   static ComposeCluster up(int nodes) {
     if (!DockerClientFactory.instance().isDockerAvailable()) {
-      throw new IllegalStateException("Docker tests are required here (CI=true or -D"
-          + DockerAvailableCondition.REQUIRED_PROPERTY + "=true), but no Docker engine is"
-          + " reachable");
+      throw new IllegalStateException(
+          "Docker tests are required here (CI=true or -D"
+              + DockerAvailableCondition.REQUIRED_PROPERTY
+              + "=true), but no Docker engine is"
+              + " reachable");
     }
     if (!COMPOSE_FILE.isFile()) {
       throw new IllegalStateException("no compose file at " + COMPOSE_FILE);
     }
-    ComposeContainer compose = new ComposeContainer(PROJECT_PREFIX, COMPOSE_FILE)
-        .withLocalCompose(true)
-        .withBuild(true)
-        .withPull(false) // base images are local; nothing may be pulled
-        .withEnv("SEED_HOST_PORT", "0")
-        .withEnv("NODE_HOST_PORTS", "0")
-        .withServices(SEED, NODE)
-        .withScaledService(NODE, nodes)
-        .withExposedService(SEED, 1, SEED_PORT, healthy())
-        .withTailChildContainers(true)
-        .withStartupTimeout(STARTUP);
+    ComposeContainer compose =
+        new ComposeContainer(PROJECT_PREFIX, COMPOSE_FILE)
+            .withLocalCompose(true)
+            .withBuild(true)
+            .withPull(false) // base images are local; nothing may be pulled
+            .withEnv("SEED_HOST_PORT", "0")
+            .withEnv("NODE_HOST_PORTS", "0")
+            .withServices(SEED, NODE)
+            .withScaledService(NODE, nodes)
+            .withExposedService(SEED, 1, SEED_PORT, healthy())
+            .withTailChildContainers(true)
+            .withStartupTimeout(STARTUP);
     IntStream.rangeClosed(1, nodes)
         .forEach(i -> compose.withExposedService(NODE, i, NODE_PORT, healthy()));
     log.info("Starting {} with a seed and {} node(s)", COMPOSE_FILE, nodes);
@@ -166,22 +172,31 @@ final class ComposeCluster implements AutoCloseable {
   }
 
   private String containerId(String service, int instance) {
-    return compose.getContainerByServiceName(service + "-" + instance)
+    return compose
+        .getContainerByServiceName(service + "-" + instance)
         .orElseThrow(() -> new IllegalStateException("no container " + service + "-" + instance))
         .getContainerId();
   }
 
   private URI published(String containerId, int port) {
-    Ports.Binding[] bindings = docker.inspectContainerCmd(containerId).exec()
-        .getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(port));
+    Ports.Binding[] bindings =
+        docker
+            .inspectContainerCmd(containerId)
+            .exec()
+            .getNetworkSettings()
+            .getPorts()
+            .getBindings()
+            .get(ExposedPort.tcp(port));
     if (bindings == null || bindings.length == 0) {
       throw new IllegalStateException(
           "container " + containerId + " publishes no host port for " + port + " (not running?)");
     }
-    String hostPort = Arrays.stream(bindings)
-        .filter(b -> b.getHostIp() == null || !b.getHostIp().contains(":")) // IPv4; v6 is alike
-        .findFirst().orElse(bindings[0])
-        .getHostPortSpec();
+    String hostPort =
+        Arrays.stream(bindings)
+            .filter(b -> b.getHostIp() == null || !b.getHostIp().contains(":")) // IPv4; v6 is alike
+            .findFirst()
+            .orElse(bindings[0])
+            .getHostPortSpec();
     return URI.create("http://127.0.0.1:" + hostPort);
   }
 
@@ -191,9 +206,13 @@ final class ComposeCluster implements AutoCloseable {
     instances.forEach(i -> ids.put(i, id(i)));
     MembershipView seedView = client.members(seed());
     Set<NodeId> members = ids(seedView);
-    boolean converged = members.equals(Set.copyOf(ids.values()))
-        && instances.stream().map(i -> client.cluster(node(i))).allMatch(seen ->
-            seen.version() == seedView.version() && seen.memberIds().equals(members));
+    boolean converged =
+        members.equals(Set.copyOf(ids.values()))
+            && instances.stream()
+                .map(i -> client.cluster(node(i)))
+                .allMatch(
+                    seen ->
+                        seen.version() == seedView.version() && seen.memberIds().equals(members));
     return converged ? Optional.of(Map.copyOf(ids)) : Optional.empty();
   }
 

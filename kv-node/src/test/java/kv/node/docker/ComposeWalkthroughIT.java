@@ -82,7 +82,8 @@ class ComposeWalkthroughIT {
     assertThat(register.statusCode()).isEqualTo(401);
     assertThat(kv.error(register).error()).isEqualTo("unauthorized");
     HttpResponse<byte[]> internal =
-        kv.unauthenticated("GET", cluster.node(1), "/internal/kv?key=" + KvClient.encode(KEY), null);
+        kv.unauthenticated(
+            "GET", cluster.node(1), "/internal/kv?key=" + KvClient.encode(KEY), null);
     assertThat(internal.statusCode()).isEqualTo(401);
     assertThat(cluster.seedMembers()).isEqualTo(members);
   }

@@ -22,8 +22,11 @@ final class DockerAvailableCondition implements ExecutionCondition {
     if (DockerClientFactory.instance().isDockerAvailable()) {
       return ConditionEvaluationResult.enabled("a Docker engine is reachable");
     }
-    return ConditionEvaluationResult.disabled("no Docker engine is reachable, so the Docker tests"
-        + " are skipped (they are mandatory with CI=true or -D" + REQUIRED_PROPERTY + "=true)");
+    return ConditionEvaluationResult.disabled(
+        "no Docker engine is reachable, so the Docker tests"
+            + " are skipped (they are mandatory with CI=true or -D"
+            + REQUIRED_PROPERTY
+            + "=true)");
   }
 
   /** Whether Docker tests must run, given the {@code CI} variable and the system property. */

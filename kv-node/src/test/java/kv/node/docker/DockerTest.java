@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Marks a test class that needs a Docker engine. It runs when one is reachable and is skipped
- * when none is, except where Docker tests are required ({@code CI=true} in the environment, or
- * {@code -Ddocker.tests.required=true}): there it runs, and fails loudly without Docker.
+ * Marks a test class that needs a Docker engine. It runs when one is reachable and is skipped when
+ * none is, except where Docker tests are required ({@code CI=true} in the environment, or {@code
+ * -Ddocker.tests.required=true}): there it runs, and fails loudly without Docker.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)

@@ -30,10 +30,11 @@ final class KvClient {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
-  private final HttpClient http = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(CONNECT_TIMEOUT)
-      .build();
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(CONNECT_TIMEOUT)
+          .build();
   private final ObjectMapper mapper = Json.newMapper();
 
   HttpResponse<byte[]> put(URI node, String key, byte[] value) {
@@ -62,8 +63,11 @@ final class KvClient {
 
   /** A request with no cluster token: what a stranger on the network can send. */
   HttpResponse<byte[]> unauthenticated(String method, URI base, String path, String json) {
-    return send(request(base, path).header("Content-Type", "application/json")
-        .method(method, json == null ? BodyPublishers.noBody() : BodyPublishers.ofString(json)));
+    return send(
+        request(base, path)
+            .header("Content-Type", "application/json")
+            .method(
+                method, json == null ? BodyPublishers.noBody() : BodyPublishers.ofString(json)));
   }
 
   /** The JSON error body every non-2xx answer carries. */
@@ -72,8 +76,8 @@ final class KvClient {
   }
 
   /**
-   * Percent-encodes a query value as RFC 3986 asks: every byte but letters, digits and
-   * {@code -._*} is escaped, a space is {@code %20} and a {@code +} is {@code %2B}.
+   * Percent-encodes a query value as RFC 3986 asks: every byte but letters, digits and {@code -._*}
+   * is escaped, a space is {@code %20} and a {@code +} is {@code %2B}.
    */
   static String encode(String value) {
     return URLEncoder.encode(value, UTF_8).replace("+", "%20");
@@ -82,8 +86,14 @@ final class KvClient {
   private <T> T json(HttpRequest.Builder request, Class<T> type) {
     HttpResponse<byte[]> response = send(request);
     if (response.statusCode() != 200) {
-      throw new IllegalStateException(response.request().method() + " " + response.uri()
-          + " answered " + response.statusCode() + ": " + new String(response.body(), UTF_8));
+      throw new IllegalStateException(
+          response.request().method()
+              + " "
+              + response.uri()
+              + " answered "
+              + response.statusCode()
+              + ": "
+              + new String(response.body(), UTF_8));
     }
     return read(response.body(), type);
   }
@@ -92,8 +102,8 @@ final class KvClient {
     try {
       return mapper.readValue(body, type);
     } catch (IOException e) {
-      throw new UncheckedIOException("not a " + type.getSimpleName() + ": "
-          + new String(body, UTF_8), e);
+      throw new UncheckedIOException(
+          "not a " + type.getSimpleName() + ": " + new String(body, UTF_8), e);
     }
   }
 

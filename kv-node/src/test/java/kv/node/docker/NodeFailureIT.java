@@ -39,10 +39,13 @@ class NodeFailureIT {
   private static final int NODES = 5;
   private static final int KEYS = 1_000;
   private static final int REQUESTS_IN_FLIGHT = 8;
+
   /** Seed ttl 15 s, plus its 1 s expiry pass, plus slack. */
   private static final Duration EXPIRY_AFTER_STOP = Duration.ofSeconds(40);
+
   /** The bound required for a SIGKILLed node: ttl 15 s after a heartbeat at most 5 s old. */
   private static final Duration EXPIRY_AFTER_KILL = Duration.ofSeconds(20);
+
   /** A JVM start, a registration, and a 5 s heartbeat for every other node to hear of it. */
   private static final Duration CONVERGENCE = Duration.ofSeconds(60);
 
@@ -75,13 +78,17 @@ class NodeFailureIT {
 
     cluster.stop(victim);
     await(victimId + " leaves the seed's member list")
-        .atMost(EXPIRY_AFTER_STOP).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+        .atMost(EXPIRY_AFTER_STOP)
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
         .until(() -> !cluster.seedMembers().contains(victimId));
     cluster.awaitConverged(cluster.allBut(victim), CONVERGENCE);
     Set<Integer> readable = readableKeys(cluster.nodes(cluster.allBut(victim)));
     logLoss("while " + victimId + " is stopped", readable);
     assertThat(missing(ownedByOthers, readable)).as("keys not owned by " + victimId).isEmpty();
-    assertThat(missing(allKeys, readable)).as("keys lost (N=3: every key has two other copies)").isEmpty();
+    assertThat(missing(allKeys, readable))
+        .as("keys lost (N=3: every key has two other copies)")
+        .isEmpty();
 
     cluster.start(victim);
     Map<Integer, NodeId> back = cluster.awaitConverged(cluster.instances(), CONVERGENCE);
@@ -90,7 +97,9 @@ class NodeFailureIT {
     logLoss("after " + victimId + " restarted", readable);
     // The restarted node lost its in-memory copies (STORAGE=memory), but every key has N=3
     // replicas and reads at R=2 find the newest copy on the others: 0 % loss.
-    assertThat(missing(allKeys, readable)).as("keys lost after " + victimId + " restarted").isEmpty();
+    assertThat(missing(allKeys, readable))
+        .as("keys lost after " + victimId + " restarted")
+        .isEmpty();
   }
 
   @Test
@@ -103,9 +112,13 @@ class NodeFailureIT {
     long killedAt = System.nanoTime();
     cluster.kill(victim);
     await(victimId + " leaves the seed's member list after SIGKILL")
-        .atMost(EXPIRY_AFTER_KILL).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+        .atMost(EXPIRY_AFTER_KILL)
+        .pollInterval(Duration.ofMillis(250))
+        .ignoreExceptions()
         .until(() -> !cluster.seedMembers().contains(victimId));
-    log.info("The seed dropped {} {} ms after SIGKILL", victimId,
+    log.info(
+        "The seed dropped {} {} ms after SIGKILL",
+        victimId,
         (System.nanoTime() - killedAt) / 1_000_000);
 
     cluster.start(victim);
@@ -125,19 +138,23 @@ class NodeFailureIT {
   private static Set<Integer> keysNotOwnedBy(NodeId node, List<URI> nodes) {
     List<Set<NodeId>> owners =
         forEveryKey(i -> kv().locate(nodes.get(i % nodes.size()), key(i)).owners());
-    Set<Integer> notOwned = IntStream.range(0, KEYS)
-        .filter(i -> !owners.get(i).contains(node))
-        .boxed().collect(Collectors.toSet());
+    Set<Integer> notOwned =
+        IntStream.range(0, KEYS)
+            .filter(i -> !owners.get(i).contains(node))
+            .boxed()
+            .collect(Collectors.toSet());
     log.info("{} of {} keys are owned by {}", KEYS - notOwned.size(), KEYS, node);
     return notOwned;
   }
 
   /** The keys that read back with the value written, asking the nodes in turn. */
   private static Set<Integer> readableKeys(List<URI> nodes) {
-    List<Boolean> read = forEveryKey(i -> {
-      HttpResponse<byte[]> found = kv().get(nodes.get(i % nodes.size()), key(i));
-      return found.statusCode() == 200 && Arrays.equals(found.body(), value(i));
-    });
+    List<Boolean> read =
+        forEveryKey(
+            i -> {
+              HttpResponse<byte[]> found = kv().get(nodes.get(i % nodes.size()), key(i));
+              return found.statusCode() == 200 && Arrays.equals(found.body(), value(i));
+            });
     return IntStream.range(0, KEYS).filter(read::get).boxed().collect(Collectors.toSet());
   }
 
@@ -149,9 +166,10 @@ class NodeFailureIT {
   private static <T> List<T> forEveryKey(IntFunction<T> call) {
     ExecutorService pool = Executors.newFixedThreadPool(REQUESTS_IN_FLIGHT);
     try {
-      List<CompletableFuture<T>> calls = IntStream.range(0, KEYS)
-          .mapToObj(i -> CompletableFuture.supplyAsync(() -> call.apply(i), pool))
-          .toList();
+      List<CompletableFuture<T>> calls =
+          IntStream.range(0, KEYS)
+              .mapToObj(i -> CompletableFuture.supplyAsync(() -> call.apply(i), pool))
+              .toList();
       return calls.stream().map(CompletableFuture::join).toList();
     } finally {
       pool.shutdownNow();
@@ -180,7 +198,8 @@ class NodeFailureIT {
 
   private static void logLoss(String when, Set<Integer> readable) {
     int lost = KEYS - readable.size();
-    log.info("Loss {}: {} of {} keys unreadable ({} %)", when, lost, KEYS,
-        String.format("%.1f", 100.0 * lost / KEYS));
+    log.info(
+        "Loss {}: {} of {} keys unreadable ({} %)",
+        when, lost, KEYS, String.format("%.1f", 100.0 * lost / KEYS));
   }
 }

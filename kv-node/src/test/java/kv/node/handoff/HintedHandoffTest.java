@@ -31,7 +31,9 @@ class HintedHandoffTest {
   private static final Coordinator.Policy N3_W2_R2 =
       new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2));
 
-  /** Cassandra's hinted handoff dtest: every write a node missed reaches it from the hints alone. */
+  /**
+   * Cassandra's hinted handoff dtest: every write a node missed reaches it from the hints alone.
+   */
   @Test
   void aRestartedReplicaReceivesEveryWriteItMissedFromHints() {
     try (var cluster = TestCluster.start(3)) {
@@ -70,7 +72,8 @@ class HintedHandoffTest {
         assertThat(client.put(cluster.url(holder), "key-" + i, bytes("v" + i)).statusCode())
             .isEqualTo(204);
       }
-      await().atMost(Duration.ofSeconds(10))
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> cluster.node(holder).hints().pending() == 50);
 
       cluster.crash(holder);
@@ -80,9 +83,15 @@ class HintedHandoffTest {
       cluster.restart(away);
       tickUntil(cluster, () -> cluster.node(holder).hints().pending() == 0);
       for (int i = 0; i < 50; i++) {
-        assertThat(cluster.node(away).storage().get(Key.of("key-" + i))
-                .flatMap(Versioned::liveValue).map(v -> new String(v.toBytes(), StandardCharsets.UTF_8)))
-            .as("key-%d on %s", i, away).contains("v" + i);
+        assertThat(
+                cluster
+                    .node(away)
+                    .storage()
+                    .get(Key.of("key-" + i))
+                    .flatMap(Versioned::liveValue)
+                    .map(v -> new String(v.toBytes(), StandardCharsets.UTF_8)))
+            .as("key-%d on %s", i, away)
+            .contains("v" + i);
       }
     }
   }
@@ -98,17 +107,20 @@ class HintedHandoffTest {
       cluster.partition(away, cluster.id(2));
 
       assertThat(client.delete(cluster.url(coordinator), "k").statusCode()).isEqualTo(204);
-      await().atMost(Duration.ofSeconds(10))
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> cluster.node(coordinator).hints().pending() == 1);
       cluster.heal();
       cluster.tick(); // hinted handoff, before any read could repair it
 
       assertThat(cluster.node(away).storage().get(Key.of("k")).orElseThrow().isTombstone())
-          .as("the tombstone on the replica that missed the delete").isTrue();
+          .as("the tombstone on the replica that missed the delete")
+          .isTrue();
       assertThat(cluster.node(coordinator).hints().pending()).isZero();
       for (NodeId via : cluster.liveNodes()) {
         assertThat(client.get(cluster.url(via), "k", "&r=all").statusCode())
-            .as("GET via %s", via).isEqualTo(404);
+            .as("GET via %s", via)
+            .isEqualTo(404);
       }
     }
   }
@@ -118,8 +130,8 @@ class HintedHandoffTest {
     try (var cluster = TestCluster.start(4)) {
       var client = cluster.client();
       String key = "sloppy";
-      List<NodeId> walk = HashRing.of(cluster.liveNodes(), 128)
-          .preferenceList(Key.of(key).token(), 4);
+      List<NodeId> walk =
+          HashRing.of(cluster.liveNodes(), 128).preferenceList(Key.of(key).token(), 4);
       NodeId coordinator = walk.get(0);
       NodeId down = walk.get(2);
       NodeId standIn = walk.get(3);
@@ -129,7 +141,8 @@ class HintedHandoffTest {
 
       assertThat(put.statusCode()).as("w=all met by the stand-in").isEqualTo(204);
       assertThat(put.headers().firstValue("X-Kv-Served-By").orElseThrow().split(","))
-          .contains(standIn.value()).doesNotContain(down.value());
+          .contains(standIn.value())
+          .doesNotContain(down.value());
       assertThat(cluster.node(standIn).hints().pending()).isEqualTo(1);
       assertThat(cluster.node(standIn).storage().get(Key.of(key))).as("not its own data").isEmpty();
       assertThat(cluster.node(coordinator).hints().pending()).isZero();
@@ -164,15 +177,20 @@ class HintedHandoffTest {
 
   @Test
   void aPassDeliversNoMoreHintsThanTheRateAllows() {
-    try (var cluster = TestCluster.start(3, N3_W2_R2,
-        (id, config) -> config.withHints(new HintDelivery.Policy(Duration.ofMinutes(5), 100)))) {
+    try (var cluster =
+        TestCluster.start(
+            3,
+            N3_W2_R2,
+            (id, config) ->
+                config.withHints(new HintDelivery.Policy(Duration.ofMinutes(5), 100)))) {
       NodeId holder = cluster.id(1);
       NodeId away = cluster.id(3);
       cluster.partition(holder, away);
       for (int i = 0; i < 250; i++) {
         cluster.client().put(cluster.url(holder), "key-" + i, bytes("v"));
       }
-      await().atMost(Duration.ofSeconds(10))
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> cluster.node(holder).hints().pending() == 250);
       cluster.heal();
 
@@ -189,15 +207,20 @@ class HintedHandoffTest {
 
   @Test
   void hintsOlderThanTheWindowAreDroppedAndCounted() {
-    try (var cluster = TestCluster.start(3, N3_W2_R2,
-        (id, config) -> config.withHints(new HintDelivery.Policy(Duration.ofMinutes(1), 1000)))) {
+    try (var cluster =
+        TestCluster.start(
+            3,
+            N3_W2_R2,
+            (id, config) ->
+                config.withHints(new HintDelivery.Policy(Duration.ofMinutes(1), 1000)))) {
       NodeId holder = cluster.id(1);
       NodeId away = cluster.id(3);
       cluster.partition(holder, away);
       for (int i = 0; i < 10; i++) {
         cluster.client().put(cluster.url(holder), "key-" + i, bytes("v"));
       }
-      await().atMost(Duration.ofSeconds(10))
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> cluster.node(holder).hints().pending() == 10);
 
       cluster.clock().advance(Duration.ofMinutes(1));
@@ -219,7 +242,8 @@ class HintedHandoffTest {
       NodeId holder = cluster.id(1);
       cluster.partition(holder, cluster.id(3));
       cluster.client().put(cluster.url(holder), "k", bytes("v"));
-      await().atMost(Duration.ofSeconds(10))
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> cluster.node(holder).hints().pending() == 1);
 
       cluster.clock().advance(Duration.ofMinutes(10).plusMillis(1));
@@ -233,11 +257,15 @@ class HintedHandoffTest {
   void aHintedWriteNamingAnInvalidNodeIsRejectedAndStoresNothing() {
     try (var cluster = TestCluster.start(1)) {
       NodeId node = cluster.id(1);
-      HttpResponse<byte[]> bad = cluster.client().send(
-          HttpTestClient.request(cluster.url(node), "/internal/kv?key=k&hint=no%20spaces")
-              .header(ClusterToken.HEADER, "test-cluster-token")
-              .header("X-Kv-Version", "1@node-1")
-              .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes("v"))).build());
+      HttpResponse<byte[]> bad =
+          cluster
+              .client()
+              .send(
+                  HttpTestClient.request(cluster.url(node), "/internal/kv?key=k&hint=no%20spaces")
+                      .header(ClusterToken.HEADER, "test-cluster-token")
+                      .header("X-Kv-Version", "1@node-1")
+                      .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes("v")))
+                      .build());
 
       assertThat(bad.statusCode()).isEqualTo(400);
       assertThat(new String(bad.body(), StandardCharsets.UTF_8)).contains("hint");
@@ -265,8 +293,9 @@ class HintedHandoffTest {
   }
 
   private static double value(String scraped, String series) {
-    Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE)
-        .matcher(scraped);
+    Matcher m =
+        Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE)
+            .matcher(scraped);
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 

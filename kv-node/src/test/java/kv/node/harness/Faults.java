@@ -38,8 +38,8 @@ public final class Faults {
   }
 
   /**
-   * From now on records pushed to {@code node} by rebalancing and anti-entropy are acknowledged
-   * but never arrive, as with a member that acknowledges everything and keeps nothing.
+   * From now on records pushed to {@code node} by rebalancing and anti-entropy are acknowledged but
+   * never arrive, as with a member that acknowledges everything and keeps nothing.
    */
   public void swallowPushesTo(NodeId node) {
     swallowing.add(node);
@@ -51,8 +51,8 @@ public final class Faults {
   }
 
   /**
-   * The node's watch on the seed's list fails, the one already open included (its answer is
-   * lost); heartbeats and plain reads of the list still go through.
+   * The node's watch on the seed's list fails, the one already open included (its answer is lost);
+   * heartbeats and plain reads of the list still go through.
    */
   public void breakWatch(NodeId node) {
     brokenWatch.add(node);
@@ -74,7 +74,9 @@ public final class Faults {
     };
   }
 
-  /** From now on every peer call waits, unsent, until {@link #release()}: requests stay in flight. */
+  /**
+   * From now on every peer call waits, unsent, until {@link #release()}: requests stay in flight.
+   */
   public void hold() {
     gate = new CompletableFuture<>();
   }

@@ -5,11 +5,11 @@ import java.util.concurrent.CompletableFuture;
 import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.NodeId;
-import kv.node.version.Version;
-import kv.node.version.Versioned;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.peer.PeerClient;
+import kv.node.version.Version;
+import kv.node.version.Versioned;
 
 /**
  * A real {@link PeerClient} whose calls fail as an unreachable peer would while partitioned, and
@@ -28,21 +28,24 @@ final class FaultyPeerClient implements PeerClient {
 
   @Override
   public CompletableFuture<Optional<Versioned>> read(Endpoint peer, Key key) {
-    return faults.isBlocked(self, peer) ? unreachable(peer)
+    return faults.isBlocked(self, peer)
+        ? unreachable(peer)
         : faults.gate().thenCompose(open -> delegate.read(peer, key));
   }
 
   @Override
   public CompletableFuture<Optional<Version>> write(
       Endpoint peer, Key key, Versioned record, long placedOn) {
-    return faults.isBlocked(self, peer) ? unreachable(peer)
+    return faults.isBlocked(self, peer)
+        ? unreachable(peer)
         : faults.gate().thenCompose(open -> delegate.write(peer, key, record, placedOn));
   }
 
   @Override
   public CompletableFuture<Void> writeHint(Endpoint peer, NodeId owner, Key key, Versioned record) {
     return faults.isBlocked(self, peer)
-        ? unreachable(peer) : delegate.writeHint(peer, owner, key, record);
+        ? unreachable(peer)
+        : delegate.writeHint(peer, owner, key, record);
   }
 
   @Override

@@ -7,7 +7,6 @@ import kv.common.NodeId;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.storage.TokenRange;
-import kv.node.sync.MerkleTree;
 import kv.node.sync.SyncPeerClient;
 import kv.node.sync.SyncRecord;
 

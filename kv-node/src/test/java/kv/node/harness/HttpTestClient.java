@@ -23,8 +23,10 @@ public final class HttpTestClient {
 
   /** {@code params} is appended to the query as is, e.g. {@code "&w=all"}. */
   public HttpResponse<byte[]> put(String baseUrl, String key, byte[] value, String params) {
-    return send(request(baseUrl, "/put?key=" + encode(key) + params)
-        .PUT(BodyPublishers.ofByteArray(value)).build());
+    return send(
+        request(baseUrl, "/put?key=" + encode(key) + params)
+            .PUT(BodyPublishers.ofByteArray(value))
+            .build());
   }
 
   public HttpResponse<byte[]> get(String baseUrl, String key) {
@@ -44,10 +46,13 @@ public final class HttpTestClient {
   }
 
   /** Any method on any path and raw (already encoded) query. */
-  public HttpResponse<byte[]> send(String method, String baseUrl, String pathAndQuery, byte[] body) {
-    return send(request(baseUrl, pathAndQuery)
-        .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(body))
-        .build());
+  public HttpResponse<byte[]> send(
+      String method, String baseUrl, String pathAndQuery, byte[] body) {
+    return send(
+        request(baseUrl, pathAndQuery)
+            .method(
+                method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(body))
+            .build());
   }
 
   public HttpResponse<byte[]> send(HttpRequest request) {
@@ -66,6 +71,7 @@ public final class HttpTestClient {
   }
 
   public static HttpRequest.Builder request(String baseUrl, String pathAndQuery) {
-    return HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery)).timeout(Duration.ofSeconds(10));
+    return HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery))
+        .timeout(Duration.ofSeconds(10));
   }
 }

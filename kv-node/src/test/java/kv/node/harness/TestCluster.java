@@ -31,16 +31,17 @@ import org.awaitility.core.ConditionTimeoutException;
 /**
  * A seed and N nodes in this JVM, each on its own port on 127.0.0.1, sharing a {@link
  * MutableClock}. Nothing runs in the background: {@link #tick()} advances the clock by one
- * heartbeat interval and runs every background task once. Nodes can be crashed and restarted,
- * pairs partitioned, and the seed stopped and restarted on its port. A node keeps its identity (id
- * and seed credential) across restarts as a real one keeps its files: in its data directory when
- * it has one, else in a store this harness keeps per node. Each node reads the shared clock
- * through its own {@link SkewedClock}, so a test can set one node's clock ahead or behind
- * ({@link #skew}) while {@link #tick()} still moves every clock together.
+ * heartbeat interval and runs every background task once. Nodes can be crashed and restarted, pairs
+ * partitioned, and the seed stopped and restarted on its port. A node keeps its identity (id and
+ * seed credential) across restarts as a real one keeps its files: in its data directory when it has
+ * one, else in a store this harness keeps per node. Each node reads the shared clock through its
+ * own {@link SkewedClock}, so a test can set one node's clock ahead or behind ({@link #skew}) while
+ * {@link #tick()} still moves every clock together.
  */
 public final class TestCluster implements AutoCloseable {
   public static final Duration HEARTBEAT = Duration.ofSeconds(5);
-  public static final ClusterToken TOKEN = ClusterToken.of(java.util.Optional.of("test-cluster-token"));
+  public static final ClusterToken TOKEN =
+      ClusterToken.of(java.util.Optional.of("test-cluster-token"));
 
   private final MutableClock clock = MutableClock.atEpoch2030();
   private final Faults faults = new Faults();
@@ -54,15 +55,17 @@ public final class TestCluster implements AutoCloseable {
   private SeedServer seed;
   private int seedPort;
 
-  private TestCluster(Coordinator.Policy policy,
-      BiFunction<NodeId, NodeConfig, NodeConfig> configure) {
+  private TestCluster(
+      Coordinator.Policy policy, BiFunction<NodeId, NodeConfig, NodeConfig> configure) {
     this.policy = policy;
     this.configure = configure;
     this.seed = SeedServer.startManual(SeedConfig.forTests().withToken(TOKEN), clock);
     this.seedPort = seed.port();
   }
 
-  /** Starts a seed and {@code n} nodes named node-1..node-n (N=3, W=2, R=2); waits until all agree. */
+  /**
+   * Starts a seed and {@code n} nodes named node-1..node-n (N=3, W=2, R=2); waits until all agree.
+   */
   public static TestCluster start(int n) {
     return start(n, new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)));
   }
@@ -73,13 +76,18 @@ public final class TestCluster implements AutoCloseable {
 
   /** N=3, W=2, R=2, every node's config passed through {@code configure} (limits, drain...). */
   public static TestCluster start(int n, UnaryOperator<NodeConfig> configure) {
-    return start(n, new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
+    return start(
+        n,
+        new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
         (id, config) -> configure.apply(config));
   }
 
-  /** As {@link #start(int, Coordinator.Policy)}, with each node's config passed through {@code configure}. */
-  public static TestCluster start(int n, Coordinator.Policy policy,
-      BiFunction<NodeId, NodeConfig, NodeConfig> configure) {
+  /**
+   * As {@link #start(int, Coordinator.Policy)}, with each node's config passed through {@code
+   * configure}.
+   */
+  public static TestCluster start(
+      int n, Coordinator.Policy policy, BiFunction<NodeId, NodeConfig, NodeConfig> configure) {
     TestCluster cluster = new TestCluster(policy, configure);
     try {
       for (int i = 1; i <= n; i++) {
@@ -93,10 +101,14 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
-  /** Gives each node RocksDB storage (and hints) in {@code root/<node id>}, kept across restarts. */
+  /**
+   * Gives each node RocksDB storage (and hints) in {@code root/<node id>}, kept across restarts.
+   */
   public static BiFunction<NodeId, NodeConfig, NodeConfig> onDisk(Path root) {
-    return (id, config) -> config.withStorage(root.resolve(id.value()),
-        StorageConfig.rocksDb(root.resolve(id.value()).resolve("rocksdb"), false));
+    return (id, config) ->
+        config.withStorage(
+            root.resolve(id.value()),
+            StorageConfig.rocksDb(root.resolve(id.value()).resolve("rocksdb"), false));
   }
 
   public NodeId id(int oneBased) {
@@ -124,16 +136,17 @@ public final class TestCluster implements AutoCloseable {
   }
 
   /**
-   * The value of one series in node {@code id}'s {@code GET /metrics}, written exactly as Prometheus
-   * prints it (e.g. {@code kv_ring_members}); 0 when the node does not report it.
+   * The value of one series in node {@code id}'s {@code GET /metrics}, written exactly as
+   * Prometheus prints it (e.g. {@code kv_ring_members}); 0 when the node does not report it.
    */
   public double metric(NodeId id, String series) {
     HttpResponse<byte[]> scraped = client.send("GET", url(id), "/metrics", null);
     if (scraped.statusCode() != 200) {
       throw new IllegalStateException("GET /metrics on " + id + ": " + scraped.statusCode());
     }
-    Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE)
-        .matcher(new String(scraped.body(), StandardCharsets.UTF_8));
+    Matcher m =
+        Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE)
+            .matcher(new String(scraped.body(), StandardCharsets.UTF_8));
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
@@ -155,8 +168,8 @@ public final class TestCluster implements AutoCloseable {
    * Sets node {@code id}'s clock {@code offset} ahead of the shared one (behind when negative),
    * from now on: at once for a running node, and for the node when it is started or restarted
    * later. Like a real clock set back, a running node set behind waits that much longer for its
-   * next heartbeat (the seed may expire it); set a negative skew before starting the node to
-   * avoid that.
+   * next heartbeat (the seed may expire it); set a negative skew before starting the node to avoid
+   * that.
    */
   public void skew(NodeId id, Duration offset) {
     nodeClock(id).offset(offset);
@@ -167,16 +180,27 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public KvNode startNode(NodeId id) {
-    NodeConfig config = configure.apply(id, NodeConfig.forTests("http://127.0.0.1:" + seedPort)
-        .withNodeId(id).withToken(TOKEN).withReplication(policy));
-    NodeIdStore identity = config.dataDir().isPresent()
-        ? new NodeIdStore(config.dataDir())
-        : identities.computeIfAbsent(id, unused -> new NodeIdStore(java.util.Optional.empty()));
-    KvNode node = KvNode.startManual(config, nodeClock(id), new KvNode.Hooks(
-        peers -> new FaultyPeerClient(id, faults, peers),
-        sync -> new FaultySyncPeerClient(id, faults, sync),
-        seed -> seed.newBuilder().addInterceptor(faults.seedInterceptor(id)).build(), identity,
-        () -> clock.millis() * 1_000_000)); // the harness's time is the shared clock
+    NodeConfig config =
+        configure.apply(
+            id,
+            NodeConfig.forTests("http://127.0.0.1:" + seedPort)
+                .withNodeId(id)
+                .withToken(TOKEN)
+                .withReplication(policy));
+    NodeIdStore identity =
+        config.dataDir().isPresent()
+            ? new NodeIdStore(config.dataDir())
+            : identities.computeIfAbsent(id, unused -> new NodeIdStore(java.util.Optional.empty()));
+    KvNode node =
+        KvNode.startManual(
+            config,
+            nodeClock(id),
+            new KvNode.Hooks(
+                peers -> new FaultyPeerClient(id, faults, peers),
+                sync -> new FaultySyncPeerClient(id, faults, sync),
+                seed -> seed.newBuilder().addInterceptor(faults.seedInterceptor(id)).build(),
+                identity,
+                () -> clock.millis() * 1_000_000)); // the harness's time is the shared clock
     faults.nodeAt(id, node.port());
     live.put(id, node);
     if (!all.contains(id)) {
@@ -192,7 +216,9 @@ public final class TestCluster implements AutoCloseable {
     live.remove(id);
   }
 
-  /** Starts a crashed node again under the same id (with empty memory storage) and lets all agree. */
+  /**
+   * Starts a crashed node again under the same id (with empty memory storage) and lets all agree.
+   */
   public void restart(NodeId id) {
     startNode(id);
     settle();
@@ -209,8 +235,9 @@ public final class TestCluster implements AutoCloseable {
   /** Kills a node and lets time pass until the seed has dropped it and every node knows. */
   public void expire(NodeId id) {
     crash(id);
-    for (int i = 0; i < 5 && seed.registry().view().members().stream()
-        .anyMatch(m -> m.id().equals(id)); i++) {
+    for (int i = 0;
+        i < 5 && seed.registry().view().members().stream().anyMatch(m -> m.id().equals(id));
+        i++) {
       tick();
     }
     settle();
@@ -261,14 +288,17 @@ public final class TestCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until every live node has the seed's current member list: their watches bring it
-   * without a tick, normally within milliseconds; when they do not within a second (a watch is
-   * broken on purpose), ticks (at most 5) let heartbeats bring it.
+   * Waits until every live node has the seed's current member list: their watches bring it without
+   * a tick, normally within milliseconds; when they do not within a second (a watch is broken on
+   * purpose), ticks (at most 5) let heartbeats bring it.
    */
   public void settle() {
     try {
-      Awaitility.await().atMost(Duration.ofSeconds(1)).pollDelay(Duration.ZERO)
-          .pollInterval(Duration.ofMillis(1)).until(this::agreed);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(1))
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(1))
+          .until(this::agreed);
     } catch (ConditionTimeoutException e) {
       // a watch is broken or slow: heartbeats below
     }

@@ -2,6 +2,7 @@ package kv.node.membership;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
@@ -15,7 +16,6 @@ import kv.common.Endpoint;
 import kv.common.Json;
 import kv.common.MutableClock;
 import kv.common.NodeId;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import kv.common.wire.MemberInfo;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
@@ -36,12 +36,17 @@ class MembershipWatcherTest {
   private final MutableClock clock = MutableClock.atEpoch2030();
   private final SeedServer seed = SeedServer.startManual(SeedConfig.forTests(), clock);
   private final AtomicInteger lostAnswers = new AtomicInteger();
-  private final OkHttpClient http = new OkHttpClient.Builder()
-      .callTimeout(Duration.ofSeconds(5))
-      .addInterceptor(this::loseAnswerOnce)
-      .build();
-  private final SeedClient seedClient = new SeedClient(http,
-      HttpUrl.get("http://127.0.0.1:" + seed.port()), ClusterToken.open(), Json.newMapper());
+  private final OkHttpClient http =
+      new OkHttpClient.Builder()
+          .callTimeout(Duration.ofSeconds(5))
+          .addInterceptor(this::loseAnswerOnce)
+          .build();
+  private final SeedClient seedClient =
+      new SeedClient(
+          http,
+          HttpUrl.get("http://127.0.0.1:" + seed.port()),
+          ClusterToken.open(),
+          Json.newMapper());
 
   @TempDir Path dataDir;
 
@@ -144,7 +149,8 @@ class MembershipWatcherTest {
     first.tick();
 
     // restarted on another port while its registration is still live: its files prove the id
-    MembershipWatcher restarted = watcher(new NodeIdStore(Optional.of(dataDir)), Optional.empty(), 18081);
+    MembershipWatcher restarted =
+        watcher(new NodeIdStore(Optional.of(dataDir)), Optional.empty(), 18081);
     restarted.tick();
     assertThat(restarted.isRegistered()).isTrue();
     assertThat(seed.registry().view().members())
@@ -165,10 +171,19 @@ class MembershipWatcherTest {
 
   private MembershipWatcher watcher(NodeIdStore store, Optional<NodeId> configured, int port) {
     ViewHolder views = new ViewHolder(ClusterView.empty(8));
-    ViewInstaller installer = new ViewInstaller(views, 8, clock,
-        new LargestCluster(Optional.empty()), new SimpleMeterRegistry());
-    return new MembershipWatcher(seedClient, views, installer, store, configured,
-        Optional.empty(), port, clock, Duration.ofSeconds(5));
+    ViewInstaller installer =
+        new ViewInstaller(
+            views, 8, clock, new LargestCluster(Optional.empty()), new SimpleMeterRegistry());
+    return new MembershipWatcher(
+        seedClient,
+        views,
+        installer,
+        store,
+        configured,
+        Optional.empty(),
+        port,
+        clock,
+        Duration.ofSeconds(5));
   }
 
   private java.util.List<NodeId> members() {

@@ -37,10 +37,16 @@ class ViewInstallerTest {
     assertThat(installer.offer(list(6, 2), ViewSource.REFRESH, "seed")).isTrue();
     assertThat(views.current().version()).isEqualTo(6);
     assertThat(views.both().previous().version()).isEqualTo(5);
-    assertThat(metrics.get("kv.membership.views.installed").tag("source", "watch").counter()
-        .count()).isEqualTo(1);
-    assertThat(metrics.get("kv.membership.views.installed").tag("source", "heartbeat").counter()
-        .count()).isZero();
+    assertThat(
+            metrics.get("kv.membership.views.installed").tag("source", "watch").counter().count())
+        .isEqualTo(1);
+    assertThat(
+            metrics
+                .get("kv.membership.views.installed")
+                .tag("source", "heartbeat")
+                .counter()
+                .count())
+        .isZero();
   }
 
   @Test
@@ -48,11 +54,17 @@ class ViewInstallerTest {
     ViewInstaller installer = installer(Optional.empty());
     List<Long> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     views.addListener((before, after) -> seen.add(after.version()));
-    List<Thread> threads = IntStream.range(0, 8).mapToObj(t -> new Thread(() -> {
-      for (int v = 1; v <= 200; v++) {
-        installer.offer(list(v * 8L - t, 1), ViewSource.WATCH, "seed");
-      }
-    })).toList();
+    List<Thread> threads =
+        IntStream.range(0, 8)
+            .mapToObj(
+                t ->
+                    new Thread(
+                        () -> {
+                          for (int v = 1; v <= 200; v++) {
+                            installer.offer(list(v * 8L - t, 1), ViewSource.WATCH, "seed");
+                          }
+                        }))
+            .toList();
     threads.forEach(Thread::start);
     for (Thread thread : threads) {
       thread.join();
@@ -78,8 +90,12 @@ class ViewInstallerTest {
   }
 
   private static MembershipView list(long version, int members) {
-    return new MembershipView(version, IntStream.rangeClosed(1, members)
-        .mapToObj(i -> new MemberInfo(NodeId.of("node-" + i), new Endpoint("127.0.0.1", 8000 + i)))
-        .toList(), 0);
+    return new MembershipView(
+        version,
+        IntStream.rangeClosed(1, members)
+            .mapToObj(
+                i -> new MemberInfo(NodeId.of("node-" + i), new Endpoint("127.0.0.1", 8000 + i)))
+            .toList(),
+        0);
   }
 }

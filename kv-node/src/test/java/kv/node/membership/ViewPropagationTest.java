@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Membership changes reach every node as they happen: pushed by the seed's watch, spread by the
- * view version every node-to-node exchange carries, and never installed out of order. None of
- * these tests ticks the heartbeats: what arrives, arrives by itself.
+ * view version every node-to-node exchange carries, and never installed out of order. None of these
+ * tests ticks the heartbeats: what arrives, arrives by itself.
  */
 @Timeout(60)
 class ViewPropagationTest {
@@ -57,8 +57,11 @@ class ViewPropagationTest {
 
       writeThrough(cluster, cluster.id(2), behind); // node-2's batch to node-1 says it is behind
 
-      await().atMost(MOMENT).until(() -> cluster.node(behind).viewVersion()
-          == cluster.seed().registry().view().version());
+      await()
+          .atMost(MOMENT)
+          .until(
+              () ->
+                  cluster.node(behind).viewVersion() == cluster.seed().registry().view().version());
       assertThat(installedFrom(cluster, behind)).isEqualTo("refresh"); // read from the seed
     }
   }
@@ -89,24 +92,34 @@ class ViewPropagationTest {
       cluster.faults().breakWatch(stale);
       NodeId joined = joinUnheardBy(cluster, stale);
       long current = cluster.seed().registry().view().version();
-      await().atMost(MOMENT).until(() -> cluster.node(cluster.id(2)).viewVersion() == current
-          && cluster.node(cluster.id(3)).viewVersion() == current);
+      await()
+          .atMost(MOMENT)
+          .until(
+              () ->
+                  cluster.node(cluster.id(2)).viewVersion() == current
+                      && cluster.node(cluster.id(3)).viewVersion() == current);
       // a key that node-4 now replicates in place of node-1: node-2 and node-3 refuse node-1's
       // placement, so node-1 alone cannot make W=2 until it places the write again
-      String key = IntStream.range(0, 10_000).mapToObj(i -> "moved-" + i)
-          .filter(k -> {
-            List<NodeId> owners = cluster.node(cluster.id(2)).owners(Key.of(k));
-            return owners.contains(joined) && !owners.contains(stale);
-          })
-          .findFirst().orElseThrow();
+      String key =
+          IntStream.range(0, 10_000)
+              .mapToObj(i -> "moved-" + i)
+              .filter(
+                  k -> {
+                    List<NodeId> owners = cluster.node(cluster.id(2)).owners(Key.of(k));
+                    return owners.contains(joined) && !owners.contains(stale);
+                  })
+              .findFirst()
+              .orElseThrow();
 
       HttpResponse<byte[]> put = cluster.client().put(cluster.url(stale), key, bytes("v"));
 
       assertThat(put.statusCode()).isEqualTo(204);
       assertThat(put.headers().firstValue("X-Kv-Owner").orElseThrow()).contains(joined.value());
       assertThat(cluster.node(stale).viewVersion()).isEqualTo(current);
-      await().atMost(MOMENT).untilAsserted(() ->
-          assertThat(cluster.node(joined).storage().get(Key.of(key))).isPresent());
+      await()
+          .atMost(MOMENT)
+          .untilAsserted(
+              () -> assertThat(cluster.node(joined).storage().get(Key.of(key))).isPresent());
       assertThat(metric(cluster, stale, "kv_writes_replaced_total{wait=\"client\"}"))
           .isEqualTo(1.0);
     }
@@ -126,23 +139,29 @@ class ViewPropagationTest {
 
   /** A PUT through {@code via} of a key that {@code target} replicates: one batch between them. */
   private static void writeThrough(TestCluster cluster, NodeId via, NodeId target) {
-    String key = IntStream.range(0, 10_000).mapToObj(i -> "k-" + i)
-        .filter(k -> cluster.node(via).owners(Key.of(k)).contains(target))
-        .findFirst().orElseThrow();
+    String key =
+        IntStream.range(0, 10_000)
+            .mapToObj(i -> "k-" + i)
+            .filter(k -> cluster.node(via).owners(Key.of(k)).contains(target))
+            .findFirst()
+            .orElseThrow();
     assertThat(cluster.client().put(cluster.url(via), key, bytes("v"), "&w=all").statusCode())
         .isEqualTo(204);
   }
 
   private String installedFrom(TestCluster cluster, NodeId id) throws Exception {
-    JsonNode view = json.readTree(cluster.client().send("GET", cluster.url(id), "/cluster", null).body());
+    JsonNode view =
+        json.readTree(cluster.client().send("GET", cluster.url(id), "/cluster", null).body());
     return view.get("installed").get("source").asText();
   }
 
   private static double metric(TestCluster cluster, NodeId id, String series) {
-    String text = new String(cluster.client().send("GET", cluster.url(id), "/metrics", null).body(),
-        StandardCharsets.UTF_8);
-    Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE)
-        .matcher(text);
+    String text =
+        new String(
+            cluster.client().send("GET", cluster.url(id), "/metrics", null).body(),
+            StandardCharsets.UTF_8);
+    Matcher m =
+        Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(text);
     return m.find() ? Double.parseDouble(m.group(1)) : -1;
   }
 

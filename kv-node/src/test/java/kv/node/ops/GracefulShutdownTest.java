@@ -57,13 +57,15 @@ class GracefulShutdownTest {
       assertThat(client.send("GET", url, "/health", null).statusCode()).isEqualTo(200);
 
       CompletableFuture<Void> stopping = CompletableFuture.runAsync(node::shutdown);
-      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(20))
           .until(() -> client.send("GET", url, "/health", null).statusCode() == 503);
 
       HttpResponse<byte[]> health = client.send("GET", url, "/health", null);
       assertThat(json.readTree(health.body()).get("status").asText()).isEqualTo("STOPPING");
-      assertThat(health.headers().firstValue("Content-Type")).hasValueSatisfying(
-          type -> assertThat(type).startsWith("application/json"));
+      assertThat(health.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
       await().atMost(Duration.ofSeconds(2)).until(() -> !members(cluster).contains(leaving));
       assertThat(stopping).isNotDone(); // still draining: peers that route here still succeed
       assertThat(client.put(url, "drained", bytes("d")).statusCode()).isEqualTo(204);
@@ -87,7 +89,9 @@ class GracefulShutdownTest {
       await().atMost(Duration.ofSeconds(5)).until(() -> cluster.faults().heldCalls() >= 2);
 
       CompletableFuture<Void> stop = CompletableFuture.runAsync(cluster.node(stopping)::close);
-      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(20))
           .until(() -> refusesConnections(port)); // stopped accepting, request still in flight
       assertThat(put).isNotDone();
       cluster.faults().release();

@@ -29,25 +29,50 @@ class MetricsTest {
       cluster.heal();
       client.get(node, "stale-on-3", "&r=all");
 
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-        String after = scrape(cluster, node);
-        assertThat(value(after, "http_server_requests_seconds_count{method=\"PUT\",status=\"204\",uri=\"/put\"}")
-            - value(before, "http_server_requests_seconds_count{method=\"PUT\",status=\"204\",uri=\"/put\"}"))
-            .isEqualTo(11);
-        assertThat(value(after, "http_server_requests_seconds_count{method=\"GET\",status=\"404\",uri=\"/get\"}")).isEqualTo(1);
-        assertThat(value(after, "kv_replica_calls_total{op=\"write\",outcome=\"ok\",replica=\"remote\"}")).isGreaterThanOrEqualTo(20);
-        assertThat(value(after, "kv_replica_calls_total{op=\"write\",outcome=\"ok\",replica=\"local\"}")).isEqualTo(11);
-        assertThat(value(after, "kv_replica_calls_total{op=\"write\",outcome=\"failed\",replica=\"remote\"}")).isEqualTo(1);
-        assertThat(value(after, "kv_read_repairs_total")).isGreaterThanOrEqualTo(1);
-        assertThat(value(after, "kv_peer_batch_operations_sum")).as("operations sent in batches")
-            .isGreaterThanOrEqualTo(20);
-        assertThat(value(after, "kv_peer_operations_queued")).isZero();
-        assertThat(value(after, "kv_peer_operations_expired_total")).isZero();
-        assertThat(value(after, "kv_ring_members")).isEqualTo(3);
-        assertThat(value(after, "kv_storage_records")).isEqualTo(11);
-        assertThat(after).contains("jvm_memory_used_bytes");
-        assertThat(after).contains("http_server_requests_seconds_bucket");
-      });
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                String after = scrape(cluster, node);
+                assertThat(
+                        value(
+                                after,
+                                "http_server_requests_seconds_count{method=\"PUT\",status=\"204\",uri=\"/put\"}")
+                            - value(
+                                before,
+                                "http_server_requests_seconds_count{method=\"PUT\",status=\"204\",uri=\"/put\"}"))
+                    .isEqualTo(11);
+                assertThat(
+                        value(
+                            after,
+                            "http_server_requests_seconds_count{method=\"GET\",status=\"404\",uri=\"/get\"}"))
+                    .isEqualTo(1);
+                assertThat(
+                        value(
+                            after,
+                            "kv_replica_calls_total{op=\"write\",outcome=\"ok\",replica=\"remote\"}"))
+                    .isGreaterThanOrEqualTo(20);
+                assertThat(
+                        value(
+                            after,
+                            "kv_replica_calls_total{op=\"write\",outcome=\"ok\",replica=\"local\"}"))
+                    .isEqualTo(11);
+                assertThat(
+                        value(
+                            after,
+                            "kv_replica_calls_total{op=\"write\",outcome=\"failed\",replica=\"remote\"}"))
+                    .isEqualTo(1);
+                assertThat(value(after, "kv_read_repairs_total")).isGreaterThanOrEqualTo(1);
+                assertThat(value(after, "kv_peer_batch_operations_sum"))
+                    .as("operations sent in batches")
+                    .isGreaterThanOrEqualTo(20);
+                assertThat(value(after, "kv_peer_operations_queued")).isZero();
+                assertThat(value(after, "kv_peer_operations_expired_total")).isZero();
+                assertThat(value(after, "kv_ring_members")).isEqualTo(3);
+                assertThat(value(after, "kv_storage_records")).isEqualTo(11);
+                assertThat(after).contains("jvm_memory_used_bytes");
+                assertThat(after).contains("http_server_requests_seconds_bucket");
+              });
     }
   }
 
@@ -59,7 +84,11 @@ class MetricsTest {
         cluster.client().send("GET", node, "/junk-" + i, null);
       }
       String scraped = scrape(cluster, node);
-      assertThat(value(scraped, "http_server_requests_seconds_count{method=\"GET\",status=\"404\",uri=\"UNKNOWN\"}")).isEqualTo(20);
+      assertThat(
+              value(
+                  scraped,
+                  "http_server_requests_seconds_count{method=\"GET\",status=\"404\",uri=\"UNKNOWN\"}"))
+          .isEqualTo(20);
       assertThat(scraped).doesNotContain("/junk-");
 
       String seed = scrape(cluster, "http://127.0.0.1:" + cluster.seed().port());
@@ -74,7 +103,9 @@ class MetricsTest {
   }
 
   private static double value(String scraped, String series) {
-    Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(scraped);
+    Matcher m =
+        Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE)
+            .matcher(scraped);
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 

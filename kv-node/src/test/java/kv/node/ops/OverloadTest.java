@@ -25,8 +25,9 @@ class OverloadTest {
 
   @Test
   void requestsPastTheLimitAreRefusedFastAndTheNodeRecovers() throws Exception {
-    try (TestCluster cluster = TestCluster.start(3,
-        config -> config.withLimits(HttpLimits.defaults().withMaxInFlight(LIMIT)))) {
+    try (TestCluster cluster =
+        TestCluster.start(
+            3, config -> config.withLimits(HttpLimits.defaults().withMaxInFlight(LIMIT)))) {
       String node = cluster.url(cluster.id(1));
       HttpTestClient client = cluster.client();
       cluster.faults().hold(); // replica calls wait: every PUT stays in flight on node-1
@@ -45,7 +46,9 @@ class OverloadTest {
         JsonNode body = json.readTree(refused.body());
         assertThat(body.get("error").asText()).isEqualTo("overloaded");
         assertThat(body.get("message").asText()).contains("MAX_IN_FLIGHT");
-        assertThat(took).as("refusal time").isLessThan(Duration.ofSeconds(1)); // PEER_TIMEOUT is 2 s
+        assertThat(took)
+            .as("refusal time")
+            .isLessThan(Duration.ofSeconds(1)); // PEER_TIMEOUT is 2 s
       }
       assertThat(client.get(node, "held-0").statusCode()).isEqualTo(503); // reads count too
       assertThat(client.send("GET", node, "/health", null).statusCode()).isEqualTo(200);
@@ -61,8 +64,8 @@ class OverloadTest {
       }
       assertThat(client.get(node, "held-0").body()).isEqualTo(bytes("held-0"));
       assertThat(client.get(cluster.url(cluster.id(2)), "excess-0").statusCode()).isEqualTo(404);
-      String metrics = new String(client.send("GET", node, "/metrics", null).body(),
-          StandardCharsets.UTF_8);
+      String metrics =
+          new String(client.send("GET", node, "/metrics", null).body(), StandardCharsets.UTF_8);
       assertThat(metrics).containsPattern("kv_requests_overloaded_total(\\{[^}]*\\})? 11\\.0");
     }
   }

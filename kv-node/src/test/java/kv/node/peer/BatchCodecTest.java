@@ -24,27 +24,35 @@ class BatchCodecTest {
   @Test
   void operationsSurviveTheRoundTripInOrder() {
     byte[] binary = {0, -1, 10, 13, 127, -128};
-    List<ReplicaOp> ops = List.of(
-        new ReplicaOp.Read(Key.of("k&#+%/ 😀")),
-        new ReplicaOp.Write(
-            Key.of("live"), Versioned.live(V, Value.copyOf(binary)), Optional.empty(), 0),
-        new ReplicaOp.Write(Key.of("gone"), Versioned.tombstone(V), Optional.empty(), 0),
-        new ReplicaOp.Write(Key.of("hinted"), Versioned.live(V, Value.of("v")),
-            Optional.of(NodeId.of("node-b")), 0),
-        new ReplicaOp.Write(Key.of("placed"), Versioned.live(V, Value.of("v")), Optional.empty(),
-            1_733_040_000_123L));
+    List<ReplicaOp> ops =
+        List.of(
+            new ReplicaOp.Read(Key.of("k&#+%/ 😀")),
+            new ReplicaOp.Write(
+                Key.of("live"), Versioned.live(V, Value.copyOf(binary)), Optional.empty(), 0),
+            new ReplicaOp.Write(Key.of("gone"), Versioned.tombstone(V), Optional.empty(), 0),
+            new ReplicaOp.Write(
+                Key.of("hinted"),
+                Versioned.live(V, Value.of("v")),
+                Optional.of(NodeId.of("node-b")),
+                0),
+            new ReplicaOp.Write(
+                Key.of("placed"),
+                Versioned.live(V, Value.of("v")),
+                Optional.empty(),
+                1_733_040_000_123L));
 
     assertThat(BatchCodec.decodeOps(BatchCodec.encodeOps(ops))).isEqualTo(ops);
   }
 
   @Test
   void repliesSurviveTheRoundTripInOrder() {
-    List<ReplicaReply> replies = List.of(
-        new ReplicaReply.Written(),
-        new ReplicaReply.Found(Versioned.live(V, Value.of("é value"))),
-        new ReplicaReply.Found(Versioned.tombstone(V)),
-        new ReplicaReply.Missing(),
-        new ReplicaReply.Failed(ErrorCode.UNAVAILABLE, "range pending: ünïcode"));
+    List<ReplicaReply> replies =
+        List.of(
+            new ReplicaReply.Written(),
+            new ReplicaReply.Found(Versioned.live(V, Value.of("é value"))),
+            new ReplicaReply.Found(Versioned.tombstone(V)),
+            new ReplicaReply.Missing(),
+            new ReplicaReply.Failed(ErrorCode.UNAVAILABLE, "range pending: ünïcode"));
 
     assertThat(BatchCodec.decodeReplies(BatchCodec.encodeReplies(replies), 5)).isEqualTo(replies);
   }
@@ -56,29 +64,40 @@ class BatchCodecTest {
 
   @Test
   void malformedOperationsAreABadRequest() {
-    byte[] good = BatchCodec.encodeOps(List.of(new ReplicaOp.Write(Key.of("k"),
-        Versioned.live(V, Value.of("value")), Optional.empty(), 0)));
+    byte[] good =
+        BatchCodec.encodeOps(
+            List.of(
+                new ReplicaOp.Write(
+                    Key.of("k"), Versioned.live(V, Value.of("value")), Optional.empty(), 0)));
     byte[] unknownKind = good.clone();
     unknownKind[0] = 9;
     byte[] hugeKeyLength = good.clone();
     hugeKeyLength[1] = 0x7f;
 
-    for (byte[] junk : List.of(Arrays.copyOf(good, good.length - 1), unknownKind, hugeKeyLength,
-        "junk".getBytes(StandardCharsets.UTF_8))) {
+    for (byte[] junk :
+        List.of(
+            Arrays.copyOf(good, good.length - 1),
+            unknownKind,
+            hugeKeyLength,
+            "junk".getBytes(StandardCharsets.UTF_8))) {
       assertThatThrownBy(() -> BatchCodec.decodeOps(junk))
-          .isInstanceOfSatisfying(KvException.class,
-              e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST))
+          .isInstanceOfSatisfying(
+              KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST))
           .hasMessageContaining("malformed operation batch");
     }
   }
 
   @Test
   void randomlyCorruptedBatchesDecodeOrAreABadRequestNeverAnythingElse() {
-    byte[] good = BatchCodec.encodeOps(List.of(
-        new ReplicaOp.Read(Key.of("a")),
-        new ReplicaOp.Write(Key.of("b"), Versioned.live(V, Value.of("value")), Optional.empty(), 0),
-        new ReplicaOp.Write(Key.of("c"), Versioned.tombstone(V), Optional.of(NodeId.of("node-c")), 0),
-        new ReplicaOp.Write(Key.of("d"), Versioned.tombstone(V), Optional.empty(), 42)));
+    byte[] good =
+        BatchCodec.encodeOps(
+            List.of(
+                new ReplicaOp.Read(Key.of("a")),
+                new ReplicaOp.Write(
+                    Key.of("b"), Versioned.live(V, Value.of("value")), Optional.empty(), 0),
+                new ReplicaOp.Write(
+                    Key.of("c"), Versioned.tombstone(V), Optional.of(NodeId.of("node-c")), 0),
+                new ReplicaOp.Write(Key.of("d"), Versioned.tombstone(V), Optional.empty(), 42)));
     java.util.Random random = new java.util.Random(7);
     for (int i = 0; i < 20_000; i++) {
       byte[] junk = Arrays.copyOf(good, 1 + random.nextInt(good.length + 8));
@@ -95,8 +114,11 @@ class BatchCodecTest {
 
   @Test
   void aTombstoneWithAValueIsRejected() {
-    byte[] bytes = BatchCodec.encodeOps(List.of(new ReplicaOp.Write(Key.of("k"),
-        Versioned.live(V, Value.of("x")), Optional.empty(), 0)));
+    byte[] bytes =
+        BatchCodec.encodeOps(
+            List.of(
+                new ReplicaOp.Write(
+                    Key.of("k"), Versioned.live(V, Value.of("x")), Optional.empty(), 0)));
     int flagAt = bytes.length - Integer.BYTES - 1 - 1; // flag, value length, one value byte
     bytes[flagAt] = 1;
 
@@ -106,14 +128,17 @@ class BatchCodecTest {
 
   @Test
   void repliesThatDoNotParseOrDoNotMatchTheBatchMeanThePeerFailed() {
-    byte[] two = BatchCodec.encodeReplies(List.of(new ReplicaReply.Written(), new ReplicaReply.Missing()));
+    byte[] two =
+        BatchCodec.encodeReplies(List.of(new ReplicaReply.Written(), new ReplicaReply.Missing()));
 
-    for (Runnable bad : List.<Runnable>of(
-        () -> BatchCodec.decodeReplies(two, 3),
-        () -> BatchCodec.decodeReplies(new byte[] {42}, 1),
-        () -> BatchCodec.decodeReplies(new byte[] {2, 0, 0}, 1))) {
-      assertThatThrownBy(bad::run).isInstanceOfSatisfying(KvException.class,
-          e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+    for (Runnable bad :
+        List.<Runnable>of(
+            () -> BatchCodec.decodeReplies(two, 3),
+            () -> BatchCodec.decodeReplies(new byte[] {42}, 1),
+            () -> BatchCodec.decodeReplies(new byte[] {2, 0, 0}, 1))) {
+      assertThatThrownBy(bad::run)
+          .isInstanceOfSatisfying(
+              KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
     }
   }
 }

@@ -43,15 +43,25 @@ class HttpPeerClientTest {
 
   @BeforeEach
   void start() {
-    peer = Javalin.create(config -> config.routes.post("/internal/batch", ctx -> {
-      received.set(ctx.bodyAsBytes());
-      Answer a = answer.get();
-      ctx.status(a.status()).contentType(a.contentType()).result(a.body());
-    })).start("127.0.0.1", 0);
+    peer =
+        Javalin.create(
+                config ->
+                    config.routes.post(
+                        "/internal/batch",
+                        ctx -> {
+                          received.set(ctx.bodyAsBytes());
+                          Answer a = answer.get();
+                          ctx.status(a.status()).contentType(a.contentType()).result(a.body());
+                        }))
+            .start("127.0.0.1", 0);
     at = Endpoint.parse("127.0.0.1:" + peer.port());
     http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5)).build();
-    client = new HttpPeerClient(http, ClusterToken.of(Optional.of("secret")), new ObjectMapper(),
-        new SimpleMeterRegistry());
+    client =
+        new HttpPeerClient(
+            http,
+            ClusterToken.of(Optional.of("secret")),
+            new ObjectMapper(),
+            new SimpleMeterRegistry());
   }
 
   @AfterEach
@@ -66,8 +76,11 @@ class HttpPeerClientTest {
   }
 
   private void peerRefusesTheBatch(int status, String error) {
-    answer.set(new Answer(status, "application/json",
-        ("{\"error\":\"" + error + "\",\"message\":\"nope\"}").getBytes()));
+    answer.set(
+        new Answer(
+            status,
+            "application/json",
+            ("{\"error\":\"" + error + "\",\"message\":\"nope\"}").getBytes()));
   }
 
   private static ErrorCode failureCode(CompletableFuture<?> call) throws Exception {
@@ -90,8 +103,9 @@ class HttpPeerClientTest {
 
     peerAnswers(List.of(new ReplicaReply.Written()));
     client.writeHint(at, NodeId.of("node-b"), Key.of("h"), RECORD).get(10, TimeUnit.SECONDS);
-    assertThat(BatchCodec.decodeOps(received.get())).containsExactly(
-        new ReplicaOp.Write(Key.of("h"), RECORD, Optional.of(NodeId.of("node-b")), 0));
+    assertThat(BatchCodec.decodeOps(received.get()))
+        .containsExactly(
+            new ReplicaOp.Write(Key.of("h"), RECORD, Optional.of(NodeId.of("node-b")), 0));
   }
 
   @Test
@@ -103,7 +117,8 @@ class HttpPeerClientTest {
 
   @Test
   void aBatchRefusedAsAWholeIsTheReplicaFailingNotTheClientsFault() throws Exception {
-    peerRefusesTheBatch(400, "bad_request"); // a codec bug must not fail the client's request as a 400
+    peerRefusesTheBatch(
+        400, "bad_request"); // a codec bug must not fail the client's request as a 400
     assertThat(failureCode(client.write(at, Key.of("k"), RECORD))).isEqualTo(ErrorCode.UNAVAILABLE);
 
     peerRefusesTheBatch(404, "not_found"); // a peer that does not know batches

@@ -2,19 +2,19 @@ package kv.node.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
@@ -30,8 +30,8 @@ class PeerBatcherTest {
   private final AtomicLong nanoTime = new AtomicLong(42);
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final List<PeerBatcher> batchers = new CopyOnWriteArrayList<>();
-  private final BatchMetrics metrics = new BatchMetrics(registry,
-      () -> batchers.stream().mapToInt(PeerBatcher::queued).sum());
+  private final BatchMetrics metrics =
+      new BatchMetrics(registry, () -> batchers.stream().mapToInt(PeerBatcher::queued).sum());
   private final Peer peer = new Peer();
 
   /** A peer whose batches are answered when the test says so. */
@@ -56,8 +56,9 @@ class PeerBatcherTest {
   }
 
   private PeerBatcher batcher(int maxInFlight, int maxOps, int maxBytes) {
-    PeerBatcher batcher = new PeerBatcher(
-        peer, maxInFlight, maxOps, maxBytes, Duration.ofSeconds(2), nanoTime::get, metrics);
+    PeerBatcher batcher =
+        new PeerBatcher(
+            peer, maxInFlight, maxOps, maxBytes, Duration.ofSeconds(2), nanoTime::get, metrics);
     batchers.add(batcher);
     return batcher;
   }
@@ -88,13 +89,14 @@ class PeerBatcherTest {
     peer.answer(1);
 
     assertThat(peer.batches).hasSize(3);
-    assertThat(peer.batches.get(2)).containsExactly(
-        read(2), read(3), read(4), read(5), read(6), read(7), read(8), read(9));
+    assertThat(peer.batches.get(2))
+        .containsExactly(read(2), read(3), read(4), read(5), read(6), read(7), read(8), read(9));
     assertThat(replies.get(1)).isCompleted();
     assertThat(replies.get(0)).isNotDone();
     peer.answer(2);
     peer.answer(0);
-    assertThat(replies).allSatisfy(r -> assertThat(r).isCompletedWithValue(new ReplicaReply.Missing()));
+    assertThat(replies)
+        .allSatisfy(r -> assertThat(r).isCompletedWithValue(new ReplicaReply.Missing()));
     assertThat(peer.batches).as("nothing left to send").hasSize(3);
     assertThat(registry.get("kv.peer.batch.operations").summary().count()).isEqualTo(3);
     assertThat(registry.get("kv.peer.batch.operations").summary().totalAmount()).isEqualTo(10);
@@ -149,8 +151,14 @@ class PeerBatcherTest {
     for (int i = 2; i <= 4; i++) {
       peer.answer(i);
     }
-    assertThat(peer.batches).extracting(b -> b.get(0)).containsExactly(writes.get(0), read(9),
-        writes.get(1), writes.get(2), writes.get(3)); // the writes keep their order
+    assertThat(peer.batches)
+        .extracting(b -> b.get(0))
+        .containsExactly(
+            writes.get(0),
+            read(9),
+            writes.get(1),
+            writes.get(2),
+            writes.get(3)); // the writes keep their order
   }
 
   @Test
@@ -164,10 +172,15 @@ class PeerBatcherTest {
 
     assertThat(first).isCompletedExceptionally();
     assertThat(peer.batches).hasSize(2);
-    peer.calls.get(1).completeExceptionally(
-        new CompletionException(new KvException(ErrorCode.TIMEOUT, "slow")));
-    assertThat(List.of(second, third)).allSatisfy(f -> assertThat(f.handle((ok, e) -> e).join())
-        .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT)));
+    peer.calls
+        .get(1)
+        .completeExceptionally(new CompletionException(new KvException(ErrorCode.TIMEOUT, "slow")));
+    assertThat(List.of(second, third))
+        .allSatisfy(
+            f ->
+                assertThat(f.handle((ok, e) -> e).join())
+                    .isInstanceOfSatisfying(
+                        KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT)));
     assertThat(first.handle((ok, e) -> e).join()).hasMessage("refused");
   }
 
@@ -181,8 +194,9 @@ class PeerBatcherTest {
 
     peer.answer(0);
 
-    assertThat(stale.handle((ok, e) -> e).join()).isInstanceOfSatisfying(KvException.class,
-        e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT));
+    assertThat(stale.handle((ok, e) -> e).join())
+        .isInstanceOfSatisfying(
+            KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT));
     assertThat(registry.get("kv.peer.operations.expired").counter().count()).isEqualTo(1);
     assertThat(peer.batches.get(1)).containsExactly(read(2));
     peer.answer(1);
@@ -191,9 +205,17 @@ class PeerBatcherTest {
 
   @Test
   void aSenderThatThrowsFailsTheBatchAndFreesTheSlot() {
-    PeerBatcher batcher = new PeerBatcher(ops -> {
-      throw new KvException(ErrorCode.UNAVAILABLE, "client closed");
-    }, 1, 100, 1 << 20, Duration.ofSeconds(2), nanoTime::get, metrics);
+    PeerBatcher batcher =
+        new PeerBatcher(
+            ops -> {
+              throw new KvException(ErrorCode.UNAVAILABLE, "client closed");
+            },
+            1,
+            100,
+            1 << 20,
+            Duration.ofSeconds(2),
+            nanoTime::get,
+            metrics);
 
     assertThat(batcher.submit(read(0))).isCompletedExceptionally();
     assertThat(batcher.submit(read(1))).isCompletedExceptionally();
@@ -201,9 +223,17 @@ class PeerBatcherTest {
 
   @Test
   void aSenderThatThrowsAnErrorStillSettlesTheBatchAndFreesTheSlot() {
-    PeerBatcher batcher = new PeerBatcher(ops -> {
-      throw new OutOfMemoryError("encoding");
-    }, 1, 100, 1 << 20, Duration.ofSeconds(2), nanoTime::get, metrics);
+    PeerBatcher batcher =
+        new PeerBatcher(
+            ops -> {
+              throw new OutOfMemoryError("encoding");
+            },
+            1,
+            100,
+            1 << 20,
+            Duration.ofSeconds(2),
+            nanoTime::get,
+            metrics);
 
     assertThat(batcher.submit(read(0))).isCompletedExceptionally();
     assertThat(batcher.submit(read(1))).isCompletedExceptionally();
@@ -213,14 +243,23 @@ class PeerBatcherTest {
   void callsThatFailAtOnceDrainADeepQueueWithoutRecursing() {
     List<CompletableFuture<List<ReplicaReply>>> held = new ArrayList<>();
     boolean[] failNow = {false};
-    PeerBatcher batcher = new PeerBatcher(ops -> {
-      if (failNow[0]) {
-        return CompletableFuture.failedFuture(new KvException(ErrorCode.UNAVAILABLE, "closed"));
-      }
-      CompletableFuture<List<ReplicaReply>> call = new CompletableFuture<>();
-      held.add(call);
-      return call;
-    }, 1, 1, 1 << 20, Duration.ofSeconds(2), nanoTime::get, metrics);
+    PeerBatcher batcher =
+        new PeerBatcher(
+            ops -> {
+              if (failNow[0]) {
+                return CompletableFuture.failedFuture(
+                    new KvException(ErrorCode.UNAVAILABLE, "closed"));
+              }
+              CompletableFuture<List<ReplicaReply>> call = new CompletableFuture<>();
+              held.add(call);
+              return call;
+            },
+            1,
+            1,
+            1 << 20,
+            Duration.ofSeconds(2),
+            nanoTime::get,
+            metrics);
     batcher.submit(read(0));
     List<CompletableFuture<ReplicaReply>> queued = new ArrayList<>();
     for (int i = 1; i <= 100_000; i++) { // one operation per batch: 100,000 batches in one go
@@ -238,28 +277,47 @@ class PeerBatcherTest {
       throws InterruptedException {
     int maxInFlight = 3;
     java.util.concurrent.atomic.AtomicInteger out = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.atomic.AtomicInteger mostOut = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger mostOut =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger sent =
+        new java.util.concurrent.atomic.AtomicInteger();
     ExecutorService peerThreads = Executors.newFixedThreadPool(4);
-    PeerBatcher batcher = new PeerBatcher(ops -> {
-      mostOut.accumulateAndGet(out.incrementAndGet(), Math::max);
-      sent.addAndGet(ops.size());
-      return CompletableFuture.supplyAsync(() -> {
-        out.decrementAndGet();
-        return ops.stream().<ReplicaReply>map(op -> new ReplicaReply.Found(
-            Versioned.live(new Version(1, NodeId.of("n")), Value.of(op.key().value())))).toList();
-      }, peerThreads);
-    }, maxInFlight, 16, 1 << 20, Duration.ofSeconds(10), nanoTime::get, metrics);
+    PeerBatcher batcher =
+        new PeerBatcher(
+            ops -> {
+              mostOut.accumulateAndGet(out.incrementAndGet(), Math::max);
+              sent.addAndGet(ops.size());
+              return CompletableFuture.supplyAsync(
+                  () -> {
+                    out.decrementAndGet();
+                    return ops.stream()
+                        .<ReplicaReply>map(
+                            op ->
+                                new ReplicaReply.Found(
+                                    Versioned.live(
+                                        new Version(1, NodeId.of("n")),
+                                        Value.of(op.key().value()))))
+                        .toList();
+                  },
+                  peerThreads);
+            },
+            maxInFlight,
+            16,
+            1 << 20,
+            Duration.ofSeconds(10),
+            nanoTime::get,
+            metrics);
     ExecutorService clients = Executors.newFixedThreadPool(8);
     Map<String, CompletableFuture<ReplicaReply>> replies = new ConcurrentHashMap<>();
     for (int t = 0; t < 8; t++) {
       int thread = t;
-      clients.execute(() -> {
-        for (int i = 0; i < 2_000; i++) {
-          String key = thread + "-" + i;
-          replies.put(key, batcher.submit(new ReplicaOp.Read(Key.of(key))));
-        }
-      });
+      clients.execute(
+          () -> {
+            for (int i = 0; i < 2_000; i++) {
+              String key = thread + "-" + i;
+              replies.put(key, batcher.submit(new ReplicaOp.Read(Key.of(key))));
+            }
+          });
     }
     clients.shutdown();
     assertThat(clients.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
@@ -269,9 +327,12 @@ class PeerBatcherTest {
     assertThat(replies).hasSize(16_000);
     assertThat(sent).as("operations sent, each once").hasValue(16_000);
     assertThat(mostOut.get()).isBetween(1, maxInFlight);
-    replies.forEach((key, reply) -> assertThat(reply.join())
-        .as("the reply to %s is its own", key)
-        .isEqualTo(new ReplicaReply.Found(
-            Versioned.live(new Version(1, NodeId.of("n")), Value.of(key)))));
+    replies.forEach(
+        (key, reply) ->
+            assertThat(reply.join())
+                .as("the reply to %s is its own", key)
+                .isEqualTo(
+                    new ReplicaReply.Found(
+                        Versioned.live(new Version(1, NodeId.of("n")), Value.of(key)))));
   }
 }

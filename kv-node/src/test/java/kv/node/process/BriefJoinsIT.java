@@ -33,11 +33,12 @@ class BriefJoinsIT {
   @Test
   void tenNodesThatJoinAndAreKilledBeforeAnyAntiEntropyRoundLoseNothing() throws Exception {
     // anti-entropy could not run before the kill; HANDOFF_SETTLE keeps its 5 m default
-    try (ProcessCluster cluster = ProcessCluster.start(3,
-        Map.of("ANTI_ENTROPY_INTERVAL", "10m"), Map.of("NODE_TTL", "5s"))) {
+    try (ProcessCluster cluster =
+        ProcessCluster.start(3, Map.of("ANTI_ENTROPY_INTERVAL", "10m"), Map.of("NODE_TTL", "5s"))) {
       cluster.awaitAllSee(3);
       for (int i = 0; i < KEYS; i++) {
-        HttpResponse<byte[]> put = client.put(cluster.nodeUrl(i % 3), "key-" + i, value(i), "&w=all");
+        HttpResponse<byte[]> put =
+            client.put(cluster.nodeUrl(i % 3), "key-" + i, value(i), "&w=all");
         assertThat(put.statusCode()).as("PUT key-%d", i).isEqualTo(204);
       }
       List<Integer> joiners = new ArrayList<>();
@@ -46,8 +47,11 @@ class BriefJoinsIT {
       }
       cluster.awaitSee(List.of(0, 1, 2), 3 + JOINERS); // the old nodes plan their hand-offs
       // the joiners have pulled what they now replicate (as the old nodes have pushed it)
-      await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
-          .ignoreExceptions().until(() -> joiners.stream().allMatch(j -> pendingRanges(cluster, j) == 0));
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .pollInterval(Duration.ofMillis(500))
+          .ignoreExceptions()
+          .until(() -> joiners.stream().allMatch(j -> pendingRanges(cluster, j) == 0));
       long onJoiners = joiners.stream().mapToLong(j -> records(cluster, j)).sum();
       log.info("The {} joiners hold {} records between them; killing them", JOINERS, onJoiners);
       assertThat(onJoiners).isGreaterThan(KEYS); // they did receive most of the ring
@@ -58,12 +62,20 @@ class BriefJoinsIT {
       cluster.awaitSee(List.of(0, 1, 2), 3);
 
       // rebalancing takes the ranges back; reads may fail over for a moment, never lose a key
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
-          .untilAsserted(() -> {
-            List<String> unreadable = unreadable(cluster);
-            assertThat(unreadable).as("%d of %d keys unreadable, the first: %s", unreadable.size(),
-                KEYS, unreadable.subList(0, Math.min(10, unreadable.size()))).isEmpty();
-          });
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofSeconds(1))
+          .untilAsserted(
+              () -> {
+                List<String> unreadable = unreadable(cluster);
+                assertThat(unreadable)
+                    .as(
+                        "%d of %d keys unreadable, the first: %s",
+                        unreadable.size(),
+                        KEYS,
+                        unreadable.subList(0, Math.min(10, unreadable.size())))
+                    .isEmpty();
+              });
     }
   }
 
@@ -87,11 +99,15 @@ class BriefJoinsIT {
   }
 
   private double metric(ProcessCluster cluster, int index, String name) {
-    String text = new String(client.send("GET", cluster.nodeUrl(index), "/metrics", null).body(),
-        StandardCharsets.UTF_8);
-    return text.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+    String text =
+        new String(
+            client.send("GET", cluster.nodeUrl(index), "/metrics", null).body(),
+            StandardCharsets.UTF_8);
+    return text.lines()
+        .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-        .findFirst().orElseThrow(() -> new IllegalStateException(name + " not scraped"));
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException(name + " not scraped"));
   }
 
   private static byte[] value(int i) {

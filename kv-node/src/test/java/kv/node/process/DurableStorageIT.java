@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * SPEC 6: after {@code kill -9} and a restart, a node with the RocksDB engine has every write it
- * acknowledged. Real processes, real files: the node's own storage is read back with the two
- * other replicas dead, so nothing but its disk can have supplied the records.
+ * acknowledged. Real processes, real files: the node's own storage is read back with the two other
+ * replicas dead, so nothing but its disk can have supplied the records.
  */
 @Timeout(240)
 class DurableStorageIT {
@@ -41,11 +41,12 @@ class DurableStorageIT {
       String via = cluster.nodeUrl(0);
 
       Map<Integer, String> versions = new ConcurrentHashMap<>();
-      inParallel(i -> {
-        HttpResponse<byte[]> put = client.put(via, key(i), value(i), "&w=all");
-        assertThat(put.statusCode()).as("PUT %s", key(i)).isEqualTo(204); // on all 3 replicas
-        versions.put(i, put.headers().firstValue(ReplicaHeaders.VERSION).orElseThrow());
-      });
+      inParallel(
+          i -> {
+            HttpResponse<byte[]> put = client.put(via, key(i), value(i), "&w=all");
+            assertThat(put.statusCode()).as("PUT %s", key(i)).isEqualTo(204); // on all 3 replicas
+            versions.put(i, put.headers().firstValue(ReplicaHeaders.VERSION).orElseThrow());
+          });
 
       cluster.kill(0); // SIGKILL right after the last acknowledgement: no flush, no shutdown hook
       cluster.kill(1); // the other replicas go too, so only node 0's disk can answer below
@@ -55,23 +56,32 @@ class DurableStorageIT {
           .isDirectoryContaining("glob:**librocksdbjni*");
       cluster.startNode(0);
 
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-          .ignoreExceptions().until(() -> cluster.selfId(0).equals(id));
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptions()
+          .until(() -> cluster.selfId(0).equals(id));
       assertThat(cluster.selfId(0)).as("the same id, kept in DATA_DIR/node-id").isEqualTo(id);
 
-      inParallel(i -> { // node 0's storage itself, through the replica endpoint
-        HttpResponse<byte[]> got = client.send(HttpTestClient.request(via,
-                ReplicaHeaders.PATH + "?key=" + HttpTestClient.encode(key(i)))
-            .header(ClusterToken.HEADER, ProcessCluster.TOKEN).GET().build());
-        assertThat(got.statusCode()).as("internal GET %s", key(i)).isEqualTo(200);
-        assertThat(got.body()).as("%s", key(i)).isEqualTo(value(i));
-        assertThat(got.headers().firstValue(ReplicaHeaders.VERSION)).contains(versions.get(i));
-      });
-      inParallel(i -> { // and as a client sees it: r=1 is met by node 0 alone
-        HttpResponse<byte[]> got = client.get(via, key(i), "&r=1");
-        assertThat(got.statusCode()).as("GET %s", key(i)).isEqualTo(200);
-        assertThat(got.body()).as("%s", key(i)).isEqualTo(value(i));
-      });
+      inParallel(
+          i -> { // node 0's storage itself, through the replica endpoint
+            HttpResponse<byte[]> got =
+                client.send(
+                    HttpTestClient.request(
+                            via, ReplicaHeaders.PATH + "?key=" + HttpTestClient.encode(key(i)))
+                        .header(ClusterToken.HEADER, ProcessCluster.TOKEN)
+                        .GET()
+                        .build());
+            assertThat(got.statusCode()).as("internal GET %s", key(i)).isEqualTo(200);
+            assertThat(got.body()).as("%s", key(i)).isEqualTo(value(i));
+            assertThat(got.headers().firstValue(ReplicaHeaders.VERSION)).contains(versions.get(i));
+          });
+      inParallel(
+          i -> { // and as a client sees it: r=1 is met by node 0 alone
+            HttpResponse<byte[]> got = client.get(via, key(i), "&r=1");
+            assertThat(got.statusCode()).as("GET %s", key(i)).isEqualTo(200);
+            assertThat(got.body()).as("%s", key(i)).isEqualTo(value(i));
+          });
     }
   }
 
@@ -90,11 +100,13 @@ class DurableStorageIT {
       List<Future<?>> parts = new ArrayList<>();
       for (int t = 0; t < CLIENT_THREADS; t++) {
         int first = t;
-        parts.add(pool.submit(() -> {
-          for (int i = first; i < KEYS; i += CLIENT_THREADS) {
-            action.accept(i);
-          }
-        }));
+        parts.add(
+            pool.submit(
+                () -> {
+                  for (int i = first; i < KEYS; i += CLIENT_THREADS) {
+                    action.accept(i);
+                  }
+                }));
       }
       for (Future<?> part : parts) {
         part.get(150, TimeUnit.SECONDS);
@@ -103,5 +115,4 @@ class DurableStorageIT {
       pool.shutdownNow();
     }
   }
-
 }

@@ -23,9 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SIGTERM to one of three node processes in the middle of a write load: the node leaves the
- * seed's list at once (not after NODE_TTL), drains, finishes what it has in flight and exits; every
- * write that was acknowledged is still readable at R=2 from the survivors.
+ * SIGTERM to one of three node processes in the middle of a write load: the node leaves the seed's
+ * list at once (not after NODE_TTL), drains, finishes what it has in flight and exits; every write
+ * that was acknowledged is still readable at R=2 from the survivors.
  */
 @Timeout(120)
 class GracefulShutdownIT {
@@ -46,25 +46,29 @@ class GracefulShutdownIT {
       List<CompletableFuture<Void>> writers = new ArrayList<>();
       for (int w = 0; w < WRITERS; w++) {
         int writer = w;
-        writers.add(CompletableFuture.runAsync(() -> {
-          for (int i = 0; i < 5_000 && !done.get(); i++) {
-            int node = (writer + i) % cluster.size();
-            String key = "w" + writer + "-" + i; // each key written once
-            if (put(cluster, node, key)) {
-              acknowledged.add(key);
-            } else if (node == STOPPED) {
-              stoppingFailures.incrementAndGet();
-            } else {
-              survivorFailures.incrementAndGet();
-            }
-          }
-        }));
+        writers.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  for (int i = 0; i < 5_000 && !done.get(); i++) {
+                    int node = (writer + i) % cluster.size();
+                    String key = "w" + writer + "-" + i; // each key written once
+                    if (put(cluster, node, key)) {
+                      acknowledged.add(key);
+                    } else if (node == STOPPED) {
+                      stoppingFailures.incrementAndGet();
+                    } else {
+                      survivorFailures.incrementAndGet();
+                    }
+                  }
+                }));
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() >= 400);
 
       long signalled = System.nanoTime();
       Process stopping = cluster.terminate(STOPPED);
-      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(50))
           .until(() -> !cluster.members().toString().contains(stoppedId)); // NODE_TTL is 15 s
       Duration gone = Duration.ofNanos(System.nanoTime() - signalled);
       assertThat(stopping.waitFor(20, TimeUnit.SECONDS)).as("node exited").isTrue();
@@ -75,7 +79,8 @@ class GracefulShutdownIT {
 
       assertThat(gone).as("left the member list after SIGTERM").isLessThan(Duration.ofSeconds(5));
       assertThat(Files.readString(cluster.log(STOPPED)))
-          .contains("Deregistered " + stoppedId).contains("Shutdown complete");
+          .contains("Deregistered " + stoppedId)
+          .contains("Shutdown complete");
       assertThat(survivorFailures.get()).as("writes through the survivors that failed").isZero();
       for (String key : acknowledged) {
         int survivor = Math.floorMod(key.hashCode(), 2); // nodes 0 and 1 survive
@@ -84,8 +89,12 @@ class GracefulShutdownIT {
         assertThat(got.body()).as("value of %s", key).isEqualTo(value(key));
       }
       assertThat(acknowledged.size()).isGreaterThan(600);
-      log.info("{} writes acknowledged, {} through the stopping node failed, gone from the list"
-          + " {} ms after SIGTERM", acknowledged.size(), stoppingFailures.get(), gone.toMillis());
+      log.info(
+          "{} writes acknowledged, {} through the stopping node failed, gone from the list"
+              + " {} ms after SIGTERM",
+          acknowledged.size(),
+          stoppingFailures.get(),
+          gone.toMillis());
     }
   }
 
@@ -100,5 +109,4 @@ class GracefulShutdownIT {
   private static byte[] value(String key) {
     return ("value of " + key).getBytes(StandardCharsets.UTF_8);
   }
-
 }

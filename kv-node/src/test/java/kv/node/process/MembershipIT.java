@@ -45,8 +45,11 @@ class MembershipIT {
       for (int i = 0; i < 3; i++) {
         cluster.startNode(i);
       }
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
-          .ignoreExceptions().until(() -> cluster.members().get("members").size() == 3);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(5))
+          .ignoreExceptions()
+          .until(() -> cluster.members().get("members").size() == 3);
 
       List<String> keys = new ArrayList<>();
       for (int i = 0; i < 200; i++) {
@@ -58,8 +61,8 @@ class MembershipIT {
       }
 
       long took = awaitEveryCopy(cluster, owners(cluster, keys));
-      log.info("200 keys written the moment the seed listed 3 nodes: on all three {} ms later",
-          took);
+      log.info(
+          "200 keys written the moment the seed listed 3 nodes: on all three {} ms later", took);
     }
   }
 
@@ -71,30 +74,36 @@ class MembershipIT {
       }
       cluster.awaitAllSee(3);
       AtomicBoolean writing = new AtomicBoolean(true);
-      CompletableFuture<List<String>> writer = CompletableFuture.supplyAsync(() -> {
-        List<String> acked = new ArrayList<>();
-        for (int i = 0; writing.get(); i++) {
-          String key = "load-" + i;
-          HttpResponse<byte[]> put = client.put(cluster.nodeUrl(i % 3), key, bytes(key));
-          if (put.statusCode() == 204) {
-            assertThat(servedBy(put)).as("acks of %s", key).hasSizeGreaterThanOrEqualTo(2);
-            acked.add(key);
-          }
-        }
-        return acked;
-      });
+      CompletableFuture<List<String>> writer =
+          CompletableFuture.supplyAsync(
+              () -> {
+                List<String> acked = new ArrayList<>();
+                for (int i = 0; writing.get(); i++) {
+                  String key = "load-" + i;
+                  HttpResponse<byte[]> put = client.put(cluster.nodeUrl(i % 3), key, bytes(key));
+                  if (put.statusCode() == 204) {
+                    assertThat(servedBy(put)).as("acks of %s", key).hasSizeGreaterThanOrEqualTo(2);
+                    acked.add(key);
+                  }
+                }
+                return acked;
+              });
 
       cluster.startNode(3);
       cluster.awaitAllSee(4);
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(50))
           .until(() -> pendingRanges(cluster, 3) == 0);
       writing.set(false);
       List<String> acked = writer.get();
       assertThat(acked).hasSizeGreaterThan(100);
 
       long took = awaitEveryCopy(cluster, owners(cluster, acked));
-      log.info("{} keys written while a fourth node joined: on all their replicas {} ms later",
-          acked.size(), took);
+      log.info(
+          "{} keys written while a fourth node joined: on all their replicas {} ms later",
+          acked.size(),
+          took);
     }
   }
 
@@ -104,35 +113,46 @@ class MembershipIT {
       cluster.awaitAllSee(3);
       AtomicBoolean writing = new AtomicBoolean(true);
       AtomicInteger count = new AtomicInteger();
-      CompletableFuture<Map<String, Set<String>>> writer = CompletableFuture.supplyAsync(() -> {
-        Map<String, Set<String>> acked = new HashMap<>();
-        for (int i = 0; writing.get(); i++) {
-          String key = "restart-" + i;
-          HttpResponse<byte[]> put = client.put(cluster.nodeUrl(i % 3), key, bytes(key));
-          if (put.statusCode() == 204) {
-            acked.put(key, servedBy(put));
-            count.incrementAndGet();
-          }
-        }
-        return acked;
-      });
+      CompletableFuture<Map<String, Set<String>>> writer =
+          CompletableFuture.supplyAsync(
+              () -> {
+                Map<String, Set<String>> acked = new HashMap<>();
+                for (int i = 0; writing.get(); i++) {
+                  String key = "restart-" + i;
+                  HttpResponse<byte[]> put = client.put(cluster.nodeUrl(i % 3), key, bytes(key));
+                  if (put.statusCode() == 204) {
+                    acked.put(key, servedBy(put));
+                    count.incrementAndGet();
+                  }
+                }
+                return acked;
+              });
 
       cluster.killSeed();
       int atKill = count.get();
       await().atMost(Duration.ofSeconds(30)).until(() -> count.get() >= atKill + 200);
       cluster.startSeed(); // knows nobody: the nodes register again, one by one
       // the first node seen in the new list (the lowest id, if two registered within 2 ms)
-      String first = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2))
-          .ignoreExceptions().until(() -> firstMember(cluster), id -> id != null);
+      String first =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .pollInterval(Duration.ofMillis(2))
+              .ignoreExceptions()
+              .until(() -> firstMember(cluster), id -> id != null);
       cluster.awaitAllSee(3);
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
           .until(() -> cluster.members().get("members").size() == 3);
       writing.set(false);
       Map<String, Set<String>> acked = writer.get();
 
       assertThat(acked).isNotEmpty();
-      acked.forEach((key, copies) ->
-          assertThat(copies).as("replicas that acknowledged %s", key).hasSizeGreaterThanOrEqualTo(2));
+      acked.forEach(
+          (key, copies) ->
+              assertThat(copies)
+                  .as("replicas that acknowledged %s", key)
+                  .hasSizeGreaterThanOrEqualTo(2));
 
       int firstIndex = indexOf(cluster, first);
       cluster.kill(firstIndex); // the node that re-registered alone, first: memory storage gone
@@ -142,8 +162,11 @@ class MembershipIT {
         assertThat(got.statusCode()).as("GET %s", key).isEqualTo(200);
         assertThat(got.body()).isEqualTo(bytes(key));
       }
-      log.info("{} writes acknowledged across a seed restart, each by 2+ replicas; none lost "
-          + "with {} (first to register again) killed", acked.size(), first);
+      log.info(
+          "{} writes acknowledged across a seed restart, each by 2+ replicas; none lost "
+              + "with {} (first to register again) killed",
+          acked.size(),
+          first);
     }
   }
 
@@ -161,8 +184,11 @@ class MembershipIT {
       checkedAt = System.nanoTime() - started;
       missing = missingCopies(cluster, owners);
     } while (!missing.isEmpty() && System.nanoTime() - started < AT_ONCE.toNanos());
-    assertThat(missing).as("copies missing %d ms after the last write (key@node)",
-        Duration.ofNanos(checkedAt).toMillis()).isEmpty();
+    assertThat(missing)
+        .as(
+            "copies missing %d ms after the last write (key@node)",
+            Duration.ofNanos(checkedAt).toMillis())
+        .isEmpty();
     return Duration.ofNanos(checkedAt).toMillis();
   }
 
@@ -177,8 +203,16 @@ class MembershipIT {
     }
     Map<String, List<Integer>> owners = new HashMap<>();
     for (String key : keys) {
-      JsonNode list = json.readTree(client.send("GET", cluster.nodeUrl(0),
-          "/locate?key=" + HttpTestClient.encode(key), null).body()).get("preferenceList");
+      JsonNode list =
+          json.readTree(
+                  client
+                      .send(
+                          "GET",
+                          cluster.nodeUrl(0),
+                          "/locate?key=" + HttpTestClient.encode(key),
+                          null)
+                      .body())
+              .get("preferenceList");
       assertThat(list).hasSize(3);
       List<Integer> nodes = new ArrayList<>();
       list.forEach(owner -> nodes.add(index.get(owner.get("id").asText())));
@@ -188,25 +222,32 @@ class MembershipIT {
   }
 
   /** Copies not yet on their replica, as {@code key@node}: one range read per node. */
-  private static List<String> missingCopies(ProcessCluster cluster, Map<String, List<Integer>> owners) {
+  private static List<String> missingCopies(
+      ProcessCluster cluster, Map<String, List<Integer>> owners) {
     Map<Integer, Set<String>> held = new HashMap<>();
     List<String> missing = new ArrayList<>();
-    owners.forEach((key, nodes) -> {
-      for (int node : nodes) {
-        if (!held.computeIfAbsent(node, cluster::keysOn).contains(key)) {
-          missing.add(key + "@" + node);
-        }
-      }
-    });
+    owners.forEach(
+        (key, nodes) -> {
+          for (int node : nodes) {
+            if (!held.computeIfAbsent(node, cluster::keysOn).contains(key)) {
+              missing.add(key + "@" + node);
+            }
+          }
+        });
     return missing;
   }
 
   private static double pendingRanges(ProcessCluster cluster, int index) {
-    String metrics = new String(new HttpTestClient().send("GET", cluster.nodeUrl(index), "/metrics",
-        null).body(), StandardCharsets.UTF_8);
-    return metrics.lines().filter(l -> l.startsWith("kv_rebalance_pending_ranges "))
+    String metrics =
+        new String(
+            new HttpTestClient().send("GET", cluster.nodeUrl(index), "/metrics", null).body(),
+            StandardCharsets.UTF_8);
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith("kv_rebalance_pending_ranges "))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-        .findFirst().orElse(-1);
+        .findFirst()
+        .orElse(-1);
   }
 
   private static String firstMember(ProcessCluster cluster) {

@@ -19,8 +19,8 @@ import kv.node.harness.HttpTestClient;
 /**
  * The real jars as separate JVMs on 127.0.0.1: a seed and N nodes, each with its own data
  * directory, logs in {@code target/process-cluster/}. Nodes can be killed with SIGKILL, stopped
- * with SIGTERM, and started again on the same port and data directory. Extra node settings (for example {@code
- * STORAGE=rocksdb}) apply to every node, restarts included.
+ * with SIGTERM, and started again on the same port and data directory. Extra node settings (for
+ * example {@code STORAGE=rocksdb}) apply to every node, restarts included.
  */
 final class ProcessCluster implements AutoCloseable {
   static final String TOKEN = "process-test-token";
@@ -35,8 +35,12 @@ final class ProcessCluster implements AutoCloseable {
   private final HttpTestClient client = new HttpTestClient();
   private final ObjectMapper json = new ObjectMapper();
 
-  private ProcessCluster(Path work, int nodeCount, Map<String, String> nodeSettings,
-      Map<String, String> seedSettings, boolean startNodes) {
+  private ProcessCluster(
+      Path work,
+      int nodeCount,
+      Map<String, String> nodeSettings,
+      Map<String, String> seedSettings,
+      boolean startNodes) {
     this.work = work;
     this.nodeSettings = Map.copyOf(nodeSettings);
     this.seedSettings = Map.copyOf(seedSettings);
@@ -61,8 +65,9 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   /** As {@link #start(int, Map)}, with {@code seedSettings} added to the seed's environment. */
-  static ProcessCluster start(int nodes, Map<String, String> nodeSettings,
-      Map<String, String> seedSettings) throws IOException {
+  static ProcessCluster start(
+      int nodes, Map<String, String> nodeSettings, Map<String, String> seedSettings)
+      throws IOException {
     return new ProcessCluster(workDir(), nodes, nodeSettings, seedSettings, true);
   }
 
@@ -74,7 +79,9 @@ final class ProcessCluster implements AutoCloseable {
     return nodes.size() - 1;
   }
 
-  /** The seed alone, with room for {@code nodes} nodes that {@link #startNode} starts one by one. */
+  /**
+   * The seed alone, with room for {@code nodes} nodes that {@link #startNode} starts one by one.
+   */
   static ProcessCluster seedOnly(int nodes, Map<String, String> nodeSettings) throws IOException {
     return new ProcessCluster(workDir(), nodes, nodeSettings, Map.of(), false);
   }
@@ -87,8 +94,15 @@ final class ProcessCluster implements AutoCloseable {
 
   /** Starts the seed on its port: a new process, which knows no member until they register. */
   void startSeed() {
-    Map<String, String> env = new HashMap<>(Map.of("SEED_PORT", String.valueOf(seedPort),
-        "SEED_BIND", "127.0.0.1", "CLUSTER_TOKEN", TOKEN));
+    Map<String, String> env =
+        new HashMap<>(
+            Map.of(
+                "SEED_PORT",
+                String.valueOf(seedPort),
+                "SEED_BIND",
+                "127.0.0.1",
+                "CLUSTER_TOKEN",
+                TOKEN));
     env.putAll(seedSettings);
     seed = start("seed", "seed", env);
   }
@@ -127,21 +141,26 @@ final class ProcessCluster implements AutoCloseable {
 
   /** Waits, at most 60 s, until every running node's ring lists {@code members} nodes. */
   void awaitAllSee(int members) {
-    awaitSee(java.util.stream.IntStream.range(0, nodes.size()).filter(this::isRunning).boxed()
-        .toList(), members);
+    awaitSee(
+        java.util.stream.IntStream.range(0, nodes.size()).filter(this::isRunning).boxed().toList(),
+        members);
   }
 
   /** Waits, at most 60 s, until the ring of each node in {@code indexes} lists {@code members}. */
   void awaitSee(List<Integer> indexes, int members) {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-        .until(() -> {
-          for (int i : indexes) {
-            if (clusterView(i).get("members").size() != members) {
-              return false;
-            }
-          }
-          return true;
-        });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              for (int i : indexes) {
+                if (clusterView(i).get("members").size() != members) {
+                  return false;
+                }
+              }
+              return true;
+            });
   }
 
   boolean isRunning(int index) {
@@ -154,9 +173,13 @@ final class ProcessCluster implements AutoCloseable {
     java.util.Set<String> keys = new java.util.HashSet<>();
     long start = ring.start();
     while (true) { // one page of at most 256 KiB at a time, as the node answers
-      var page = client.send(HttpTestClient.request(nodeUrl(index),
-              "/internal/range?start=" + start + "&end=" + ring.end())
-          .header(kv.common.ClusterToken.HEADER, TOKEN).GET().build());
+      var page =
+          client.send(
+              HttpTestClient.request(
+                      nodeUrl(index), "/internal/range?start=" + start + "&end=" + ring.end())
+                  .header(kv.common.ClusterToken.HEADER, TOKEN)
+                  .GET()
+                  .build());
       kv.node.sync.RecordCodec.decode(page.body()).forEach(r -> keys.add(r.key().value()));
       var resume = page.headers().firstValue(kv.node.peer.SyncProtocol.RESUME_AFTER);
       if (resume.isEmpty()) {
@@ -168,9 +191,13 @@ final class ProcessCluster implements AutoCloseable {
 
   /** The record node {@code index} holds for {@code key} ({@code GET /internal/kv}): its status. */
   int internalStatus(int index, String key) {
-    return client.send(HttpTestClient.request(nodeUrl(index),
-            "/internal/kv?key=" + HttpTestClient.encode(key))
-        .header(kv.common.ClusterToken.HEADER, TOKEN).GET().build()).statusCode();
+    return client
+        .send(
+            HttpTestClient.request(nodeUrl(index), "/internal/kv?key=" + HttpTestClient.encode(key))
+                .header(kv.common.ClusterToken.HEADER, TOKEN)
+                .GET()
+                .build())
+        .statusCode();
   }
 
   private JsonNode read(byte[] body) {
@@ -190,7 +217,9 @@ final class ProcessCluster implements AutoCloseable {
     nodes.get(index).waitFor();
   }
 
-  /** SIGSTOP: the node freezes mid-flight, its sockets open, as in a long GC pause or a VM stall. */
+  /**
+   * SIGSTOP: the node freezes mid-flight, its sockets open, as in a long GC pause or a VM stall.
+   */
   void pause(int index) throws IOException, InterruptedException {
     signal(index, "STOP");
   }
@@ -201,8 +230,10 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   private void signal(int index, String signal) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(nodes.get(index).pid()))
-        .inheritIO().start();
+    Process kill =
+        new ProcessBuilder("kill", "-" + signal, Long.toString(nodes.get(index).pid()))
+            .inheritIO()
+            .start();
     if (kill.waitFor() != 0) {
       throw new IllegalStateException("kill -" + signal + " failed for node " + index);
     }
@@ -246,13 +277,23 @@ final class ProcessCluster implements AutoCloseable {
    * JVM's environment, from which any cluster secret is removed first; output goes to {@code log}.
    */
   static Process launch(String module, Map<String, String> env, Path log) {
-    List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-jar", jar(module).toString()));
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    builder.environment().keySet().removeAll(
-        List.of("CLUSTER_TOKEN", "CLUSTER_TOKEN_FILE", "ALLOW_OPEN_CLUSTER"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                javaBinary(),
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-jar",
+                jar(module).toString()));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder
+        .environment()
+        .keySet()
+        .removeAll(List.of("CLUSTER_TOKEN", "CLUSTER_TOKEN_FILE", "ALLOW_OPEN_CLUSTER"));
     builder.environment().putAll(env);
     try {
       return builder.start();

@@ -43,7 +43,9 @@ class ProcessClusterIT {
 
       cluster.kill(2);
       // NODE_TTL is 15 s by default; the seed must drop the silent node by itself
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(250))
           .until(() -> !cluster.members().toString().contains(id));
 
       cluster.startNode(2);
@@ -75,5 +77,4 @@ class ProcessClusterIT {
   private static byte[] value(int i) {
     return ("value-" + i).getBytes(StandardCharsets.UTF_8);
   }
-
 }

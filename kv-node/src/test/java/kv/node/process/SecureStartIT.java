@@ -34,8 +34,9 @@ class SecureStartIT {
 
   @BeforeEach
   void workDirectory() throws IOException {
-    work = Files.createDirectories(
-        Path.of("target", "process-cluster", "secure-" + System.nanoTime()));
+    work =
+        Files.createDirectories(
+            Path.of("target", "process-cluster", "secure-" + System.nanoTime()));
   }
 
   @AfterEach
@@ -49,15 +50,19 @@ class SecureStartIT {
       Map<String, String> blank = new HashMap<>(ports(module));
       blank.put("CLUSTER_TOKEN", "   ");
       for (Map<String, String> env : List.of(ports(module), blank)) {
-        Path log = work.resolve(module + (env.containsKey("CLUSTER_TOKEN") ? "-blank" : "-none")
-            + ".log");
+        Path log =
+            work.resolve(module + (env.containsKey("CLUSTER_TOKEN") ? "-blank" : "-none") + ".log");
         Process process = launch(module, env, log);
         assertThat(process.waitFor(START.toSeconds(), TimeUnit.SECONDS))
-            .as("%s with %s exits", module, env).isTrue();
+            .as("%s with %s exits", module, env)
+            .isTrue();
         assertThat(process.exitValue()).isEqualTo(2);
-        assertThat(Files.readString(log)).contains("Invalid configuration: ").contains(
-            env.containsKey("CLUSTER_TOKEN") ? "CLUSTER_TOKEN is blank"
-                : "no cluster secret: set CLUSTER_TOKEN or CLUSTER_TOKEN_FILE");
+        assertThat(Files.readString(log))
+            .contains("Invalid configuration: ")
+            .contains(
+                env.containsKey("CLUSTER_TOKEN")
+                    ? "CLUSTER_TOKEN is blank"
+                    : "no cluster secret: set CLUSTER_TOKEN or CLUSTER_TOKEN_FILE");
       }
     }
   }
@@ -74,7 +79,8 @@ class SecureStartIT {
     awaitMembers(seedEnv.get("SEED_PORT"), 1);
     for (String name : List.of("seed.log", "node.log")) {
       assertThat(Files.readString(work.resolve(name)))
-          .contains("WARN").contains("ALLOW_OPEN_CLUSTER=true and no cluster token");
+          .contains("WARN")
+          .contains("ALLOW_OPEN_CLUSTER=true and no cluster token");
     }
   }
 
@@ -92,11 +98,22 @@ class SecureStartIT {
     launch("kv-node", stranger, work.resolve("stranger.log"));
 
     awaitMembers(seedEnv.get("SEED_PORT"), 1);
-    await().atMost(START).pollInterval(Duration.ofMillis(250)).until(() ->
-        Files.readString(work.resolve("stranger.log")).contains("refuses this node's cluster token"));
-    await().atMost(START).pollInterval(Duration.ofMillis(250)).until(() ->
-        Files.readString(work.resolve("seed.log")).contains("Refused /register from 127.0.0.1: 401"));
-    assertThat(members(seedEnv.get("SEED_PORT"))).contains(member.get("NODE_PORT"))
+    await()
+        .atMost(START)
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () ->
+                Files.readString(work.resolve("stranger.log"))
+                    .contains("refuses this node's cluster token"));
+    await()
+        .atMost(START)
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () ->
+                Files.readString(work.resolve("seed.log"))
+                    .contains("Refused /register from 127.0.0.1: 401"));
+    assertThat(members(seedEnv.get("SEED_PORT")))
+        .contains(member.get("NODE_PORT"))
         .doesNotContain(stranger.get("NODE_PORT"));
   }
 
@@ -109,8 +126,13 @@ class SecureStartIT {
   private static Map<String, String> ports(String module) {
     return module.equals("seed")
         ? Map.of("SEED_PORT", String.valueOf(ProcessCluster.freePort()), "SEED_BIND", "127.0.0.1")
-        : Map.of("NODE_PORT", String.valueOf(ProcessCluster.freePort()), "NODE_BIND", "127.0.0.1",
-            "SEED_URL", "http://127.0.0.1:1");
+        : Map.of(
+            "NODE_PORT",
+            String.valueOf(ProcessCluster.freePort()),
+            "NODE_BIND",
+            "127.0.0.1",
+            "SEED_URL",
+            "http://127.0.0.1:1");
   }
 
   private Map<String, String> nodeEnv(String seedPort) {
@@ -126,12 +148,16 @@ class SecureStartIT {
   }
 
   private void awaitMembers(String seedPort, int count) {
-    await().atMost(START).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+    await()
+        .atMost(START)
+        .pollInterval(Duration.ofMillis(250))
+        .ignoreExceptions()
         .until(() -> members(seedPort).split("\"id\"").length - 1 == count);
   }
 
   private String members(String seedPort) {
-    return new String(client.send("GET", "http://127.0.0.1:" + seedPort, "/members", null).body(),
+    return new String(
+        client.send("GET", "http://127.0.0.1:" + seedPort, "/members", null).body(),
         StandardCharsets.UTF_8);
   }
 }

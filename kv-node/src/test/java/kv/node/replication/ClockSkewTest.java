@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Timeout;
  * Skewed clocks, in one JVM ({@link TestCluster#skew}). Five nodes, N=3, W=2, R=2, as in the
  * measurement that lost 201 of 500 writes: one client writes one key again and again, each write
  * through the next node in turn, and reads it back through another. Within MAX_CLOCK_OFFSET (500
- * ms) a write is versioned again above a newer version a replica holds, so none is lost; beyond
- * it, the skewed node refuses to coordinate writes (the client writes through the next node), so
- * none is lost either.
+ * ms) a write is versioned again above a newer version a replica holds, so none is lost; beyond it,
+ * the skewed node refuses to coordinate writes (the client writes through the next node), so none
+ * is lost either.
  */
 @Timeout(180)
 class ClockSkewTest {
@@ -39,8 +39,10 @@ class ClockSkewTest {
         String key = key(cluster, placement);
         assertThat(writeAndReadBack(cluster, key)).as("writes lost, key %s", key).isZero();
       }
-      double again = cluster.liveNodes().stream()
-          .mapToDouble(id -> cluster.metric(id, "kv_writes_versioned_again_total")).sum();
+      double again =
+          cluster.liveNodes().stream()
+              .mapToDouble(id -> cluster.metric(id, "kv_writes_versioned_again_total"))
+              .sum();
       assertThat(again).as("writes versioned again").isPositive(); // the fix was needed
     }
   }
@@ -100,13 +102,17 @@ class ClockSkewTest {
       byte[] value = bytes("value-" + i);
       int status = 0;
       for (int tries = 0; tries < nodes.size() && status != 204; tries++) {
-        status = cluster.client().put(cluster.url(nodes.get(via++ % nodes.size())), key, value)
-            .statusCode();
+        status =
+            cluster
+                .client()
+                .put(cluster.url(nodes.get(via++ % nodes.size())), key, value)
+                .statusCode();
       }
       assertThat(status).as("write %d through any node", i).isEqualTo(204);
-      HttpResponse<byte[]> read = cluster.client().get(cluster.url(nodes.get(via % nodes.size())), key);
-      if (read.statusCode() != 200 || !new String(read.body(), StandardCharsets.UTF_8)
-          .equals("value-" + i)) {
+      HttpResponse<byte[]> read =
+          cluster.client().get(cluster.url(nodes.get(via % nodes.size())), key);
+      if (read.statusCode() != 200
+          || !new String(read.body(), StandardCharsets.UTF_8).equals("value-" + i)) {
         lost++;
       }
     }
@@ -117,7 +123,8 @@ class ClockSkewTest {
   private static List<Predicate<List<NodeId>>> placements(TestCluster cluster) {
     NodeId ahead = cluster.id(1);
     NodeId behind = cluster.id(2);
-    return List.of(owners -> owners.contains(ahead) && !owners.contains(behind),
+    return List.of(
+        owners -> owners.contains(ahead) && !owners.contains(behind),
         owners -> owners.contains(behind) && !owners.contains(ahead));
   }
 

@@ -22,7 +22,8 @@ class QuorumTest {
 
   @Test
   void failsWithExactCountsWhenTheLastCallToSettleIsASuccess() {
-    List<CompletableFuture<String>> calls = List.of(new CompletableFuture<>(), new CompletableFuture<>(), new CompletableFuture<>());
+    List<CompletableFuture<String>> calls =
+        List.of(new CompletableFuture<>(), new CompletableFuture<>(), new CompletableFuture<>());
     var result = Quorum.await(replicas, calls, 3);
 
     calls.get(2).completeExceptionally(new KvException(ErrorCode.UNAVAILABLE, "down"));
@@ -36,7 +37,8 @@ class QuorumTest {
 
   @Test
   void completesAsSoonAsEnoughAnswer() {
-    List<CompletableFuture<String>> calls = List.of(new CompletableFuture<>(), new CompletableFuture<>(), new CompletableFuture<>());
+    List<CompletableFuture<String>> calls =
+        List.of(new CompletableFuture<>(), new CompletableFuture<>(), new CompletableFuture<>());
     var result = Quorum.await(replicas, calls, 2);
     calls.get(1).complete("y");
     calls.get(2).complete("z");
@@ -45,20 +47,25 @@ class QuorumTest {
 
   @Test
   void aReplicaRejectingTheRequestAsInvalidFailsAtOnce() {
-    List<CompletableFuture<String>> calls = List.of(new CompletableFuture<>(), new CompletableFuture<>(), new CompletableFuture<>());
+    List<CompletableFuture<String>> calls =
+        List.of(new CompletableFuture<>(), new CompletableFuture<>(), new CompletableFuture<>());
     var result = Quorum.await(replicas, calls, 2);
     calls.get(0).completeExceptionally(new KvException(ErrorCode.VALUE_TOO_LARGE, "big"));
     assertThat(result).isCompletedExceptionally();
   }
 
-  private static void assertThatQuorumFailure(CompletableFuture<?> result, int required, int acknowledged) {
+  private static void assertThatQuorumFailure(
+      CompletableFuture<?> result, int required, int acknowledged) {
     try {
       result.get();
     } catch (ExecutionException e) {
-      assertThat(e.getCause()).isInstanceOfSatisfying(QuorumNotMetException.class, q -> {
-        assertThat(q.required()).isEqualTo(required);
-        assertThat(q.acknowledged()).isEqualTo(acknowledged);
-      });
+      assertThat(e.getCause())
+          .isInstanceOfSatisfying(
+              QuorumNotMetException.class,
+              q -> {
+                assertThat(q.required()).isEqualTo(required);
+                assertThat(q.acknowledged()).isEqualTo(acknowledged);
+              });
       return;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -68,7 +75,10 @@ class QuorumTest {
 
   private static Replica replica(String id) {
     Clock clock = Clock.systemUTC();
-    return new LocalReplica(NodeId.of(id), new InMemoryStorageEngine(), new ClockBound(
-        new HybridClock(clock, Duration.ofMillis(500)), clock, new SimpleMeterRegistry()));
+    return new LocalReplica(
+        NodeId.of(id),
+        new InMemoryStorageEngine(),
+        new ClockBound(
+            new HybridClock(clock, Duration.ofMillis(500)), clock, new SimpleMeterRegistry()));
   }
 }

@@ -44,7 +44,11 @@ class ReplicationTest {
         assertThat(client.put(via, "key-" + i, bytes("v1-" + i)).statusCode()).isEqualTo(204);
       }
       for (int i = 0; i < 1000; i += 2) { // overwrite half, so a stale answer would show
-        assertThat(client.put(cluster.url(cluster.id(1 + i % 3)), "key-" + i, bytes("v2-" + i)).statusCode()).isEqualTo(204);
+        assertThat(
+                client
+                    .put(cluster.url(cluster.id(1 + i % 3)), "key-" + i, bytes("v2-" + i))
+                    .statusCode())
+            .isEqualTo(204);
       }
 
       cluster.crash(cluster.id(victim));
@@ -79,7 +83,8 @@ class ReplicationTest {
       assertThat(json.readTree(readAll.body()).get("acknowledged").asInt()).isEqualTo(2);
 
       for (String level : new String[] {"1", "one", "2", "quorum"}) {
-        assertThat(client.put(entry, "k", bytes("v-" + level), "&w=" + level).statusCode()).isEqualTo(204);
+        assertThat(client.put(entry, "k", bytes("v-" + level), "&w=" + level).statusCode())
+            .isEqualTo(204);
         assertThat(client.get(entry, "k", "&r=" + level).body()).isEqualTo(bytes("v-" + level));
       }
       assertThat(client.delete(entry, "k", "&w=one").statusCode()).isEqualTo(204);
@@ -94,10 +99,12 @@ class ReplicationTest {
       NodeId lagging = cluster.id(3);
       client.put(cluster.url(cluster.id(1)), "k", bytes("old"), "&w=all");
       cluster.partition(cluster.id(1), lagging); // the coordinator cannot reach node-3
-      assertThat(client.put(cluster.url(cluster.id(1)), "k", bytes("new")).statusCode()).isEqualTo(204); // W=2 without node-3
+      assertThat(client.put(cluster.url(cluster.id(1)), "k", bytes("new")).statusCode())
+          .isEqualTo(204); // W=2 without node-3
       cluster.heal();
 
-      assertThat(cluster.node(lagging).storage().get(Key.of("k")).orElseThrow().value().toBytes()).isEqualTo(bytes("old"));
+      assertThat(cluster.node(lagging).storage().get(Key.of("k")).orElseThrow().value().toBytes())
+          .isEqualTo(bytes("old"));
       for (NodeId via : cluster.liveNodes()) { // R=2 always overlaps the W=2 that saw "new"
         assertThat(client.get(cluster.url(via), "k").body()).isEqualTo(bytes("new"));
       }
@@ -116,9 +123,17 @@ class ReplicationTest {
 
       assertThat(client.get(cluster.url(cluster.id(1)), "k").body()).isEqualTo(bytes("fresh"));
 
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-          assertThat(cluster.node(stale).storage().get(Key.of("k")).flatMap(Versioned::liveValue))
-              .hasValueSatisfying(v -> assertThat(v.toBytes()).isEqualTo(bytes("fresh"))));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          cluster
+                              .node(stale)
+                              .storage()
+                              .get(Key.of("k"))
+                              .flatMap(Versioned::liveValue))
+                      .hasValueSatisfying(v -> assertThat(v.toBytes()).isEqualTo(bytes("fresh"))));
     }
   }
 
@@ -132,14 +147,22 @@ class ReplicationTest {
       cluster.partition(away, cluster.id(1));
       cluster.partition(away, cluster.id(2));
       assertThat(client.delete(cluster.url(cluster.id(1)), "k").statusCode()).isEqualTo(204);
-      assertThat(cluster.node(away).storage().get(Key.of("k")).orElseThrow().isTombstone()).isFalse();
+      assertThat(cluster.node(away).storage().get(Key.of("k")).orElseThrow().isTombstone())
+          .isFalse();
       cluster.heal();
 
       for (NodeId via : List.of(away, cluster.id(1), cluster.id(2), away)) {
-        assertThat(client.get(cluster.url(via), "k").statusCode()).as("GET via %s", via).isEqualTo(404);
+        assertThat(client.get(cluster.url(via), "k").statusCode())
+            .as("GET via %s", via)
+            .isEqualTo(404);
       }
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-          assertThat(cluster.node(away).storage().get(Key.of("k")).orElseThrow().isTombstone()).isTrue());
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          cluster.node(away).storage().get(Key.of("k")).orElseThrow().isTombstone())
+                      .isTrue());
     }
   }
 
@@ -155,15 +178,18 @@ class ReplicationTest {
         for (int w = 0; w < 6; w++) {
           String via = cluster.url(cluster.id(1 + w % 3));
           int writer = w;
-          done.add(writers.submit(() -> {
-            for (int i = 0; i < 100; i++) {
-              String key = keys.get(ThreadLocalRandom.current().nextInt(keys.size()));
-              int status = (i + writer) % 4 == 0
-                  ? client.delete(via, key).statusCode()
-                  : client.put(via, key, bytes("w" + writer + "-" + i)).statusCode();
-              assertThat(status).isEqualTo(204);
-            }
-          }));
+          done.add(
+              writers.submit(
+                  () -> {
+                    for (int i = 0; i < 100; i++) {
+                      String key = keys.get(ThreadLocalRandom.current().nextInt(keys.size()));
+                      int status =
+                          (i + writer) % 4 == 0
+                              ? client.delete(via, key).statusCode()
+                              : client.put(via, key, bytes("w" + writer + "-" + i)).statusCode();
+                      assertThat(status).isEqualTo(204);
+                    }
+                  }));
         }
         for (Future<?> f : done) {
           f.get();
@@ -172,14 +198,21 @@ class ReplicationTest {
         writers.shutdownNow();
       }
 
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-        for (String key : keys) {
-          List<Optional<Versioned>> replicas = cluster.liveNodes().stream()
-              .map(n -> cluster.node(n).storage().get(Key.of(key))).toList();
-          assertThat(replicas).as(key).allSatisfy(r -> assertThat(r).isPresent());
-          assertThat(replicas.stream().map(r -> r.orElseThrow().version()).distinct()).as(key).hasSize(1);
-        }
-      });
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                for (String key : keys) {
+                  List<Optional<Versioned>> replicas =
+                      cluster.liveNodes().stream()
+                          .map(n -> cluster.node(n).storage().get(Key.of(key)))
+                          .toList();
+                  assertThat(replicas).as(key).allSatisfy(r -> assertThat(r).isPresent());
+                  assertThat(replicas.stream().map(r -> r.orElseThrow().version()).distinct())
+                      .as(key)
+                      .hasSize(1);
+                }
+              });
     }
   }
 
@@ -189,13 +222,17 @@ class ReplicationTest {
       var client = cluster.client();
       String node = cluster.url(cluster.id(1));
       client.put(node, "k", bytes("newer"), "&w=all");
-      Version current = cluster.node(cluster.id(1)).storage().get(Key.of("k")).orElseThrow().version();
+      Version current =
+          cluster.node(cluster.id(1)).storage().get(Key.of("k")).orElseThrow().version();
       Version older = new Version(current.timestamp() - 1, NodeId.of("node-9"));
 
-      HttpResponse<byte[]> late = client.send(HttpTestClient.request(node, "/internal/kv?key=k")
-          .header(ClusterToken.HEADER, "test-cluster-token")
-          .header("X-Kv-Version", older.toString())
-          .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes("older"))).build());
+      HttpResponse<byte[]> late =
+          client.send(
+              HttpTestClient.request(node, "/internal/kv?key=k")
+                  .header(ClusterToken.HEADER, "test-cluster-token")
+                  .header("X-Kv-Version", older.toString())
+                  .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes("older")))
+                  .build());
 
       assertThat(late.statusCode()).isEqualTo(204); // accepted and ignored: replays are harmless
       assertThat(client.get(node, "k", "&r=all").body()).isEqualTo(bytes("newer"));
@@ -211,19 +248,23 @@ class ReplicationTest {
 
       cluster.clock().advance(Duration.ofMinutes(9));
       afterTheJump(cluster);
-      cluster.liveNodes().forEach(n -> assertThat(cluster.node(n).storage().get(Key.of("k"))).isPresent());
+      cluster
+          .liveNodes()
+          .forEach(n -> assertThat(cluster.node(n).storage().get(Key.of("k"))).isPresent());
 
       cluster.clock().advance(Duration.ofMinutes(2)); // now past the 10-minute grace
       afterTheJump(cluster);
-      cluster.liveNodes().forEach(n -> assertThat(cluster.node(n).storage().get(Key.of("k"))).isEmpty());
+      cluster
+          .liveNodes()
+          .forEach(n -> assertThat(cluster.node(n).storage().get(Key.of("k"))).isEmpty());
       assertThat(client.get(cluster.url(cluster.id(2)), "k").statusCode()).isEqualTo(404);
     }
   }
 
   /**
-   * A jump of minutes without heartbeats expires every node at the seed; they register again one
-   * by one, and each re-appearing node pulls its ranges back. Lets that settle, then ticks once
-   * more so the purge runs with every replica answering.
+   * A jump of minutes without heartbeats expires every node at the seed; they register again one by
+   * one, and each re-appearing node pulls its ranges back. Lets that settle, then ticks once more
+   * so the purge runs with every replica answering.
    */
   private static void afterTheJump(TestCluster cluster) {
     cluster.tick();
@@ -247,17 +288,22 @@ class ReplicationTest {
       }
       for (NodeId node : List.of(cluster.id(1), cluster.id(2))) { // the away replica can't be asked
         assertThat(cluster.node(node).storage().get(Key.of("k")).orElseThrow().isTombstone())
-            .as("tombstone on %s", node).isTrue();
+            .as("tombstone on %s", node)
+            .isTrue();
       }
 
       cluster.heal();
-      cluster.tick(); // the purge finds the old value on the away replica and sends it the tombstone
+      cluster
+          .tick(); // the purge finds the old value on the away replica and sends it the tombstone
       assertThat(cluster.node(away).storage().get(Key.of("k")).filter(r -> !r.isTombstone()))
-          .as("the deleted value on the replica that missed the delete").isEmpty();
+          .as("the deleted value on the replica that missed the delete")
+          .isEmpty();
       cluster.tick();
       cluster.tick();
-      cluster.liveNodes().forEach(n ->
-          assertThat(cluster.node(n).storage().get(Key.of("k"))).as("on %s", n).isEmpty());
+      cluster
+          .liveNodes()
+          .forEach(
+              n -> assertThat(cluster.node(n).storage().get(Key.of("k"))).as("on %s", n).isEmpty());
       assertThat(client.get(cluster.url(away), "k", "&r=all").statusCode()).isEqualTo(404);
     }
   }
@@ -270,16 +316,21 @@ class ReplicationTest {
       assertThat(put.statusCode()).isEqualTo(204);
       assertThat(put.headers().firstValue("X-Kv-Owner").orElseThrow().split(",")).hasSize(2);
     }
-    try (var cluster = TestCluster.start(3, new Coordinator.Policy(1, Consistency.exactly(1), Consistency.exactly(1)))) {
+    try (var cluster =
+        TestCluster.start(
+            3, new Coordinator.Policy(1, Consistency.exactly(1), Consistency.exactly(1)))) {
       var client = cluster.client();
       client.put(cluster.url(cluster.id(1)), "k", bytes("v"));
-      assertThat(cluster.liveNodes().stream().mapToLong(n -> cluster.node(n).storage().size()).sum()).isEqualTo(1);
+      assertThat(
+              cluster.liveNodes().stream().mapToLong(n -> cluster.node(n).storage().size()).sum())
+          .isEqualTo(1);
       assertThat(client.get(cluster.url(cluster.id(3)), "k").body()).isEqualTo(bytes("v"));
     }
   }
 
   @Test
-  void aNodeThatSeesFewerMembersThanTheClusterHadRefusesWritesItCannotGiveWCopies() throws IOException {
+  void aNodeThatSeesFewerMembersThanTheClusterHadRefusesWritesItCannotGiveWCopies()
+      throws IOException {
     try (var cluster = TestCluster.start(3)) {
       var client = cluster.client();
       NodeId first = cluster.id(1);
@@ -288,8 +339,11 @@ class ReplicationTest {
       cluster.restartSeed(); // it knows nobody: every node must register again
       cluster.clock().advance(TestCluster.HEARTBEAT);
       cluster.node(first).tick(); // the first to hear "unknown node" registers again, alone
-      await().atMost(Duration.ofSeconds(3)).until(() ->
-          cluster.node(first).viewVersion() == cluster.seed().registry().view().version());
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .until(
+              () ->
+                  cluster.node(first).viewVersion() == cluster.seed().registry().view().version());
       assertThat(cluster.node(first).owners(Key.of("k"))).containsExactly(first);
 
       HttpResponse<byte[]> refused = client.put(cluster.url(first), "k", bytes("v"));
@@ -309,7 +363,8 @@ class ReplicationTest {
       cluster.settle();
       HttpResponse<byte[]> put = client.put(cluster.url(first), "k", bytes("v2"));
       assertThat(put.statusCode()).isEqualTo(204);
-      assertThat(put.headers().firstValue("X-Kv-Served-By").orElseThrow().split(",")).hasSizeGreaterThanOrEqualTo(2);
+      assertThat(put.headers().firstValue("X-Kv-Served-By").orElseThrow().split(","))
+          .hasSizeGreaterThanOrEqualTo(2);
     }
   }
 
@@ -318,7 +373,8 @@ class ReplicationTest {
     try (var cluster = TestCluster.start(1)) {
       HttpResponse<byte[]> put = cluster.client().put(cluster.url(cluster.id(1)), "k", bytes("v"));
       assertThat(put.statusCode()).isEqualTo(204);
-      assertThat(cluster.client().get(cluster.url(cluster.id(1)), "k").body()).isEqualTo(bytes("v"));
+      assertThat(cluster.client().get(cluster.url(cluster.id(1)), "k").body())
+          .isEqualTo(bytes("v"));
     }
   }
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.node.harness.TestCluster;
@@ -14,10 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A node whose clock is off ({@link TestCluster#skew}) coordinates no write: one whose clock
- * jumps while it runs knows at once (its wall clock left its monotonic clock), one started with a
- * bad clock knows from its registration, and both say why. Correct replicas refuse records from
- * the future too ({@code FutureRecordsTest}); a node behind refuses records from the present.
+ * A node whose clock is off ({@link TestCluster#skew}) coordinates no write: one whose clock jumps
+ * while it runs knows at once (its wall clock left its monotonic clock), one started with a bad
+ * clock knows from its registration, and both say why. Correct replicas refuse records from the
+ * future too ({@code FutureRecordsTest}); a node behind refuses records from the present.
  */
 @Timeout(120) // a cold JVM's first cluster start took 10-25 s on a busy machine
 class SkewedNodeTest {
@@ -41,8 +40,12 @@ class SkewedNodeTest {
       }
 
       cluster.tick(); // a heartbeat measures the seed: 30 s off, for the samples too
-      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
-          cluster.client().send("GET", cluster.url(fast), "/health", null).statusCode() == 503);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  cluster.client().send("GET", cluster.url(fast), "/health", null).statusCode()
+                      == 503);
       HttpResponse<byte[]> refusedAtOnce =
           cluster.client().put(cluster.url(fast), key, bytes("v2"), "&w=1");
       assertThat(refusedAtOnce.statusCode()).isEqualTo(503);
@@ -65,10 +68,11 @@ class SkewedNodeTest {
       assertThat(put.statusCode()).isEqualTo(503);
       assertThat(new String(put.body(), StandardCharsets.UTF_8)).contains("clock_skew", "behind");
       // as a replica it refuses records from the present: from its clock, they are in the future
-      assertThat(cluster.client().put(cluster.url(cluster.id(1)), "k", bytes("v"))
-          .statusCode()).isEqualTo(204); // the other two make W=2
+      assertThat(cluster.client().put(cluster.url(cluster.id(1)), "k", bytes("v")).statusCode())
+          .isEqualTo(204); // the other two make W=2
       assertThat(cluster.node(slow).storage().get(Key.of("k"))).isEmpty();
-      Awaitility.await().atMost(Duration.ofSeconds(10))
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> refused(cluster, slow, "write") == 1);
     }
   }
@@ -82,8 +86,8 @@ class SkewedNodeTest {
   }
 
   private static double refused(TestCluster cluster, NodeId id, String via) {
-    return cluster.metric(id,
-        "kv_records_refused_total{reason=\"clock_skew\",via=\"" + via + "\"}");
+    return cluster.metric(
+        id, "kv_records_refused_total{reason=\"clock_skew\",via=\"" + via + "\"}");
   }
 
   private static byte[] bytes(String text) {

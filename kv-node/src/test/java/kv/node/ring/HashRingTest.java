@@ -30,25 +30,34 @@ class HashRingTest {
     HashRing b = HashRing.of(shuffled, VNODES);
 
     assertThat(a.tokens()).isEqualTo(b.tokens()).hasSize(7 * VNODES);
-    KEYS.subList(0, 1000).forEach(k ->
-        assertThat(a.preferenceList(k.token(), 3)).isEqualTo(b.preferenceList(k.token(), 3)));
+    KEYS.subList(0, 1000)
+        .forEach(
+            k ->
+                assertThat(a.preferenceList(k.token(), 3))
+                    .isEqualTo(b.preferenceList(k.token(), 3)));
   }
 
   @Test
   void tokensAreTheDocumentedMurmur3OfIdHashIndex() {
     HashRing ring = HashRing.of(List.of(NodeId.of("node-1")), 2);
-    long t0 = kv.common.Murmur3.hash64("node-1#0".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    long t1 = kv.common.Murmur3.hash64("node-1#1".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    assertThat(ring.tokens()).extracting(Map.Entry::getKey).containsExactly(Math.min(t0, t1), Math.max(t0, t1));
+    long t0 =
+        kv.common.Murmur3.hash64("node-1#0".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    long t1 =
+        kv.common.Murmur3.hash64("node-1#1".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(ring.tokens())
+        .extracting(Map.Entry::getKey)
+        .containsExactly(Math.min(t0, t1), Math.max(t0, t1));
   }
 
   @Test
   void preferenceListHasDistinctOwnersCappedByMembers() {
     HashRing ring = HashRing.of(nodes(5), VNODES);
-    KEYS.subList(0, 1000).forEach(k -> {
-      assertThat(ring.preferenceList(k.token(), 3)).hasSize(3).doesNotHaveDuplicates();
-      assertThat(ring.preferenceList(k.token(), 9)).hasSize(5).doesNotHaveDuplicates();
-    });
+    KEYS.subList(0, 1000)
+        .forEach(
+            k -> {
+              assertThat(ring.preferenceList(k.token(), 3)).hasSize(3).doesNotHaveDuplicates();
+              assertThat(ring.preferenceList(k.token(), 9)).hasSize(5).doesNotHaveDuplicates();
+            });
   }
 
   @Test
@@ -59,8 +68,10 @@ class HashRingTest {
     Map.Entry<Long, NodeId> last = tokens.get(tokens.size() - 1);
     assertThat(ring.preferenceList(first.getKey(), 1)).containsExactly(first.getValue());
     assertThat(ring.preferenceList(first.getKey() - 1, 1)).containsExactly(first.getValue());
-    assertThat(ring.preferenceList(tokens.get(1).getKey() - 1, 1)).containsExactly(tokens.get(1).getValue());
-    assertThat(ring.preferenceList(last.getKey() + 1, 1)).containsExactly(first.getValue()); // wraps
+    assertThat(ring.preferenceList(tokens.get(1).getKey() - 1, 1))
+        .containsExactly(tokens.get(1).getValue());
+    assertThat(ring.preferenceList(last.getKey() + 1, 1))
+        .containsExactly(first.getValue()); // wraps
   }
 
   @ParameterizedTest
@@ -116,17 +127,22 @@ class HashRingTest {
     for (int n = 3; n <= 20; n++) {
       List<Double> ratios = new ArrayList<>();
       for (int set = 0; set < 21; set++) {
-        List<NodeId> ids = IntStream.range(0, n)
-            .mapToObj(i -> NodeId.of("node-" + Long.toHexString(random.nextLong())))
-            .toList();
+        List<NodeId> ids =
+            IntStream.range(0, n)
+                .mapToObj(i -> NodeId.of("node-" + Long.toHexString(random.nextLong())))
+                .toList();
         ratios.add(maxOverMean(HashRing.of(ids, VNODES), n));
       }
       Collections.sort(ratios);
-      assertThat(ratios.get(ratios.size() / 2)).as("median max/mean for n=%d", n).isLessThanOrEqualTo(1.25);
+      assertThat(ratios.get(ratios.size() / 2))
+          .as("median max/mean for n=%d", n)
+          .isLessThanOrEqualTo(1.25);
       rings += ratios.size();
       within += (int) ratios.stream().filter(r -> r <= 1.25).count();
     }
-    assertThat(within / (double) rings).as("share of rings with max/mean <= 1.25").isGreaterThanOrEqualTo(0.95);
+    assertThat(within / (double) rings)
+        .as("share of rings with max/mean <= 1.25")
+        .isGreaterThanOrEqualTo(0.95);
   }
 
   private static double maxOverMean(HashRing ring, int n) {
@@ -140,8 +156,11 @@ class HashRingTest {
   void segmentsWithinCutARangeIntoPiecesWhoseKeysShareTheirReplicas() {
     HashRing ring = HashRing.of(nodes(5), 16);
     java.util.Random random = new java.util.Random(7);
-    List<TokenRange> ranges = new ArrayList<>(List.of(TokenRange.fullRing(),
-        new TokenRange(Long.MAX_VALUE - 5, Long.MIN_VALUE + 5))); // wraps, no token inside
+    List<TokenRange> ranges =
+        new ArrayList<>(
+            List.of(
+                TokenRange.fullRing(),
+                new TokenRange(Long.MAX_VALUE - 5, Long.MIN_VALUE + 5))); // wraps, no token inside
     for (int i = 0; i < 20; i++) {
       ranges.add(new TokenRange(random.nextLong(), random.nextLong()));
     }
@@ -156,8 +175,11 @@ class HashRingTest {
           .isCloseTo(range.share(), org.assertj.core.data.Offset.offset(1e-9));
       for (Key key : KEYS.subList(0, 5000)) {
         if (range.contains(key.token())) {
-          HashRing.Segment piece = pieces.stream().filter(s -> s.range().contains(key.token()))
-              .findFirst().orElseThrow();
+          HashRing.Segment piece =
+              pieces.stream()
+                  .filter(s -> s.range().contains(key.token()))
+                  .findFirst()
+                  .orElseThrow();
           assertThat(piece.owners()).isEqualTo(ring.preferenceList(key.token(), 3));
         }
       }
@@ -167,8 +189,10 @@ class HashRingTest {
   @Test
   void tokenRangeSharesAreFractionsOfTheTokenSpace() {
     assertThat(TokenRange.fullRing().share()).isEqualTo(1.0);
-    assertThat(new TokenRange(0, Long.MAX_VALUE).share()).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-9));
-    assertThat(new TokenRange(Long.MAX_VALUE, 0).share()).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(new TokenRange(0, Long.MAX_VALUE).share())
+        .isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(new TokenRange(Long.MAX_VALUE, 0).share())
+        .isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-9));
     assertThat(new TokenRange(-1, 0).share()).isEqualTo(0x1p-64);
   }
 

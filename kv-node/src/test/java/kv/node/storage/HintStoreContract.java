@@ -114,8 +114,12 @@ public abstract class HintStoreContract {
       List<Future<?>> done = new ArrayList<>();
       for (int w = 0; w < 4; w++) {
         int writer = w;
-        done.add(pool.submit(() -> IntStream.range(0, 250)
-            .forEach(i -> store.add(A, Key.of("w" + writer + "-" + i), live("v"), 1_000))));
+        done.add(
+            pool.submit(
+                () ->
+                    IntStream.range(0, 250)
+                        .forEach(
+                            i -> store.add(A, Key.of("w" + writer + "-" + i), live("v"), 1_000))));
       }
       for (Future<?> f : done) {
         f.get(20, TimeUnit.SECONDS);

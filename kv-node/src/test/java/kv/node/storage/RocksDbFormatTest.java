@@ -40,8 +40,10 @@ class RocksDbFormatTest {
   void tokenPrefixesBoundTheirTokensAndFollowSignedOrder() {
     long[] tokens = {Long.MIN_VALUE, -1, 0, 1, Long.MAX_VALUE};
     for (int i = 1; i < tokens.length; i++) {
-      assertThat(Arrays.compareUnsigned(RocksDbFormat.tokenPrefix(tokens[i - 1]),
-          RocksDbFormat.tokenPrefix(tokens[i]))).isNegative();
+      assertThat(
+              Arrays.compareUnsigned(
+                  RocksDbFormat.tokenPrefix(tokens[i - 1]), RocksDbFormat.tokenPrefix(tokens[i])))
+          .isNegative();
     }
     Key key = Key.of("k");
     byte[] stored = RocksDbFormat.key(key);
@@ -65,10 +67,11 @@ class RocksDbFormatTest {
     for (int i = 0; i < binary.length; i++) {
       binary[i] = (byte) i;
     }
-    List<Versioned> records = List.of(
-        Versioned.live(new Version(Long.MAX_VALUE, NODE), Value.copyOf(binary)),
-        Versioned.live(new Version(0, NodeId.of("x".repeat(64))), Value.copyOf(new byte[0])),
-        Versioned.tombstone(new Version(123_456_789L << 16, NODE)));
+    List<Versioned> records =
+        List.of(
+            Versioned.live(new Version(Long.MAX_VALUE, NODE), Value.copyOf(binary)),
+            Versioned.live(new Version(0, NodeId.of("x".repeat(64))), Value.copyOf(new byte[0])),
+            Versioned.tombstone(new Version(123_456_789L << 16, NODE)));
     for (Versioned record : records) {
       byte[] stored = RocksDbFormat.record(record);
       assertThat(RocksDbFormat.record(stored)).isEqualTo(record);
@@ -78,8 +81,9 @@ class RocksDbFormatTest {
 
   @Test
   void headerIsFormatFlagsTimestampAndCoordinator() {
-    byte[] stored = RocksDbFormat.record(Versioned.live(new Version(0x0102030405060708L,
-        NodeId.of("n1")), Value.of("hi")));
+    byte[] stored =
+        RocksDbFormat.record(
+            Versioned.live(new Version(0x0102030405060708L, NodeId.of("n1")), Value.of("hi")));
     assertThat(stored).containsExactly(1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 2, 'n', '1', 'h', 'i');
     byte[] tombstone = RocksDbFormat.record(Versioned.tombstone(new Version(1, NodeId.of("n1"))));
     assertThat(tombstone[1]).isEqualTo((byte) 1);

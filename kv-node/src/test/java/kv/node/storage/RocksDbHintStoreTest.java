@@ -9,8 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RocksDbHintStoreTest extends HintStoreContract {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Override
   protected HintStore open() {
@@ -50,7 +49,8 @@ class RocksDbHintStoreTest extends HintStoreContract {
   @Test
   void theStoreLivesBesideTheRecordsAndRefusesUseAfterClose() {
     StorageConfig config = StorageConfig.rocksDb(dir.resolve("node").resolve("rocksdb"), false);
-    try (StorageEngine records = config.open(); HintStore hints = config.openHints()) {
+    try (StorageEngine records = config.open();
+        HintStore hints = config.openHints()) {
       assertThat(hints).isInstanceOf(RocksDbHintStore.class);
       hints.add(A, Key.of("k"), live("v"), 1);
       assertThat(records.get(Key.of("k"))).isEmpty();

@@ -19,8 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RocksDbStorageEngineTest extends StorageEngineContract {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Override
   protected StorageEngine open() {
@@ -110,11 +109,12 @@ class RocksDbStorageEngineTest extends StorageEngineContract {
     Map<Key, Versioned> expected = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
       Key key = Key.of("key-" + i + (i % 7 == 0 ? " ✓ 😀" : ""));
-      Versioned newest = switch (i % 3) {
-        case 0 -> live(10 + i, A, "value-" + i);
-        case 1 -> Versioned.tombstone(new Version(20 + i, B));
-        default -> live(30 + i, B, "");
-      };
+      Versioned newest =
+          switch (i % 3) {
+            case 0 -> live(10 + i, A, "value-" + i);
+            case 1 -> Versioned.tombstone(new Version(20 + i, B));
+            default -> live(30 + i, B, "");
+          };
       engine.apply(key, live(5, A, "older"));
       engine.apply(key, newest);
       engine.apply(key, live(1, B, "too late"));
@@ -127,10 +127,12 @@ class RocksDbStorageEngineTest extends StorageEngineContract {
     expected.forEach((key, record) -> assertThat(engine.get(key)).as("%s", key).contains(record));
     Map<Key, Versioned> scanned = new TreeMap<>();
     List<Key> order = new ArrayList<>();
-    engine.scan(TokenRange.fullRing(), (k, v) -> {
-      scanned.put(k, v);
-      order.add(k);
-    });
+    engine.scan(
+        TokenRange.fullRing(),
+        (k, v) -> {
+          scanned.put(k, v);
+          order.add(k);
+        });
     assertThat(scanned).isEqualTo(new TreeMap<>(expected));
     assertThat(order).isSorted();
   }

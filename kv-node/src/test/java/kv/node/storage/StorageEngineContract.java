@@ -121,8 +121,8 @@ public abstract class StorageEngineContract {
     engine.scanWhile(TokenRange.fullRing(), (k, v) -> firstTen.add(k) && firstTen.size() < 10);
     assertThat(firstTen).containsExactlyElementsOf(keys.subList(0, 10));
     List<Key> acrossTheWrap = new ArrayList<>(); // 199 keys after high, then 51 from the start
-    engine.scanWhile(new TokenRange(high, low),
-        (k, v) -> acrossTheWrap.add(k) && acrossTheWrap.size() < 250);
+    engine.scanWhile(
+        new TokenRange(high, low), (k, v) -> acrossTheWrap.add(k) && acrossTheWrap.size() < 250);
     List<Key> expected = new ArrayList<>(keys.subList(301, 500));
     expected.addAll(keys.subList(0, 51));
     assertThat(acrossTheWrap).containsExactlyElementsOf(expected);
@@ -135,8 +135,10 @@ public abstract class StorageEngineContract {
   void scanIncludesTombstonesAndHandlesTheExtremeTokens() {
     Key key = Key.of("k");
     engine.apply(key, Versioned.tombstone(new Version(1, A)));
-    assertThat(scan(new TokenRange(Long.MAX_VALUE, Long.MIN_VALUE + 1)).size()
-        + scan(new TokenRange(Long.MIN_VALUE + 1, Long.MAX_VALUE)).size()).isEqualTo(1);
+    assertThat(
+            scan(new TokenRange(Long.MAX_VALUE, Long.MIN_VALUE + 1)).size()
+                + scan(new TokenRange(Long.MIN_VALUE + 1, Long.MAX_VALUE)).size())
+        .isEqualTo(1);
     assertThat(scan(new TokenRange(key.token() - 1, key.token()))).containsExactly(key);
     assertThat(scan(new TokenRange(key.token(), key.token() + 1))).isEmpty();
   }

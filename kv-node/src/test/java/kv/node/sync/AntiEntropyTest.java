@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class AntiEntropyTest {
   /** One anti-entropy period per tick of the harness (a tick advances the clock 5 s). */
-  private static final SyncConfig EVERY_TICK = 
+  private static final SyncConfig EVERY_TICK =
       new SyncConfig(TestCluster.HEARTBEAT, 10_000_000, Duration.ofSeconds(15), 0.25);
+
   /** Hints expire before their first delivery, so only anti-entropy can repair. */
   private static final HintDelivery.Policy HINTS_EXPIRE_AT_ONCE =
       new HintDelivery.Policy(Duration.ofMillis(1), 1);
@@ -42,8 +43,12 @@ class AntiEntropyTest {
       }
       for (int i = 0; i < 500; i += 5) {
         // w=all: no third replica's write may still be on its way when node 2 is wiped below
-        assertThat(cluster.client().delete(cluster.url(cluster.id(1)), "key-" + i, "&w=all")
-            .statusCode()).isEqualTo(204);
+        assertThat(
+                cluster
+                    .client()
+                    .delete(cluster.url(cluster.id(1)), "key-" + i, "&w=all")
+                    .statusCode())
+            .isEqualTo(204);
       }
       NodeId wiped = cluster.id(2);
       StorageEngine storage = cluster.node(wiped).storage();
@@ -111,18 +116,31 @@ class AntiEntropyTest {
       put(cluster, cluster.id(1), "kept", "value");
       String node = cluster.url(cluster.id(2));
       List<Long> before = roots(cluster);
-      for (String path : List.of("/internal/merkle?start=1&end=x", "/internal/merkle?end=5",
-          "/internal/merkle?start=1&end=2&depth=17", "/internal/merkle?start=1&end=2&depth=-1",
-          "/internal/range?start=&end=2", "/internal/range?start=99999999999999999999&end=1")) {
+      for (String path :
+          List.of(
+              "/internal/merkle?start=1&end=x",
+              "/internal/merkle?end=5",
+              "/internal/merkle?start=1&end=2&depth=17",
+              "/internal/merkle?start=1&end=2&depth=-1",
+              "/internal/range?start=&end=2",
+              "/internal/range?start=99999999999999999999&end=1")) {
         assertThat(internal(cluster, node, "GET", path, null).statusCode()).as(path).isEqualTo(400);
       }
-      byte[] valid = RecordCodec.encode(List.of(new SyncRecord(Key.of("kept"),
-          Versioned.tombstone(new Version(Long.MAX_VALUE >> 1, cluster.id(1))))));
-      for (byte[] junk : List.of(bytes("junk"), Arrays.copyOf(valid, valid.length - 1),
-          new byte[] {0, 0, 0, 1, 'k', 0})) {
+      byte[] valid =
+          RecordCodec.encode(
+              List.of(
+                  new SyncRecord(
+                      Key.of("kept"),
+                      Versioned.tombstone(new Version(Long.MAX_VALUE >> 1, cluster.id(1))))));
+      for (byte[] junk :
+          List.of(
+              bytes("junk"),
+              Arrays.copyOf(valid, valid.length - 1),
+              new byte[] {0, 0, 0, 1, 'k', 0})) {
         HttpResponse<byte[]> answer = internal(cluster, node, "POST", "/internal/records", junk);
         assertThat(answer.statusCode()).isEqualTo(400);
-        assertThat(new String(answer.body(), StandardCharsets.UTF_8)).contains("\"error\":\"bad_request\"");
+        assertThat(new String(answer.body(), StandardCharsets.UTF_8))
+            .contains("\"error\":\"bad_request\"");
       }
       assertThat(roots(cluster)).isEqualTo(before);
       assertThat(cluster.client().get(node, "kept").statusCode()).isEqualTo(200);
@@ -131,15 +149,22 @@ class AntiEntropyTest {
 
   private static HttpResponse<byte[]> internal(
       TestCluster cluster, String node, String method, String path, byte[] body) {
-    return cluster.client().send(HttpTestClient.request(node, path)
-        .header(ClusterToken.HEADER, "test-cluster-token")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofByteArray(body))
-        .build());
+    return cluster
+        .client()
+        .send(
+            HttpTestClient.request(node, path)
+                .header(ClusterToken.HEADER, "test-cluster-token")
+                .method(
+                    method,
+                    body == null
+                        ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body))
+                .build());
   }
 
   private static TestCluster start() {
-    return TestCluster.start(3,
+    return TestCluster.start(
+        3,
         new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
         (id, config) -> config.withSync(EVERY_TICK).withHints(HINTS_EXPIRE_AT_ONCE));
   }
@@ -152,10 +177,12 @@ class AntiEntropyTest {
   private static void wipe(StorageEngine storage) {
     List<Key> keys = new ArrayList<>();
     List<Versioned> records = new ArrayList<>();
-    storage.scan(TokenRange.fullRing(), (key, record) -> {
-      keys.add(key);
-      records.add(record);
-    });
+    storage.scan(
+        TokenRange.fullRing(),
+        (key, record) -> {
+          keys.add(key);
+          records.add(record);
+        });
     for (int i = 0; i < keys.size(); i++) {
       storage.remove(keys.get(i), records.get(i).version());
     }
@@ -170,14 +197,19 @@ class AntiEntropyTest {
 
   private static double repaired(TestCluster cluster) {
     return cluster.liveNodes().stream()
-        .mapToDouble(id -> scrape(cluster, id, "kv_antientropy_keys_repaired_total")).sum();
+        .mapToDouble(id -> scrape(cluster, id, "kv_antientropy_keys_repaired_total"))
+        .sum();
   }
 
   static double scrape(TestCluster cluster, NodeId node, String metric) {
-    String text = new String(cluster.client()
-        .send("GET", cluster.url(node), "/metrics", null).body(), StandardCharsets.UTF_8);
-    return text.lines().filter(l -> l.startsWith(metric + " ") || l.startsWith(metric + "{"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    String text =
+        new String(
+            cluster.client().send("GET", cluster.url(node), "/metrics", null).body(),
+            StandardCharsets.UTF_8);
+    return text.lines()
+        .filter(l -> l.startsWith(metric + " ") || l.startsWith(metric + "{"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   private static byte[] bytes(String s) {

@@ -43,7 +43,8 @@ class HandoffSettleTest {
         cluster.tick();
         for (int old = 1; old <= 3; old++) {
           assertThat(cluster.node(cluster.id(old)).storage().size())
-              .as("records on node-%d at %s", old, cluster.clock().instant()).isEqualTo(KEYS);
+              .as("records on node-%d at %s", old, cluster.clock().instant())
+              .isEqualTo(KEYS);
         }
       }
       assertThat(cluster.node(joiner).storage().size()).isBetween(150L, 300L); // it has its share
@@ -56,8 +57,7 @@ class HandoffSettleTest {
 
   @Test
   void aHandedOffRangeStaysWhileItsNewReplicaDoesNotHoldIt() {
-    SyncConfig sync =
-        new SyncConfig(Duration.ofDays(1), 10_000_000, Duration.ofSeconds(15), 1.0);
+    SyncConfig sync = new SyncConfig(Duration.ofDays(1), 10_000_000, Duration.ofSeconds(15), 1.0);
     try (var cluster = TestCluster.start(3, N3, (id, c) -> c.withSync(sync))) {
       writeKeys(cluster, KEYS);
       NodeId joiner = cluster.addNode("node-4");
@@ -71,7 +71,8 @@ class HandoffSettleTest {
         cluster.tick();
         for (int old = 1; old <= 3; old++) {
           assertThat(cluster.node(cluster.id(old)).storage().size())
-              .as("records on node-%d after tick %d", old, tick).isEqualTo(KEYS);
+              .as("records on node-%d after tick %d", old, tick)
+              .isEqualTo(KEYS);
         }
       }
 
@@ -85,8 +86,7 @@ class HandoffSettleTest {
   @Test
   void aRebalanceMovingMoreThanTheShareLetsGoInSteps() {
     int keys = 1000;
-    SyncConfig sync =
-        new SyncConfig(Duration.ofDays(1), 10_000_000, Duration.ofSeconds(10), 0.1);
+    SyncConfig sync = new SyncConfig(Duration.ofDays(1), 10_000_000, Duration.ofSeconds(10), 0.1);
     try (var cluster = TestCluster.start(3, N3, (id, c) -> c.withSync(sync))) {
       writeKeys(cluster, keys);
       cluster.addNode("node-4");
@@ -94,8 +94,10 @@ class HandoffSettleTest {
       StorageEngine first = cluster.node(cluster.id(1)).storage();
 
       List<Long> sizes = new ArrayList<>(List.of(first.size()));
-      for (int tick = 0; tick < 30 && !cluster.liveNodes().stream()
-          .allMatch(id -> cluster.node(id).isRebalanced()); tick++) {
+      for (int tick = 0;
+          tick < 30
+              && !cluster.liveNodes().stream().allMatch(id -> cluster.node(id).isRebalanced());
+          tick++) {
         cluster.tick();
         sizes.add(first.size());
       }
@@ -107,7 +109,9 @@ class HandoffSettleTest {
         }
       }
       assertThat(sizes.get(sizes.size() - 1)).as("sizes %s", sizes).isBetween(450L, 750L);
-      assertThat(steps).as("sizes %s", sizes).hasSizeGreaterThanOrEqualTo(3)
+      assertThat(steps)
+          .as("sizes %s", sizes)
+          .hasSizeGreaterThanOrEqualTo(3)
           .allMatch(dropped -> dropped <= 0.2 * keys); // ~10 % of the ring each, and some noise
       assertExactlyNReplicasOnTheirOwners(cluster, keys);
     }
@@ -116,10 +120,12 @@ class HandoffSettleTest {
   private static void wipe(StorageEngine storage) {
     List<Key> keys = new ArrayList<>();
     List<Versioned> records = new ArrayList<>();
-    storage.scan(kv.node.storage.TokenRange.fullRing(), (key, record) -> {
-      keys.add(key);
-      records.add(record);
-    });
+    storage.scan(
+        kv.node.storage.TokenRange.fullRing(),
+        (key, record) -> {
+          keys.add(key);
+          records.add(record);
+        });
     for (int i = 0; i < keys.size(); i++) {
       storage.remove(keys.get(i), records.get(i).version());
     }
@@ -128,8 +134,10 @@ class HandoffSettleTest {
 
   private static void writeKeys(TestCluster cluster, int count) {
     for (int i = 0; i < count; i++) {
-      HttpResponse<byte[]> put = cluster.client()
-          .put(cluster.url(cluster.id(1 + i % 3)), "key-" + i, bytes("v" + i), "&w=all");
+      HttpResponse<byte[]> put =
+          cluster
+              .client()
+              .put(cluster.url(cluster.id(1 + i % 3)), "key-" + i, bytes("v" + i), "&w=all");
       assertThat(put.statusCode()).as("PUT key-%d", i).isEqualTo(204);
     }
   }
@@ -137,7 +145,8 @@ class HandoffSettleTest {
   private static void assertAllReadable(TestCluster cluster) {
     List<NodeId> nodes = cluster.liveNodes();
     for (int i = 0; i < KEYS; i++) {
-      HttpResponse<byte[]> got = cluster.client().get(cluster.url(nodes.get(i % nodes.size())), "key-" + i);
+      HttpResponse<byte[]> got =
+          cluster.client().get(cluster.url(nodes.get(i % nodes.size())), "key-" + i);
       assertThat(got.statusCode()).as("GET key-%d", i).isEqualTo(200);
       assertThat(got.body()).isEqualTo(bytes("v" + i));
     }
@@ -151,9 +160,12 @@ class HandoffSettleTest {
     NodeId any = cluster.liveNodes().get(0);
     for (int i = 0; i < count; i++) {
       Key key = Key.of("key-" + i);
-      List<NodeId> holders = cluster.liveNodes().stream()
-          .filter(id -> cluster.node(id).storage().get(key).isPresent()).toList();
-      assertThat(holders).as("replicas of %s", key)
+      List<NodeId> holders =
+          cluster.liveNodes().stream()
+              .filter(id -> cluster.node(id).storage().get(key).isPresent())
+              .toList();
+      assertThat(holders)
+          .as("replicas of %s", key)
           .containsExactlyInAnyOrderElementsOf(cluster.node(any).owners(key));
     }
   }

@@ -25,11 +25,12 @@ class MerkleTreeTest {
   @ParameterizedTest(name = "range {0}")
   @ValueSource(strings = {"whole", "plain", "wrapping"})
   void equalRecordsGiveEqualRootsAndOneChangeIsFoundInTheRightSlice(String kind) {
-    TokenRange range = switch (kind) {
-      case "whole" -> TokenRange.fullRing();
-      case "plain" -> new TokenRange(-1L << 62, 1L << 62);
-      default -> new TokenRange(1L << 62, -1L << 62);
-    };
+    TokenRange range =
+        switch (kind) {
+          case "whole" -> TokenRange.fullRing();
+          case "plain" -> new TokenRange(-1L << 62, 1L << 62);
+          default -> new TokenRange(1L << 62, -1L << 62);
+        };
     StorageEngine left = new InMemoryStorageEngine();
     StorageEngine right = new InMemoryStorageEngine();
     for (int i = 0; i < 2000; i++) {
@@ -39,7 +40,8 @@ class MerkleTreeTest {
       right.apply(key, record);
     }
     MerkleTree same = MerkleTree.build(right, range, MerkleTree.DEFAULT_DEPTH);
-    assertThat(MerkleTree.build(left, range, MerkleTree.DEFAULT_DEPTH).root()).isEqualTo(same.root());
+    assertThat(MerkleTree.build(left, range, MerkleTree.DEFAULT_DEPTH).root())
+        .isEqualTo(same.root());
     assertThat(MerkleTree.build(left, range, 6).differences(same, 8)).isEmpty();
 
     Key changed = firstKeyIn(range);
@@ -59,7 +61,9 @@ class MerkleTreeTest {
     MerkleTree tree = MerkleTree.build(storage, TokenRange.fullRing(), 0);
     assertThat(tree.leaves()).hasSize(1);
     assertThat(tree.root()).isNotZero();
-    assertThat(tree.differences(MerkleTree.build(new InMemoryStorageEngine(), TokenRange.fullRing(), 0), 1))
+    assertThat(
+            tree.differences(
+                MerkleTree.build(new InMemoryStorageEngine(), TokenRange.fullRing(), 0), 1))
         .containsExactly(TokenRange.fullRing());
   }
 
@@ -71,8 +75,8 @@ class MerkleTreeTest {
     for (int i = 0; i < 5000; i++) {
       full.apply(Key.of("k" + i), Versioned.live(new Version(1, A), Value.of("x")));
     }
-    List<TokenRange> slices = MerkleTree.build(full, range, 4)
-        .differences(MerkleTree.build(empty, range, 4), 1);
+    List<TokenRange> slices =
+        MerkleTree.build(full, range, 4).differences(MerkleTree.build(empty, range, 4), 1);
     assertThat(slices).hasSize(16);
     assertThat(slices.get(0).start()).isEqualTo(range.start());
     assertThat(slices.get(15).end()).isEqualTo(range.end());
@@ -85,17 +89,23 @@ class MerkleTreeTest {
 
   @Test
   void recordsSurviveTheWireAndJunkIsABadRequest() {
-    List<SyncRecord> records = List.of(
-        new SyncRecord(Key.of("a & b/ü 😀"), Versioned.live(new Version(7, A), Value.copyOf(new byte[] {0, -1, 10}))),
-        new SyncRecord(Key.of("gone"), Versioned.tombstone(new Version(8, NodeId.of("node-2")))));
+    List<SyncRecord> records =
+        List.of(
+            new SyncRecord(
+                Key.of("a & b/ü 😀"),
+                Versioned.live(new Version(7, A), Value.copyOf(new byte[] {0, -1, 10}))),
+            new SyncRecord(
+                Key.of("gone"), Versioned.tombstone(new Version(8, NodeId.of("node-2")))));
     byte[] wire = RecordCodec.encode(records);
     assertThat(RecordCodec.decode(wire)).isEqualTo(records);
     assertThat(RecordCodec.decode(new byte[0])).isEmpty();
 
     byte[] truncated = java.util.Arrays.copyOf(wire, wire.length - 1);
-    assertThatThrownBy(() -> RecordCodec.decode(truncated)).isInstanceOf(KvException.class)
+    assertThatThrownBy(() -> RecordCodec.decode(truncated))
+        .isInstanceOf(KvException.class)
         .hasMessageContaining("malformed");
-    assertThatThrownBy(() -> RecordCodec.decode(new byte[] {0, 0, 0, 0})).isInstanceOf(KvException.class);
+    assertThatThrownBy(() -> RecordCodec.decode(new byte[] {0, 0, 0, 0}))
+        .isInstanceOf(KvException.class);
   }
 
   private static Key firstKeyIn(TokenRange range) {

@@ -2,6 +2,7 @@ package kv.node.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,7 +21,6 @@ import kv.node.peer.SyncProtocol;
 import kv.node.storage.InMemoryStorageEngine;
 import kv.node.storage.StorageEngine;
 import kv.node.storage.TokenRange;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import kv.node.version.ClockBound;
 import kv.node.version.HybridClock;
 import okhttp3.OkHttpClient;
@@ -60,11 +60,19 @@ class RangePagingTest {
     TokenRange rest = TokenRange.fullRing();
     int pages = 0;
     while (true) {
-      HttpResponse<byte[]> page = cluster.client().send(HttpTestClient.request(node,
-              SyncProtocol.RANGE + "?start=" + rest.start() + "&end=" + rest.end())
-          .header(ClusterToken.HEADER, TestCluster.TOKEN.headerValue().orElseThrow()).GET().build());
+      HttpResponse<byte[]> page =
+          cluster
+              .client()
+              .send(
+                  HttpTestClient.request(
+                          node,
+                          SyncProtocol.RANGE + "?start=" + rest.start() + "&end=" + rest.end())
+                      .header(ClusterToken.HEADER, TestCluster.TOKEN.headerValue().orElseThrow())
+                      .GET()
+                      .build());
       assertThat(page.statusCode()).isEqualTo(200);
-      assertThat(page.body().length).as("page %d", pages)
+      assertThat(page.body().length)
+          .as("page %d", pages)
           .isLessThanOrEqualTo(SyncProtocol.PAGE_BYTES + VALUE_BYTES + 1024);
       pages++;
       for (SyncRecord r : RecordCodec.decode(page.body())) {
@@ -86,11 +94,16 @@ class RangePagingTest {
     StorageEngine local = new InMemoryStorageEngine();
     OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
     try {
-      RangeSync sync = new RangeSync(local,
-          new HttpSyncPeerClient(http, TestCluster.TOKEN, Json.newMapper()),
-          new ClockBound(new HybridClock(cluster.clock(), Duration.ofMillis(500)),
-              cluster.clock(), new SimpleMeterRegistry()),
-          Duration.ofSeconds(10), MerkleTree.DEFAULT_DEPTH);
+      RangeSync sync =
+          new RangeSync(
+              local,
+              new HttpSyncPeerClient(http, TestCluster.TOKEN, Json.newMapper()),
+              new ClockBound(
+                  new HybridClock(cluster.clock(), Duration.ofMillis(500)),
+                  cluster.clock(),
+                  new SimpleMeterRegistry()),
+              Duration.ofSeconds(10),
+              MerkleTree.DEFAULT_DEPTH);
       Endpoint peer = new Endpoint("127.0.0.1", cluster.node(cluster.id(1)).port());
       TransferBudget budget = new TransferBudget(Clock.systemUTC(), 10_000_000);
 

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 class RebalanceTest {
   private static final Coordinator.Policy N3 =
       new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2));
+
   /** Anti-entropy effectively off, so only rebalancing moves data; hand-offs settle in 2 ticks. */
   private static final SyncConfig NO_ANTI_ENTROPY =
       new SyncConfig(Duration.ofDays(1), 10_000_000, Duration.ofSeconds(10), 0.25);
@@ -80,7 +81,8 @@ class RebalanceTest {
   @Timeout(60)
   void aFreshNodeJoiningAClusterWithDataStillPullsIt() {
     try (var cluster = TestCluster.start(1, N3, (id, c) -> c.withSync(NO_ANTI_ENTROPY))) {
-      HttpResponse<byte[]> put = cluster.client().put(cluster.url(cluster.id(1)), "only", bytes("x"));
+      HttpResponse<byte[]> put =
+          cluster.client().put(cluster.url(cluster.id(1)), "only", bytes("x"));
       assertThat(put.statusCode()).isEqualTo(204);
       NodeId second = cluster.addNode("node-2");
       cluster.rebalance(5);
@@ -89,22 +91,33 @@ class RebalanceTest {
   }
 
   private static double merkleRequests(TestCluster cluster, NodeId node) {
-    String text = new String(cluster.client()
-        .send("GET", cluster.url(node), "/metrics", null).body(), StandardCharsets.UTF_8);
+    String text =
+        new String(
+            cluster.client().send("GET", cluster.url(node), "/metrics", null).body(),
+            StandardCharsets.UTF_8);
     return text.lines()
-        .filter(l -> l.startsWith("http_server_requests_seconds_count{") && l.contains("/internal/merkle"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        .filter(
+            l ->
+                l.startsWith("http_server_requests_seconds_count{")
+                    && l.contains("/internal/merkle"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   @Test
   @Timeout(60)
   void withOneReplicaAJoiningNodeStillReceivingNeverAnswersNotFound() {
-    Coordinator.Policy n1 = new Coordinator.Policy(1, Consistency.exactly(1), Consistency.exactly(1));
+    Coordinator.Policy n1 =
+        new Coordinator.Policy(1, Consistency.exactly(1), Consistency.exactly(1));
     SyncConfig trickle = NO_ANTI_ENTROPY.withStreamRate(1);
     try (var cluster = TestCluster.start(1, n1, (id, c) -> c.withSync(trickle))) {
       for (int i = 0; i < 300; i++) {
-        assertThat(cluster.client().put(cluster.url(cluster.id(1)), "key-" + i, bytes("v" + i))
-            .statusCode()).isEqualTo(204);
+        assertThat(
+                cluster
+                    .client()
+                    .put(cluster.url(cluster.id(1)), "key-" + i, bytes("v" + i))
+                    .statusCode())
+            .isEqualTo(204);
       }
       NodeId joiner = cluster.addNode("node-2");
       assertThat(cluster.node(joiner).isRebalanced()).isFalse();
@@ -145,8 +158,8 @@ class RebalanceTest {
 
   /**
    * Issue 6 test d: 3 nodes and 10,000 keys, add 2 nodes, then remove 2 different nodes one at a
-   * time (one expires after a crash, one leaves gracefully), all under a write load: every acknowledged write readable at R=2, every key on exactly
-   * N replicas.
+   * time (one expires after a crash, one leaves gracefully), all under a write load: every
+   * acknowledged write readable at R=2, every key on exactly N replicas.
    */
   @Test
   @Timeout(300)
@@ -157,18 +170,20 @@ class RebalanceTest {
       Set<String> acknowledged = ConcurrentHashMap.newKeySet();
       AtomicBoolean stop = new AtomicBoolean();
       ExecutorService writer = Executors.newSingleThreadExecutor();
-      Future<Integer> load = writer.submit(() -> {
-        int failed = 0;
-        for (int i = 0; !stop.get() && i < 1_000_000; i++) {
-          String key = "load-" + i;
-          if (cluster.client().put(entry, key, bytes("w" + i)).statusCode() == 204) {
-            acknowledged.add(key);
-          } else {
-            failed++;
-          }
-        }
-        return failed;
-      });
+      Future<Integer> load =
+          writer.submit(
+              () -> {
+                int failed = 0;
+                for (int i = 0; !stop.get() && i < 1_000_000; i++) {
+                  String key = "load-" + i;
+                  if (cluster.client().put(entry, key, bytes("w" + i)).statusCode() == 204) {
+                    acknowledged.add(key);
+                  } else {
+                    failed++;
+                  }
+                }
+                return failed;
+              });
       try {
         NodeId fourth = cluster.addNode("node-4");
         cluster.rebalance(20);
@@ -205,13 +220,16 @@ class RebalanceTest {
 
   private static void writeKeys(TestCluster cluster, int count, String prefix) {
     for (int i = 0; i < count; i++) {
-      HttpResponse<byte[]> put = cluster.client()
-          .put(cluster.url(cluster.id(1 + i % 3)), "key-" + i, bytes(prefix + i), "&w=all");
+      HttpResponse<byte[]> put =
+          cluster
+              .client()
+              .put(cluster.url(cluster.id(1 + i % 3)), "key-" + i, bytes(prefix + i), "&w=all");
       assertThat(put.statusCode()).as("PUT key-%d", i).isEqualTo(204);
     }
   }
 
-  private static void assertAllReadable(TestCluster cluster, int count, String prefix, String params) {
+  private static void assertAllReadable(
+      TestCluster cluster, int count, String prefix, String params) {
     List<NodeId> nodes = cluster.liveNodes();
     for (int i = 0; i < count; i++) {
       HttpResponse<byte[]> got =
@@ -226,15 +244,20 @@ class RebalanceTest {
     for (int i = 0; i < count; i++) {
       Key key = Key.of("key-" + i);
       List<NodeId> owners = cluster.node(any).owners(key);
-      assertThat(replicas(cluster, key)).as("replicas of %s", key).containsExactlyInAnyOrderElementsOf(owners);
+      assertThat(replicas(cluster, key))
+          .as("replicas of %s", key)
+          .containsExactlyInAnyOrderElementsOf(owners);
     }
   }
 
   private static List<NodeId> replicas(TestCluster cluster, Key key) {
-    return cluster.liveNodes().stream().filter(id -> {
-      java.util.Optional<Versioned> record = cluster.node(id).storage().get(key);
-      return record.isPresent();
-    }).toList();
+    return cluster.liveNodes().stream()
+        .filter(
+            id -> {
+              java.util.Optional<Versioned> record = cluster.node(id).storage().get(key);
+              return record.isPresent();
+            })
+        .toList();
   }
 
   private static byte[] bytes(String s) {

@@ -42,16 +42,19 @@ class ClockBoundTest {
   void aRefusalIsCountedByHowTheRecordCameAndLoggedNamingTheSender() {
     Version forged = new Version(Long.MAX_VALUE, NodeId.of("mallory"));
     assertThatThrownBy(() -> bound.admit(forged, ClockBound.Via.PUSH, "the node at 10.0.0.9"))
-        .isInstanceOfSatisfying(KvException.class,
-            e -> assertThat(e.code()).isEqualTo(ErrorCode.CLOCK_SKEW));
+        .isInstanceOfSatisfying(
+            KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CLOCK_SKEW));
 
     assertThat(refused("push")).isEqualTo(1);
     assertThat(refused("write")).isZero(); // every path's counter exists from the start
-    assertThat(logged.list).singleElement().satisfies(line -> {
-      assertThat(line.getLevel()).isEqualTo(Level.WARN);
-      assertThat(line.getFormattedMessage()).contains("10.0.0.9", "push",
-          Long.MAX_VALUE + "@mallory");
-    });
+    assertThat(logged.list)
+        .singleElement()
+        .satisfies(
+            line -> {
+              assertThat(line.getLevel()).isEqualTo(Level.WARN);
+              assertThat(line.getFormattedMessage())
+                  .contains("10.0.0.9", "push", Long.MAX_VALUE + "@mallory");
+            });
   }
 
   @Test
@@ -84,7 +87,11 @@ class ClockBoundTest {
   }
 
   private double refused(String via) {
-    return registry.get("kv.records.refused").tag("reason", "clock_skew").tag("via", via)
-        .counter().count();
+    return registry
+        .get("kv.records.refused")
+        .tag("reason", "clock_skew")
+        .tag("via", via)
+        .counter()
+        .count();
   }
 }

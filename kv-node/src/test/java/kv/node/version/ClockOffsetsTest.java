@@ -12,8 +12,12 @@ class ClockOffsetsTest {
   private final MutableClock clock = MutableClock.atEpoch2030();
   private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
   private final AtomicLong monotonic = new AtomicLong(); // nanos; advanced with the clock below
-  private final ClockOffsets offsets = new ClockOffsets(
-      clock, () -> monotonic.get() + clock.millis() * 1_000_000, Duration.ofMillis(500), metrics);
+  private final ClockOffsets offsets =
+      new ClockOffsets(
+          clock,
+          () -> monotonic.get() + clock.millis() * 1_000_000,
+          Duration.ofMillis(500),
+          metrics);
 
   @Test
   void sourcesWithinTheBoundLeaveTheNodeUnskewed() {

@@ -33,11 +33,15 @@ class HybridClockTest {
   @Test
   void aTimestampFurtherAheadThanTheBoundIsRefusedAndLeavesTheClockAlone() {
     long before = clock.next();
-    for (long forged : new long[] {Long.MAX_VALUE, HybridClock.atMillis(wall.millis() + 501),
-        HybridClock.atMillis(wall.millis() + 3_600_000)}) {
+    for (long forged :
+        new long[] {
+          Long.MAX_VALUE,
+          HybridClock.atMillis(wall.millis() + 501),
+          HybridClock.atMillis(wall.millis() + 3_600_000)
+        }) {
       assertThatThrownBy(() -> clock.observe(forged))
-          .isInstanceOfSatisfying(KvException.class,
-              e -> assertThat(e.code()).isEqualTo(ErrorCode.CLOCK_SKEW))
+          .isInstanceOfSatisfying(
+              KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CLOCK_SKEW))
           .hasMessageContaining("MAX_CLOCK_OFFSET (500 ms)");
     }
     assertThat(clock.next()).isEqualTo(before + 1); // as if nothing had been seen
@@ -56,7 +60,13 @@ class HybridClockTest {
   void versionsOrderByTimestampThenNodeAndRoundTripAsText() {
     Version v = new Version(clock.next(), kv.common.NodeId.of("node-1"));
     assertThat(Version.parse(v.toString())).isEqualTo(v);
-    assertThat(new Version(5, kv.common.NodeId.of("b")).isNewerThan(new Version(5, kv.common.NodeId.of("a")))).isTrue();
-    assertThat(new Version(4, kv.common.NodeId.of("z")).isNewerThan(new Version(5, kv.common.NodeId.of("a")))).isFalse();
+    assertThat(
+            new Version(5, kv.common.NodeId.of("b"))
+                .isNewerThan(new Version(5, kv.common.NodeId.of("a"))))
+        .isTrue();
+    assertThat(
+            new Version(4, kv.common.NodeId.of("z"))
+                .isNewerThan(new Version(5, kv.common.NodeId.of("a"))))
+        .isFalse();
   }
 }

@@ -11,9 +11,9 @@ import kv.common.ClusterToken;
 import kv.common.Durations;
 import kv.common.Endpoint;
 import kv.common.Json;
-import kv.common.http.ClockHeader;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.common.http.ClockHeader;
 import kv.common.http.RequestBodies;
 import kv.common.wire.DeregisterRequest;
 import kv.common.wire.Health;
@@ -30,6 +30,7 @@ import kv.seed.membership.MemberWatches;
 public final class MembershipRoutes {
   /** The largest request body the seed reads: its messages are a few short JSON fields. */
   public static final int MAX_BODY_BYTES = 4096;
+
   /** How long a watch waits when it names an index but no {@code wait}. */
   static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
 
@@ -40,8 +41,12 @@ public final class MembershipRoutes {
   private final RefusalLog refusals;
   private final Clock clock;
 
-  public MembershipRoutes(MemberRegistry registry, MemberWatches watches, ObjectMapper mapper,
-      ClusterToken token, Clock clock) {
+  public MembershipRoutes(
+      MemberRegistry registry,
+      MemberWatches watches,
+      ObjectMapper mapper,
+      ClusterToken token,
+      Clock clock) {
     this.registry = registry;
     this.watches = watches;
     this.mapper = mapper;
@@ -62,15 +67,16 @@ public final class MembershipRoutes {
 
   /**
    * The list; with {@code index=V} a blocking query (Consul's): answered once the list's version
-   * differs from V, or with the unchanged list after {@code wait} (default 30 s, at most the
-   * seed's maximum). A watch needs the cluster token; the plain list does not.
+   * differs from V, or with the unchanged list after {@code wait} (default 30 s, at most the seed's
+   * maximum). A watch needs the cluster token; the plain list does not.
    */
   private void members(Context ctx) {
     String index = ctx.queryParam("index");
     String wait = ctx.queryParam("wait");
     if (index == null) {
       if (wait != null) {
-        throw new KvException(ErrorCode.BAD_REQUEST, "wait needs index: GET /members?index=V&wait=D");
+        throw new KvException(
+            ErrorCode.BAD_REQUEST, "wait needs index: GET /members?index=V&wait=D");
       }
       ctx.json(registry.view());
       return;
@@ -89,7 +95,8 @@ public final class MembershipRoutes {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new KvException(ErrorCode.BAD_REQUEST,
+    throw new KvException(
+        ErrorCode.BAD_REQUEST,
         "index must be a list version (a non-negative integer), got: " + text);
   }
 
@@ -97,43 +104,68 @@ public final class MembershipRoutes {
     try {
       return Durations.parse(text);
     } catch (IllegalArgumentException e) {
-      throw new KvException(ErrorCode.BAD_REQUEST, "wait: " + e.getMessage()
-          + "; at most " + watches.maxWait().toSeconds() + "s is used");
+      throw new KvException(
+          ErrorCode.BAD_REQUEST,
+          "wait: " + e.getMessage() + "; at most " + watches.maxWait().toSeconds() + "s is used");
     }
   }
 
   private void register(Context ctx) {
     authenticate(ctx);
     RegisterRequest request = read(ctx, RegisterRequest.class);
-    Endpoint address = request.address() != null
-        ? request.address()
-        : new Endpoint(ctx.ip(), request.port());
-    var registration = registry.register(Optional.ofNullable(request.nodeId()), address,
-        Optional.ofNullable(request.credential()));
-    ctx.json(new RegisterResponse(registration.id(), registration.address(), registration.view(),
-        registration.credential()));
+    Endpoint address =
+        request.address() != null ? request.address() : new Endpoint(ctx.ip(), request.port());
+    var registration =
+        registry.register(
+            Optional.ofNullable(request.nodeId()),
+            address,
+            Optional.ofNullable(request.credential()));
+    ctx.json(
+        new RegisterResponse(
+            registration.id(),
+            registration.address(),
+            registration.view(),
+            registration.credential()));
   }
 
   private void heartbeat(Context ctx) {
     authenticate(ctx);
     HeartbeatRequest request = read(ctx, HeartbeatRequest.class);
     var credential = Optional.ofNullable(request.credential());
-    ctx.json(registry.heartbeat(request.nodeId(), credential).orElseThrow(() -> new KvException(
-        ErrorCode.UNKNOWN_NODE, "node " + request.nodeId() + " is not registered; register again")));
+    ctx.json(
+        registry
+            .heartbeat(request.nodeId(), credential)
+            .orElseThrow(
+                () ->
+                    new KvException(
+                        ErrorCode.UNKNOWN_NODE,
+                        "node " + request.nodeId() + " is not registered; register again")));
   }
 
   private void deregister(Context ctx) {
     authenticate(ctx);
     DeregisterRequest request = read(ctx, DeregisterRequest.class);
     var credential = Optional.ofNullable(request.credential());
-    ctx.json(registry.deregister(request.nodeId(), credential).orElseThrow(() -> new KvException(
-        ErrorCode.UNKNOWN_NODE, "node " + request.nodeId() + " is not registered")));
+    ctx.json(
+        registry
+            .deregister(request.nodeId(), credential)
+            .orElseThrow(
+                () ->
+                    new KvException(
+                        ErrorCode.UNKNOWN_NODE,
+                        "node " + request.nodeId() + " is not registered")));
   }
 
-  /** The body as {@code type}: too long is a {@code 413}, unreadable or not the type a {@code 400}. */
+  /**
+   * The body as {@code type}: too long is a {@code 413}, unreadable or not the type a {@code 400}.
+   */
   private <T> T read(Context ctx, Class<T> type) {
-    byte[] body = RequestBodies.read(ctx, MAX_BODY_BYTES, "a " + type.getSimpleName() + " body",
-        "the seed's limit for a request body");
+    byte[] body =
+        RequestBodies.read(
+            ctx,
+            MAX_BODY_BYTES,
+            "a " + type.getSimpleName() + " body",
+            "the seed's limit for a request body");
     return Json.readBody(mapper, body, type);
   }
 
@@ -150,8 +182,8 @@ public final class MembershipRoutes {
 
   private void authenticate(Context ctx) {
     if (!token.admits(ctx.header(ClusterToken.HEADER))) {
-      throw new KvException(ErrorCode.UNAUTHORIZED,
-          "missing or wrong " + ClusterToken.HEADER + " header");
+      throw new KvException(
+          ErrorCode.UNAUTHORIZED, "missing or wrong " + ClusterToken.HEADER + " header");
     }
   }
 }

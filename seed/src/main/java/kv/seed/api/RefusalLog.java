@@ -47,9 +47,20 @@ final class RefusalLog {
     int skipped = suppressed.getOrDefault(e.code(), 0);
     suppressed.remove(e.code());
     lastLogged.put(e.code(), now);
-    log.warn("Refused {} from {}: {} {}{}", path, source, e.code().httpStatus(), e.getMessage(),
-        skipped == 0 ? "" : " (" + skipped + " more " + e.code().wireName() + " refusal(s) since"
-            + " the last line, not logged)");
+    log.warn(
+        "Refused {} from {}: {} {}{}",
+        path,
+        source,
+        e.code().httpStatus(),
+        e.getMessage(),
+        skipped == 0
+            ? ""
+            : " ("
+                + skipped
+                + " more "
+                + e.code().wireName()
+                + " refusal(s) since"
+                + " the last line, not logged)");
     return true;
   }
 }

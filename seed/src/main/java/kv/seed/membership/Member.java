@@ -6,7 +6,10 @@ import kv.common.NodeCredential;
 import kv.common.NodeId;
 import kv.common.wire.MemberInfo;
 
-/** A registered node, the credential that proves a request is its own, and when it was last heard from. */
+/**
+ * A registered node, the credential that proves a request is its own, and when it was last heard
+ * from.
+ */
 record Member(NodeId id, Endpoint address, Instant lastSeen, NodeCredential credential) {
   boolean seenBefore(Instant cutoff) {
     return lastSeen.isBefore(cutoff);

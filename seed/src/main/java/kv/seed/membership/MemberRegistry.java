@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * <p>Each member holds a credential. While a member is live, registering under its id, or
  * heartbeating or deregistering for it, takes that credential ({@code id_in_use} or {@code
  * wrong_credential} otherwise), so no one with the cluster token alone can move, keep alive or
- * remove someone else's node. The credential is forgotten with the member (expiry,
- * deregistration, a seed restart): the next registration under the id sets it again, trust on
- * first use, as Consul lets a node name be taken over once its holder has failed.
+ * remove someone else's node. The credential is forgotten with the member (expiry, deregistration,
+ * a seed restart): the next registration under the id sets it again, trust on first use, as Consul
+ * lets a node name be taken over once its holder has failed.
  *
  * <p>Thread-safe: all state is guarded by {@code this}. Traffic is a heartbeat per node every few
  * seconds, so one lock is simpler than anything cleverer and costs nothing measurable. Those
@@ -78,18 +78,29 @@ public final class MemberRegistry {
     NodeId id = requested.orElseGet(this::unusedId);
     Member previous = members.get(id);
     if (previous != null && !previous.credential().matches(presented.orElse(null))) {
-      throw new KvException(ErrorCode.ID_IN_USE, "node id " + id + " is registered by a live node"
-          + " at " + previous.address() + " and this registration (at " + address + ") does not"
-          + " carry its credential: is another node running with the same NODE_ID? The id is"
-          + " free again once that node deregisters or has been silent for NODE_TTL ("
-          + ttl.toMillis() + " ms)");
+      throw new KvException(
+          ErrorCode.ID_IN_USE,
+          "node id "
+              + id
+              + " is registered by a live node"
+              + " at "
+              + previous.address()
+              + " and this registration (at "
+              + address
+              + ") does not"
+              + " carry its credential: is another node running with the same NODE_ID? The id is"
+              + " free again once that node deregisters or has been silent for NODE_TTL ("
+              + ttl.toMillis()
+              + " ms)");
     }
-    NodeCredential credential = previous != null
-        ? previous.credential()
-        : presented.orElseGet(NodeCredential::random);
+    NodeCredential credential =
+        previous != null ? previous.credential() : presented.orElseGet(NodeCredential::random);
     members.put(id, new Member(id, address, clock.instant(), credential));
     if (previous == null || !previous.address().equals(address)) {
-      log.info("Member {} joined at {}{}", id, address,
+      log.info(
+          "Member {} joined at {}{}",
+          id,
+          address,
           previous == null ? "" : " (was at " + previous.address() + ")");
       changed();
     }
@@ -137,13 +148,19 @@ public final class MemberRegistry {
     return Optional.of(view);
   }
 
-  /** Removes and returns members silent for longer than the ttl; the scheduler and tests call it. */
+  /**
+   * Removes and returns members silent for longer than the ttl; the scheduler and tests call it.
+   */
   public List<NodeId> expireStale() {
     List<NodeId> stale;
     synchronized (this) {
       Instant cutoff = clock.instant().minus(ttl);
-      stale = members.values().stream()
-          .filter(m -> m.seenBefore(cutoff)).map(Member::id).sorted().toList();
+      stale =
+          members.values().stream()
+              .filter(m -> m.seenBefore(cutoff))
+              .map(Member::id)
+              .sorted()
+              .toList();
       if (!stale.isEmpty()) {
         stale.forEach(members::remove);
         log.info("Members expired after {} of silence: {}", ttl, stale);
@@ -160,8 +177,8 @@ public final class MemberRegistry {
 
   /**
    * The list once its version is other than {@code index}: complete at once when it already is,
-   * else when the list next changes. A caller that stops waiting should {@link #stopWaiting} so
-   * the future does not stay referenced until the next change.
+   * else when the list next changes. A caller that stops waiting should {@link #stopWaiting} so the
+   * future does not stay referenced until the next change.
    */
   public synchronized CompletableFuture<MembershipView> changeAfter(long index) {
     if (view.version() != index) {
@@ -180,17 +197,27 @@ public final class MemberRegistry {
   private static void requireCredential(
       Member member, Optional<NodeCredential> presented, String what) {
     if (!member.credential().matches(presented.orElse(null))) {
-      throw new KvException(ErrorCode.WRONG_CREDENTIAL, what + " for node " + member.id()
-          + " (live at " + member.address() + ") does not carry that node's credential");
+      throw new KvException(
+          ErrorCode.WRONG_CREDENTIAL,
+          what
+              + " for node "
+              + member.id()
+              + " (live at "
+              + member.address()
+              + ") does not carry that node's credential");
     }
   }
 
   private void changed() {
     version++;
-    view = new MembershipView(version, members.values().stream()
-        .sorted(Comparator.comparing(Member::id))
-        .map(Member::info)
-        .toList(), clock.millis());
+    view =
+        new MembershipView(
+            version,
+            members.values().stream()
+                .sorted(Comparator.comparing(Member::id))
+                .map(Member::info)
+                .toList(),
+            clock.millis());
   }
 
   /** Completes, outside the lock, every wait that the current list answers. */

@@ -13,9 +13,9 @@ import kv.common.error.KvException;
 import kv.common.wire.MembershipView;
 
 /**
- * Blocking queries on the member list, as Consul's: a caller that holds version {@code index}
- * waits until the list changes or {@code wait} passes, and then gets the current list, changed or
- * not. Bounded, so watches cannot exhaust the seed: at most {@code maxOpen} wait at once (more are
+ * Blocking queries on the member list, as Consul's: a caller that holds version {@code index} waits
+ * until the list changes or {@code wait} passes, and then gets the current list, changed or not.
+ * Bounded, so watches cannot exhaust the seed: at most {@code maxOpen} wait at once (more are
  * refused with {@code OVERLOADED}, and the caller falls back to polling), and no wait is longer
  * than {@code maxWait}. Nothing is held on a thread while waiting: each watch is a future and one
  * scheduled timeout.
@@ -40,9 +40,9 @@ public final class MemberWatches {
   }
 
   /**
-   * The list once its version is other than {@code index}, or the unchanged list after {@code
-   * wait} (at most the maximum wait). Fails at once with {@code OVERLOADED} when too many watches
-   * are open.
+   * The list once its version is other than {@code index}, or the unchanged list after {@code wait}
+   * (at most the maximum wait). Fails at once with {@code OVERLOADED} when too many watches are
+   * open.
    */
   public CompletableFuture<MembershipView> await(long index, Duration wait) {
     CompletableFuture<MembershipView> change = registry.changeAfter(index);
@@ -56,19 +56,23 @@ public final class MemberWatches {
     if (count.incrementAndGet() > maxOpen) {
       count.decrementAndGet();
       registry.stopWaiting(change);
-      throw new KvException(ErrorCode.OVERLOADED, "the seed has " + maxOpen
-          + " watches open; poll GET /members or retry the watch shortly");
+      throw new KvException(
+          ErrorCode.OVERLOADED,
+          "the seed has "
+              + maxOpen
+              + " watches open; poll GET /members or retry the watch shortly");
     }
     open.add(change);
     long millis = Math.min(wait.toMillis(), maxWait.toMillis());
     ScheduledFuture<?> timeout =
         timer.schedule(() -> change.complete(registry.view()), millis, TimeUnit.MILLISECONDS);
-    return change.whenComplete((view, error) -> {
-      timeout.cancel(false);
-      registry.stopWaiting(change);
-      open.remove(change);
-      count.decrementAndGet();
-    });
+    return change.whenComplete(
+        (view, error) -> {
+          timeout.cancel(false);
+          registry.stopWaiting(change);
+          open.remove(change);
+          count.decrementAndGet();
+        });
   }
 
   /** Watches waiting now. */

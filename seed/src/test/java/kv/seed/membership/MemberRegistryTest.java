@@ -27,8 +27,9 @@ class MemberRegistryTest {
 
   private final MutableClock clock = MutableClock.atEpoch2030();
   private final AtomicInteger assigned = new AtomicInteger();
-  private final MemberRegistry registry = new MemberRegistry(clock, Duration.ofSeconds(15),
-      () -> NodeId.of("assigned-" + assigned.incrementAndGet()));
+  private final MemberRegistry registry =
+      new MemberRegistry(
+          clock, Duration.ofSeconds(15), () -> NodeId.of("assigned-" + assigned.incrementAndGet()));
 
   @Test
   void memberExpiresOnlyAfterTtlOfSilence() {
@@ -124,7 +125,8 @@ class MemberRegistryTest {
 
     var again = registry.register(Optional.of(first.id()), AT_A, Optional.of(first.credential()));
     assertThat(again.id()).isEqualTo(first.id());
-    assertThat(registry.view().members()).extracting(MemberInfo::id)
+    assertThat(registry.view().members())
+        .extracting(MemberInfo::id)
         .containsExactly(first.id(), second.id());
   }
 
@@ -150,8 +152,8 @@ class MemberRegistryTest {
 
     for (Endpoint at : new Endpoint[] {AT_B, AT_A}) {
       for (Optional<NodeCredential> presented : List.of(Optional.<NodeCredential>empty(), OF_B)) {
-        assertRefused(() -> registry.register(Optional.of(NODE_A), at, presented),
-            ErrorCode.ID_IN_USE);
+        assertRefused(
+            () -> registry.register(Optional.of(NODE_A), at, presented), ErrorCode.ID_IN_USE);
       }
     }
     assertThat(registry.view()).isEqualTo(before);
@@ -207,7 +209,7 @@ class MemberRegistryTest {
   }
 
   private static void assertRefused(Runnable call, ErrorCode code) {
-    assertThatThrownBy(call::run).isInstanceOfSatisfying(KvException.class,
-        e -> assertThat(e.code()).isEqualTo(code));
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.code()).isEqualTo(code));
   }
 }

@@ -52,8 +52,9 @@ class MemberWatchesTest {
 
   @Test
   void aHeartbeatOrARepeatedRegistrationChangesNothingAndWakesNoWatch() {
-    var credential = Optional.of(
-        registry.register(Optional.of(NodeId.of("node-a")), AT, Optional.empty()).credential());
+    var credential =
+        Optional.of(
+            registry.register(Optional.of(NodeId.of("node-a")), AT, Optional.empty()).credential());
     CompletableFuture<MembershipView> watch = watches.await(registry.view().version(), LONG);
 
     registry.heartbeat(NodeId.of("node-a"), credential);
@@ -88,8 +89,8 @@ class MemberWatchesTest {
     CompletableFuture<MembershipView> second = watches.await(now, Duration.ofMillis(50));
 
     assertThatThrownBy(() -> watches.await(now, LONG))
-        .isInstanceOfSatisfying(KvException.class,
-            e -> assertThat(e.code()).isEqualTo(ErrorCode.OVERLOADED))
+        .isInstanceOfSatisfying(
+            KvException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.OVERLOADED))
         .hasMessageContaining("2 watches open");
 
     second.get(5, TimeUnit.SECONDS);
