@@ -24,7 +24,7 @@ import kv.common.wire.MembershipView;
 import kv.node.harness.HttpTestClient;
 import kv.node.harness.TestCluster;
 import kv.node.membership.MembershipWatcher;
-import kv.node.storage.TokenRange;
+import kv.node.ring.TokenRange;
 import kv.node.version.Versioned;
 import org.junit.jupiter.api.Test;
 

@@ -13,7 +13,7 @@ import kv.common.Value;
 import kv.common.http.RequestBodies;
 import kv.common.wire.MemberInfo;
 import kv.node.membership.ViewInstaller;
-import kv.node.peer.ReplicaHeaders;
+import kv.node.protocol.ReplicaHeaders;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
 import kv.node.ring.ClusterView;

@@ -9,8 +9,8 @@ import kv.common.Endpoint;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.common.http.ClockHeader;
-import kv.node.peer.ReplicaHeaders;
-import kv.node.peer.ViewExchange;
+import kv.node.protocol.ReplicaHeaders;
+import kv.node.protocol.ViewExchange;
 import kv.node.ring.ClusterView;
 
 /**

@@ -7,13 +7,13 @@ import java.util.List;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.common.http.RequestBodies;
-import kv.node.peer.SyncProtocol;
+import kv.node.protocol.MerkleTree;
+import kv.node.protocol.RecordCodec;
+import kv.node.protocol.SyncProtocol;
+import kv.node.protocol.SyncRecord;
+import kv.node.ring.TokenRange;
 import kv.node.storage.StorageEngine;
-import kv.node.storage.TokenRange;
-import kv.node.sync.MerkleTree;
 import kv.node.sync.PendingRanges;
-import kv.node.sync.RecordCodec;
-import kv.node.sync.SyncRecord;
 import kv.node.version.ClockBound;
 
 /**

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import kv.common.Endpoint;
 import kv.common.NodeId;
-import kv.node.peer.PeerClient;
+import kv.node.protocol.PeerClient;
 import kv.node.ring.ViewHolder;
 import kv.node.storage.Hint;
 import kv.node.storage.HintStore;

@@ -17,7 +17,7 @@ import kv.common.NodeId;
 import kv.common.error.KvException;
 import kv.common.wire.MembershipView;
 import kv.node.peer.HttpViewClient;
-import kv.node.peer.ViewExchange;
+import kv.node.protocol.ViewExchange;
 import kv.node.ring.ViewHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

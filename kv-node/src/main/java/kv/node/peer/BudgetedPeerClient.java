@@ -7,6 +7,7 @@ import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.http.ByteBudget;
+import kv.node.protocol.PeerClient;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
 

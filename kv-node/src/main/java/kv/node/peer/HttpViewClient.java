@@ -8,6 +8,7 @@ import kv.common.Endpoint;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.common.wire.MembershipView;
+import kv.node.protocol.ReplicaHeaders;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;

@@ -9,6 +9,8 @@ import java.util.concurrent.CompletionException;
 import java.util.function.LongSupplier;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.node.protocol.ReplicaOp;
+import kv.node.protocol.ReplicaReply;
 
 /**
  * Coalesces the replica operations this node sends one peer into batches, so that under load one

@@ -2,6 +2,8 @@ package kv.node.peer;
 
 import java.io.IOException;
 import kv.common.Endpoint;
+import kv.node.protocol.ReplicaHeaders;
+import kv.node.protocol.ViewExchange;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;

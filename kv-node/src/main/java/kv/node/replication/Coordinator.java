@@ -12,7 +12,7 @@ import kv.common.Value;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.handoff.HintWriter;
-import kv.node.peer.PeerClient;
+import kv.node.protocol.PeerClient;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
 import kv.node.storage.StorageEngine;

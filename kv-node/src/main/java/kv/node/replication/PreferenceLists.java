@@ -7,7 +7,7 @@ import java.util.function.Supplier;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.error.QuorumNotMetException;
-import kv.node.peer.PeerClient;
+import kv.node.protocol.PeerClient;
 import kv.node.ring.ClusterView;
 import kv.node.storage.StorageEngine;
 import kv.node.version.ClockBound;

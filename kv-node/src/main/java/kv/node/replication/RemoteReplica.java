@@ -5,7 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.NodeId;
-import kv.node.peer.PeerClient;
+import kv.node.protocol.PeerClient;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
 

@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.NodeId;
-import kv.node.peer.PeerClient;
+import kv.node.protocol.PeerClient;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
 import kv.node.storage.TombstonePurger;

@@ -11,7 +11,7 @@ import kv.common.NodeId;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.handoff.HintWriter;
-import kv.node.peer.PeerClient;
+import kv.node.protocol.PeerClient;
 import kv.node.replication.Coordinator.WriteResult;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;

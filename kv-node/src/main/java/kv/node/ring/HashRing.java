@@ -13,7 +13,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import kv.common.Murmur3;
 import kv.common.NodeId;
-import kv.node.storage.TokenRange;
 
 /**
  * Immutable consistent-hash ring. Each node owns {@code vnodes} tokens, token {@code i} being

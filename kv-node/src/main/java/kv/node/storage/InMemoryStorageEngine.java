@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
 import kv.common.Key;
+import kv.node.ring.TokenRange;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import kv.common.Key;
+import kv.node.ring.TokenRange;
 import kv.node.version.Versioned;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

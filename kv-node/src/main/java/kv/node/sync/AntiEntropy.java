@@ -12,8 +12,8 @@ import kv.common.Endpoint;
 import kv.common.NodeId;
 import kv.node.ring.ClusterView;
 import kv.node.ring.HashRing;
+import kv.node.ring.TokenRange;
 import kv.node.ring.ViewHolder;
-import kv.node.storage.TokenRange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,7 +2,7 @@ package kv.node.sync;
 
 import java.util.ArrayList;
 import java.util.List;
-import kv.node.storage.TokenRange;
+import kv.node.ring.TokenRange;
 
 /**
  * The token ranges this node has taken on but not yet received from their previous replicas. A

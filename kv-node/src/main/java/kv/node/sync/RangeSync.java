@@ -16,8 +16,12 @@ import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.node.protocol.MerkleTree;
+import kv.node.protocol.RecordCodec;
+import kv.node.protocol.SyncPeerClient;
+import kv.node.protocol.SyncRecord;
+import kv.node.ring.TokenRange;
 import kv.node.storage.StorageEngine;
-import kv.node.storage.TokenRange;
 import kv.node.version.ClockBound;
 import kv.node.version.Version;
 

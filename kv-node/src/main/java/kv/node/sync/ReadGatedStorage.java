@@ -6,8 +6,8 @@ import java.util.function.BiPredicate;
 import kv.common.Key;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.node.ring.TokenRange;
 import kv.node.storage.StorageEngine;
-import kv.node.storage.TokenRange;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
 

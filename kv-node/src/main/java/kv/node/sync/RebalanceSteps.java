@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import kv.node.storage.TokenRange;
+import kv.node.ring.TokenRange;
 
 /**
  * Paces how much of the ring a node lets go of: within any {@code window} (the settling period) it

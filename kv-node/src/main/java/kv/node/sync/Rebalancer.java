@@ -8,11 +8,12 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.NodeId;
+import kv.node.protocol.SyncPeerClient;
 import kv.node.ring.ClusterView;
 import kv.node.ring.HashRing;
+import kv.node.ring.TokenRange;
 import kv.node.ring.ViewHolder;
 import kv.node.storage.StorageEngine;
-import kv.node.storage.TokenRange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -7,7 +7,7 @@ import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
-import kv.node.peer.PeerClient;
+import kv.node.protocol.PeerClient;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
 

@@ -6,9 +6,9 @@ import kv.common.Endpoint;
 import kv.common.NodeId;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
-import kv.node.storage.TokenRange;
-import kv.node.sync.SyncPeerClient;
-import kv.node.sync.SyncRecord;
+import kv.node.protocol.SyncPeerClient;
+import kv.node.protocol.SyncRecord;
+import kv.node.ring.TokenRange;
 
 /**
  * A real {@link SyncPeerClient} whose calls fail as an unreachable peer would while partitioned,

@@ -20,6 +20,8 @@ import kv.common.NodeId;
 import kv.common.Value;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.node.protocol.ReplicaOp;
+import kv.node.protocol.ReplicaReply;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
 import org.junit.jupiter.api.Test;

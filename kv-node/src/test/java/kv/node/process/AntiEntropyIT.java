@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import kv.common.ClusterToken;
 import kv.node.harness.HttpTestClient;
-import kv.node.peer.SyncProtocol;
+import kv.node.protocol.SyncProtocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.Logger;

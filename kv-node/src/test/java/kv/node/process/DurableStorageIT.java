@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import kv.common.ClusterToken;
 import kv.node.harness.HttpTestClient;
-import kv.node.peer.ReplicaHeaders;
+import kv.node.protocol.ReplicaHeaders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -169,7 +169,7 @@ final class ProcessCluster implements AutoCloseable {
 
   /** Every key node {@code index} holds a record of (a whole-ring {@code GET /internal/range}). */
   java.util.Set<String> keysOn(int index) {
-    kv.node.storage.TokenRange ring = kv.node.storage.TokenRange.fullRing();
+    kv.node.ring.TokenRange ring = kv.node.ring.TokenRange.fullRing();
     java.util.Set<String> keys = new java.util.HashSet<>();
     long start = ring.start();
     while (true) { // one page of at most 256 KiB at a time, as the node answers
@@ -180,8 +180,8 @@ final class ProcessCluster implements AutoCloseable {
                   .header(kv.common.ClusterToken.HEADER, TOKEN)
                   .GET()
                   .build());
-      kv.node.sync.RecordCodec.decode(page.body()).forEach(r -> keys.add(r.key().value()));
-      var resume = page.headers().firstValue(kv.node.peer.SyncProtocol.RESUME_AFTER);
+      kv.node.protocol.RecordCodec.decode(page.body()).forEach(r -> keys.add(r.key().value()));
+      var resume = page.headers().firstValue(kv.node.protocol.SyncProtocol.RESUME_AFTER);
       if (resume.isEmpty()) {
         return keys;
       }

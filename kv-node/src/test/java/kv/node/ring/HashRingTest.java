@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import kv.common.Key;
 import kv.common.NodeId;
-import kv.node.storage.TokenRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -14,6 +14,7 @@ import java.util.stream.IntStream;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
+import kv.node.ring.TokenRange;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
 import org.junit.jupiter.api.AfterEach;

@@ -121,7 +121,7 @@ class HandoffSettleTest {
     List<Key> keys = new ArrayList<>();
     List<Versioned> records = new ArrayList<>();
     storage.scan(
-        kv.node.storage.TokenRange.fullRing(),
+        kv.node.ring.TokenRange.fullRing(),
         (key, record) -> {
           keys.add(key);
           records.add(record);

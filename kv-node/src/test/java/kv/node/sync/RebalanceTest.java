@@ -17,7 +17,7 @@ import kv.common.NodeId;
 import kv.node.harness.TestCluster;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
-import kv.node.storage.TokenRange;
+import kv.node.ring.TokenRange;
 import kv.node.version.Versioned;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

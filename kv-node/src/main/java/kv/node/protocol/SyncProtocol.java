@@ -1,4 +1,4 @@
-package kv.node.peer;
+package kv.node.protocol;
 
 /** Paths and headers of the range operations replicas serve each other under {@code /internal}. */
 public final class SyncProtocol {

@@ -1,4 +1,4 @@
-package kv.node.peer;
+package kv.node.protocol;
 
 /** The headers that carry a record's metadata between nodes (values travel as raw bodies). */
 public final class ReplicaHeaders {

@@ -1,4 +1,4 @@
-package kv.node.peer;
+package kv.node.protocol;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -14,7 +14,6 @@ import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
-import kv.node.sync.RecordCodec;
 import kv.node.version.Versioned;
 
 /**

@@ -1,4 +1,4 @@
-package kv.node.sync;
+package kv.node.protocol;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -7,8 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 import kv.common.Key;
 import kv.common.Murmur3;
+import kv.node.ring.TokenRange;
 import kv.node.storage.StorageEngine;
-import kv.node.storage.TokenRange;
 import kv.node.version.Versioned;
 
 /**

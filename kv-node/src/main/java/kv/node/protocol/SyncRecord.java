@@ -1,4 +1,4 @@
-package kv.node.sync;
+package kv.node.protocol;
 
 import kv.common.Key;
 import kv.node.version.Versioned;

@@ -1,4 +1,4 @@
-package kv.node.sync;
+package kv.node.protocol;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -15,8 +15,8 @@ import kv.common.NodeId;
 import kv.common.Value;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.node.ring.TokenRange;
 import kv.node.storage.StorageEngine;
-import kv.node.storage.TokenRange;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
 

@@ -1,4 +1,4 @@
-package kv.node.storage;
+package kv.node.ring;
 
 /**
  * The keys whose token {@code t} satisfies {@code start < t <= end} on the ring, wrapping past the

@@ -1,4 +1,4 @@
-package kv.node.peer;
+package kv.node.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package kv.node.sync;
+package kv.node.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,9 +8,9 @@ import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
 import kv.common.error.KvException;
+import kv.node.ring.TokenRange;
 import kv.node.storage.InMemoryStorageEngine;
 import kv.node.storage.StorageEngine;
-import kv.node.storage.TokenRange;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
 import org.junit.jupiter.api.Test;

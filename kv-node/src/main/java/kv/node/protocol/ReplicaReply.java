@@ -1,4 +1,4 @@
-package kv.node.peer;
+package kv.node.protocol;
 
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;

@@ -1,4 +1,4 @@
-package kv.node.peer;
+package kv.node.protocol;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;

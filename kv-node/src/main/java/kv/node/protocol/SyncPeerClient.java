@@ -1,14 +1,14 @@
-package kv.node.sync;
+package kv.node.protocol;
 
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import kv.common.Endpoint;
-import kv.node.storage.TokenRange;
+import kv.node.ring.TokenRange;
 
 /**
  * Range operations on another replica, for rebalancing and anti-entropy. Futures fail with a {@link
- * kv.common.error.KvException} as {@link kv.node.peer.PeerClient}'s do.
+ * kv.common.error.KvException} as {@link kv.node.protocol.PeerClient}'s do.
  */
 public interface SyncPeerClient {
   /** The peer's Merkle tree of {@code range}, and whether it is still receiving part of it. */
