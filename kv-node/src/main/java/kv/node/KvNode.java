@@ -58,6 +58,8 @@ import kv.node.protocol.PeerClient;
 import kv.node.protocol.ReplicaHeaders;
 import kv.node.protocol.SyncPeerClient;
 import kv.node.protocol.SyncProtocol;
+import kv.node.replica.PendingRanges;
+import kv.node.replica.ReplicaService;
 import kv.node.replication.Coordinator;
 import kv.node.replication.ReplicationMetrics;
 import kv.node.replication.TombstoneCheck;
@@ -69,10 +71,8 @@ import kv.node.storage.StorageEngine;
 import kv.node.storage.TombstonePurger;
 import kv.node.sync.AntiEntropy;
 import kv.node.sync.MemberTenure;
-import kv.node.sync.PendingRanges;
 import kv.node.sync.RangeHandoff;
 import kv.node.sync.RangeSync;
-import kv.node.sync.ReadGatedStorage;
 import kv.node.sync.Rebalancer;
 import kv.node.sync.SyncMetrics;
 import kv.node.sync.TransferBudget;
@@ -226,7 +226,14 @@ public final class KvNode implements AutoCloseable {
     HybridClock hybridClock = new HybridClock(clock, config.maxClockOffset());
     ClockBound clockBound = new ClockBound(hybridClock, clock, metrics);
     PendingRanges pending = new PendingRanges();
-    StorageEngine replicaStorage = new ReadGatedStorage(storage, pending);
+    ReplicaService replica =
+        new ReplicaService(
+            storage,
+            pending,
+            hintWriter,
+            clockBound,
+            new StalePlacement(views, config.replication().replicationFactor()),
+            config.maxValueBytes());
     SyncPeerClient syncPeers =
         syncDecorator.apply(
             new HttpSyncPeerClient(
@@ -234,8 +241,8 @@ public final class KvNode implements AutoCloseable {
     RangeSync rangeSync =
         new RangeSync(
             storage,
+            replica,
             syncPeers,
-            clockBound,
             config.peerTimeout().multipliedBy(10),
             MerkleTree.DEFAULT_DEPTH);
     TransferBudget budget = new TransferBudget(clock, config.sync().streamRate());
@@ -274,10 +281,10 @@ public final class KvNode implements AutoCloseable {
     Coordinator coordinator =
         new Coordinator(
             views,
-            replicaStorage,
+            replica,
             peers,
             self,
-            new Coordinator.Clocks(hybridClock, clockBound, offsets),
+            new Coordinator.Clocks(hybridClock, offsets),
             config.replication(),
             new ReplicationMetrics(metrics),
             hintWriter,
@@ -306,17 +313,9 @@ public final class KvNode implements AutoCloseable {
             offsets);
     int maxBatchBytes = HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16);
     int maxPushBytes = RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16);
-    ReplicaRoutes replicaRoutes =
-        new ReplicaRoutes(
-            replicaStorage,
-            hintWriter,
-            clockBound,
-            new StalePlacement(views, n),
-            config.maxValueBytes(),
-            maxBatchBytes);
+    ReplicaRoutes replicaRoutes = new ReplicaRoutes(replica, config.maxValueBytes(), maxBatchBytes);
     InternalGate internal = new InternalGate(config.token(), gossip, views::current, clock);
-    SyncRoutes syncRoutes =
-        new SyncRoutes(storage, pending, clockBound, maxPushBytes, SyncProtocol.PAGE_BYTES);
+    SyncRoutes syncRoutes = new SyncRoutes(replica, maxPushBytes, SyncProtocol.PAGE_BYTES);
     ServerProtection.Paths paths =
         new ServerProtection.Paths(
             KvNode::isClientRequest,

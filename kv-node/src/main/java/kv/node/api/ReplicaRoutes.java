@@ -11,19 +11,14 @@ import kv.common.Value;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.common.http.RequestBodies;
-import kv.node.handoff.HintWriter;
 import kv.node.protocol.BatchCodec;
 import kv.node.protocol.ReplicaHeaders;
 import kv.node.protocol.ReplicaOp;
 import kv.node.protocol.ReplicaReply;
-import kv.node.replication.Superseding;
-import kv.node.ring.StalePlacement;
-import kv.node.storage.StorageEngine;
+import kv.node.replica.ReplicaService;
 import kv.node.version.ClockBound;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code /internal/*}: replica operations another node's coordinator sends here. They touch only
@@ -34,29 +29,16 @@ import org.slf4j.LoggerFactory;
  * hint ({@code hint=<node>}, or a batch's hinted write) comes from a coordinator that could not
  * reach that replica: this node keeps the record as a hint for it (sloppy quorum), not as its own.
  * Every record written passes the {@link ClockBound} first: one too far in the future is refused
- * with {@code 503 clock_skew} (in a batch, as that operation's reply) and nothing is stored.
+ * with {@code 503 clock_skew} (in a batch, as that operation's reply) and nothing is stored. The
+ * checks are {@link ReplicaService}'s; this class only parses and renders.
  */
 public final class ReplicaRoutes {
-  private static final Logger log = LoggerFactory.getLogger(ReplicaRoutes.class);
-
-  private final StorageEngine storage;
-  private final HintWriter hints;
-  private final ClockBound clockBound;
-  private final StalePlacement placement;
+  private final ReplicaService replica;
   private final int maxValueBytes;
   private final int maxBatchBytes;
 
-  public ReplicaRoutes(
-      StorageEngine storage,
-      HintWriter hints,
-      ClockBound clockBound,
-      StalePlacement placement,
-      int maxValueBytes,
-      int maxBatchBytes) {
-    this.storage = storage;
-    this.hints = hints;
-    this.clockBound = clockBound;
-    this.placement = placement;
+  public ReplicaRoutes(ReplicaService replica, int maxValueBytes, int maxBatchBytes) {
+    this.replica = replica;
     this.maxValueBytes = maxValueBytes;
     this.maxBatchBytes = maxBatchBytes;
   }
@@ -83,45 +65,16 @@ public final class ReplicaRoutes {
     List<ReplicaReply> replies = new ArrayList<>(ops.size());
     String sender = sender(ctx);
     for (ReplicaOp op : ops) {
-      replies.add(serve(op, sender));
+      replies.add(replica.serve(op, sender));
     }
     Responses.octets(ctx, BatchCodec.encodeReplies(replies));
-  }
-
-  private ReplicaReply serve(ReplicaOp op, String sender) {
-    try {
-      if (op instanceof ReplicaOp.Write w) {
-        if (w.record().value().size() > maxValueBytes) {
-          throw new KvException(
-              ErrorCode.VALUE_TOO_LARGE,
-              "value is "
-                  + w.record().value().size()
-                  + " bytes; the limit is "
-                  + maxValueBytes
-                  + " bytes (MAX_VALUE_BYTES)");
-        }
-        placement.check(w.key(), w.placedOn());
-        return apply(w.key(), w.record(), w.hintFor(), sender)
-            .<ReplicaReply>map(ReplicaReply.Superseded::new)
-            .orElseGet(ReplicaReply.Written::new);
-      }
-      return storage
-          .get(op.key())
-          .<ReplicaReply>map(ReplicaReply.Found::new)
-          .orElseGet(ReplicaReply.Missing::new);
-    } catch (KvException e) {
-      return ReplicaReply.Failed.of(e);
-    } catch (RuntimeException e) {
-      log.error("Replica operation on {} failed", op.key().value(), e);
-      return new ReplicaReply.Failed(ErrorCode.INTERNAL, "internal error: " + e);
-    }
   }
 
   private void read(Context ctx) {
     Key key = key(ctx);
     Versioned record =
-        storage
-            .get(key)
+        replica
+            .read(key)
             .orElseThrow(
                 () -> new KvException(ErrorCode.NOT_FOUND, "no record for key: " + key.value()));
     ctx.header(ReplicaHeaders.VERSION, record.version().toString());
@@ -144,20 +97,9 @@ public final class ReplicaRoutes {
       throw new KvException(ErrorCode.BAD_REQUEST, "a tombstone carries no value");
     }
     Versioned record = tombstone ? Versioned.tombstone(version) : Versioned.live(version, value);
-    apply(key, record, hintFor(ctx), sender(ctx));
+    replica.write(
+        new ReplicaOp.Write(key, record, hintFor(ctx), ReplicaOp.Write.UNPLACED), sender(ctx));
     ctx.status(204);
-  }
-
-  /** Keeps the record (or the hint); the newer version this node holds instead, if it does. */
-  private Optional<Version> apply(
-      Key key, Versioned record, Optional<NodeId> hintFor, String sender) {
-    clockBound.admit(
-        record.version(), hintFor.isPresent() ? ClockBound.Via.HINT : ClockBound.Via.WRITE, sender);
-    if (hintFor.isPresent()) {
-      hints.store(hintFor.get(), key, record);
-      return Optional.empty();
-    }
-    return storage.apply(key, record) ? Optional.empty() : Superseding.held(storage, key, record);
   }
 
   /** The peer, by its address: the log line about a refused record names it. */

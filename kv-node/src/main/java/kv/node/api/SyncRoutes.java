@@ -11,9 +11,8 @@ import kv.node.protocol.MerkleTree;
 import kv.node.protocol.RecordCodec;
 import kv.node.protocol.SyncProtocol;
 import kv.node.protocol.SyncRecord;
+import kv.node.replica.ReplicaService;
 import kv.node.ring.TokenRange;
-import kv.node.storage.StorageEngine;
-import kv.node.sync.PendingRanges;
 import kv.node.version.ClockBound;
 
 /**
@@ -24,21 +23,12 @@ import kv.node.version.ClockBound;
  * 503 clock_skew} saying how many were refused, so the sender keeps its copy and retries.
  */
 public final class SyncRoutes {
-  private final StorageEngine storage;
-  private final PendingRanges pending;
-  private final ClockBound clockBound;
+  private final ReplicaService replica;
   private final int maxBatchBytes;
   private final int pageBytes;
 
-  public SyncRoutes(
-      StorageEngine storage,
-      PendingRanges pending,
-      ClockBound clockBound,
-      int maxBatchBytes,
-      int pageBytes) {
-    this.storage = storage;
-    this.pending = pending;
-    this.clockBound = clockBound;
+  public SyncRoutes(ReplicaService replica, int maxBatchBytes, int pageBytes) {
+    this.replica = replica;
     this.maxBatchBytes = maxBatchBytes;
     this.pageBytes = pageBytes;
   }
@@ -51,52 +41,30 @@ public final class SyncRoutes {
 
   private void merkle(Context ctx) {
     TokenRange range = range(ctx);
-    int depth = depth(ctx);
-    long[] leaves = MerkleTree.build(storage, range, depth).leaves();
+    long[] leaves = replica.tree(range, depth(ctx)).leaves();
     ByteBuffer bytes = ByteBuffer.allocate(leaves.length * Long.BYTES);
     bytes.asLongBuffer().put(leaves);
-    ctx.header(SyncProtocol.PENDING, Boolean.toString(pending.overlaps(range)));
+    ctx.header(SyncProtocol.PENDING, Boolean.toString(replica.isReceiving(range)));
     Responses.octets(ctx, bytes.array());
   }
 
   /** One page of the range's records; a range of any size is answered within bounded memory. */
   private void records(Context ctx) {
-    RecordCodec.Page page = RecordCodec.encodePage(storage, range(ctx), pageBytes);
+    RecordCodec.Page page = replica.page(range(ctx), pageBytes);
     page.resumeAfter()
         .ifPresent(token -> ctx.header(SyncProtocol.RESUME_AFTER, Long.toString(token)));
     Responses.octets(ctx, page.bytes());
   }
 
   private void apply(Context ctx) {
-    List<SyncRecord> records =
+    List<SyncRecord> records = // all decoded before any applies: a bad batch changes nothing
         RecordCodec.decode(
             RequestBodies.read(
                 ctx,
                 maxBatchBytes,
                 "a record batch",
                 "a push batch's limit plus MAX_VALUE_BYTES and 64 KiB"));
-    String sender = ReplicaRoutes.sender(ctx);
-    int refused = 0;
-    KvException last = null;
-    for (SyncRecord r : records) { // all decoded before any applies: a bad batch changes nothing
-      try {
-        clockBound.admit(r.record().version(), ClockBound.Via.PUSH, sender);
-      } catch (KvException e) { // counted and logged by the bound
-        refused++;
-        last = e;
-        continue;
-      }
-      storage.apply(r.key(), r.record());
-    }
-    if (last != null) {
-      throw new KvException(
-          last.code(),
-          refused
-              + " of "
-              + records.size()
-              + " record(s) refused, the others kept; the last refused: "
-              + last.getMessage());
-    }
+    replica.acceptPushed(records, ReplicaRoutes.sender(ctx));
     ctx.status(204);
   }
 

@@ -13,10 +13,9 @@ import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.handoff.HintWriter;
 import kv.node.protocol.PeerClient;
+import kv.node.replica.ReplicaService;
 import kv.node.ring.ClusterView;
 import kv.node.ring.ViewHolder;
-import kv.node.storage.StorageEngine;
-import kv.node.version.ClockBound;
 import kv.node.version.ClockOffsets;
 import kv.node.version.HybridClock;
 import kv.node.version.Version;
@@ -50,12 +49,12 @@ public final class Coordinator {
     }
   }
 
-  /** How this node's clock is kept honest: its hybrid clock, its bound, its measured offset. */
-  public record Clocks(HybridClock clock, ClockBound bound, ClockOffsets offsets) {}
+  /** How this node's clock is kept honest: its hybrid clock and its measured offset. */
+  public record Clocks(HybridClock clock, ClockOffsets offsets) {}
 
   public Coordinator(
       ViewHolder views,
-      StorageEngine storage,
+      ReplicaService local,
       PeerClient peers,
       Supplier<Optional<NodeId>> self,
       Clocks clocks,
@@ -70,8 +69,7 @@ public final class Coordinator {
     this.metrics = metrics;
     this.readRepair = new ReadRepair(metrics);
     this.lists =
-        new PreferenceLists(
-            storage, peers, self, clocks.bound(), policy.replicationFactor(), largestCluster);
+        new PreferenceLists(local, peers, self, policy.replicationFactor(), largestCluster);
     this.writes =
         new Writes(
             views,

@@ -5,34 +5,31 @@ import java.util.concurrent.CompletableFuture;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.error.KvException;
-import kv.node.storage.StorageEngine;
-import kv.node.version.ClockBound;
+import kv.node.replica.ReplicaService;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
 
 /**
- * This node itself: one storage call, completed before it returns. A write passes the same {@link
- * ClockBound} as a peer's (a read repair may bring another replica's record here).
+ * This node itself: one call into its {@link ReplicaService}, completed before it returns, so a
+ * local write passes the same checks as a peer's (a read repair may bring another replica's record
+ * here).
  */
-record LocalReplica(NodeId id, StorageEngine storage, ClockBound clockBound) implements Replica {
-  private static final CompletableFuture<Optional<Version>> KEPT =
-      CompletableFuture.completedFuture(Optional.empty());
-
+record LocalReplica(NodeId id, ReplicaService replica) implements Replica {
   @Override
   public CompletableFuture<Optional<Versioned>> read(Key key) {
-    return CompletableFuture.completedFuture(storage.get(key));
+    try {
+      return CompletableFuture.completedFuture(replica.read(key));
+    } catch (KvException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   @Override
   public CompletableFuture<Optional<Version>> write(Key key, Versioned record) {
     try {
-      clockBound.admit(record.version(), ClockBound.Via.LOCAL, "this node's coordinator");
+      return CompletableFuture.completedFuture(replica.writeLocal(key, record));
     } catch (KvException e) {
       return CompletableFuture.failedFuture(e);
     }
-    if (storage.apply(key, record)) {
-      return KEPT;
-    }
-    return CompletableFuture.completedFuture(Superseding.held(storage, key, record));
   }
 }

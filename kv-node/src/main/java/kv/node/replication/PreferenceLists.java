@@ -8,9 +8,8 @@ import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.error.QuorumNotMetException;
 import kv.node.protocol.PeerClient;
+import kv.node.replica.ReplicaService;
 import kv.node.ring.ClusterView;
-import kv.node.storage.StorageEngine;
-import kv.node.version.ClockBound;
 
 /**
  * A key's replicas on a member list (this node's storage, or a peer reached over the network), and
@@ -21,24 +20,21 @@ import kv.node.version.ClockBound;
  * instead of quietly needing fewer (Cassandra's {@code Unavailable}).
  */
 final class PreferenceLists {
-  private final StorageEngine storage;
+  private final ReplicaService local;
   private final PeerClient peers;
   private final Supplier<Optional<NodeId>> self;
-  private final ClockBound clockBound;
   private final int replicationFactor;
   private final IntSupplier largestCluster;
 
   PreferenceLists(
-      StorageEngine storage,
+      ReplicaService local,
       PeerClient peers,
       Supplier<Optional<NodeId>> self,
-      ClockBound clockBound,
       int replicationFactor,
       IntSupplier largestCluster) {
-    this.storage = storage;
+    this.local = local;
     this.peers = peers;
     this.self = self;
-    this.clockBound = clockBound;
     this.replicationFactor = replicationFactor;
     this.largestCluster = largestCluster;
   }
@@ -74,7 +70,7 @@ final class PreferenceLists {
 
   private Replica replica(ClusterView view, NodeId id, Optional<NodeId> me) {
     if (me.isPresent() && me.get().equals(id)) {
-      return new LocalReplica(id, storage, clockBound);
+      return new LocalReplica(id, local);
     }
     return new RemoteReplica(id, view.endpoint(id).orElseThrow(), peers, view.version());
   }

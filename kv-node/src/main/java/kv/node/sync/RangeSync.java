@@ -20,9 +20,9 @@ import kv.node.protocol.MerkleTree;
 import kv.node.protocol.RecordCodec;
 import kv.node.protocol.SyncPeerClient;
 import kv.node.protocol.SyncRecord;
+import kv.node.replica.ReplicaService;
 import kv.node.ring.TokenRange;
 import kv.node.storage.StorageEngine;
-import kv.node.version.ClockBound;
 import kv.node.version.Version;
 
 /**
@@ -30,8 +30,9 @@ import kv.node.version.Version;
  * differs: both sides hash the range into a {@link MerkleTree}; for each run of differing leaves
  * this node fetches the peer's records (keeping each one newer than its own) and pushes back the
  * records of its own that the peer lacks or holds older. Versions decide; tombstones travel like
- * values. A fetched record too far in the future ({@link ClockBound}) is not kept; the exchange
- * goes on with the others. Calls block the (background) caller, each bounded by a timeout.
+ * values. Fetched records are accepted through {@link ReplicaService} (one too far in the future is
+ * not kept; the exchange goes on with the others). Calls block the (background) caller, each
+ * bounded by a timeout.
  */
 public final class RangeSync {
   /** Runs of differing leaves fetched in one request: bounds a response to a slice of the range. */
@@ -41,20 +42,20 @@ public final class RangeSync {
   public static final int PUSH_BATCH_BYTES = 4 << 20;
 
   private final StorageEngine storage;
+  private final ReplicaService replica;
   private final SyncPeerClient peers;
-  private final ClockBound clockBound;
   private final Duration timeout;
   private final int depth;
 
   public RangeSync(
       StorageEngine storage,
+      ReplicaService replica,
       SyncPeerClient peers,
-      ClockBound clockBound,
       Duration timeout,
       int depth) {
     this.storage = storage;
+    this.replica = replica;
     this.peers = peers;
-    this.clockBound = clockBound;
     this.timeout = timeout;
     this.depth = MerkleTree.checkDepth(depth);
   }
@@ -107,7 +108,7 @@ public final class RangeSync {
           slice,
           r -> {
             remoteVersions.put(r.key(), r.record().version());
-            if (admits(r, peer) && storage.apply(r.key(), r.record())) {
+            if (replica.acceptFetched(r, "the node at " + peer)) {
               applied[0]++;
             }
           });
@@ -126,16 +127,6 @@ public final class RangeSync {
       budget.spend(remoteVersions.size() + missing.size());
     }
     return new Outcome(true, differing.size(), pulled, pushed);
-  }
-
-  /** Whether the bound admits a fetched record (a refusal is counted and logged there). */
-  private boolean admits(SyncRecord r, Endpoint peer) {
-    try {
-      clockBound.admit(r.record().version(), ClockBound.Via.FETCH, "the node at " + peer);
-      return true;
-    } catch (KvException e) {
-      return false;
-    }
   }
 
   /**

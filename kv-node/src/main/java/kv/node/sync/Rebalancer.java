@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.NodeId;
 import kv.node.protocol.SyncPeerClient;
+import kv.node.replica.PendingRanges;
 import kv.node.ring.ClusterView;
 import kv.node.ring.HashRing;
 import kv.node.ring.TokenRange;

@@ -3,6 +3,7 @@ package kv.node.sync;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import kv.node.replica.PendingRanges;
 
 /**
  * What rebalancing and anti-entropy did: {@code kv_antientropy_ranges_compared_total}, {@code

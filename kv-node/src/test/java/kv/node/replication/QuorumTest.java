@@ -2,9 +2,7 @@ package kv.node.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -12,9 +10,8 @@ import kv.common.NodeId;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.common.error.QuorumNotMetException;
+import kv.node.harness.TestReplicas;
 import kv.node.storage.InMemoryStorageEngine;
-import kv.node.version.ClockBound;
-import kv.node.version.HybridClock;
 import org.junit.jupiter.api.Test;
 
 class QuorumTest {
@@ -75,10 +72,6 @@ class QuorumTest {
 
   private static Replica replica(String id) {
     Clock clock = Clock.systemUTC();
-    return new LocalReplica(
-        NodeId.of(id),
-        new InMemoryStorageEngine(),
-        new ClockBound(
-            new HybridClock(clock, Duration.ofMillis(500)), clock, new SimpleMeterRegistry()));
+    return new LocalReplica(NodeId.of(id), TestReplicas.over(new InMemoryStorageEngine(), clock));
   }
 }

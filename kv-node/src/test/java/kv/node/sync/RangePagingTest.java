@@ -2,7 +2,6 @@ package kv.node.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,6 +15,7 @@ import kv.common.Json;
 import kv.common.Key;
 import kv.node.harness.HttpTestClient;
 import kv.node.harness.TestCluster;
+import kv.node.harness.TestReplicas;
 import kv.node.peer.HttpSyncPeerClient;
 import kv.node.protocol.MerkleTree;
 import kv.node.protocol.RecordCodec;
@@ -24,8 +24,6 @@ import kv.node.protocol.SyncRecord;
 import kv.node.ring.TokenRange;
 import kv.node.storage.InMemoryStorageEngine;
 import kv.node.storage.StorageEngine;
-import kv.node.version.ClockBound;
-import kv.node.version.HybridClock;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,11 +98,8 @@ class RangePagingTest {
       RangeSync sync =
           new RangeSync(
               local,
+              TestReplicas.over(local, cluster.clock()),
               new HttpSyncPeerClient(http, TestCluster.TOKEN, Json.newMapper()),
-              new ClockBound(
-                  new HybridClock(cluster.clock(), Duration.ofMillis(500)),
-                  cluster.clock(),
-                  new SimpleMeterRegistry()),
               Duration.ofSeconds(10),
               MerkleTree.DEFAULT_DEPTH);
       Endpoint peer = new Endpoint("127.0.0.1", cluster.node(cluster.id(1)).port());

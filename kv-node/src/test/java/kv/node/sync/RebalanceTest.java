@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.node.harness.TestCluster;
+import kv.node.replica.PendingRanges;
 import kv.node.replication.Consistency;
 import kv.node.replication.Coordinator;
 import kv.node.ring.TokenRange;

@@ -1,4 +1,4 @@
-package kv.node.sync;
+package kv.node.replica;
 
 import java.util.ArrayList;
 import java.util.List;
