@@ -10,7 +10,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -21,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import kv.common.Json;
 import kv.common.Key;
@@ -181,8 +179,7 @@ public final class KvNode implements AutoCloseable {
     this.hints = config.storage().openHints();
     HintMetrics hintMetrics = new HintMetrics(metrics, hints);
     HintWriter hintWriter = new HintWriter(hints, clock, hintMetrics);
-    MembershipWatcher[] watcher = new MembershipWatcher[1]; // built once the port is known
-    Supplier<Optional<NodeId>> self = () -> watcher[0] == null ? Optional.empty() : watcher[0].id();
+    NodeId self = idStore.resolve(config.nodeId()); // before wiring: everything below knows it
     LargestCluster largest = new LargestCluster(config.dataDir());
     ViewInstaller installer = new ViewInstaller(views, config.vnodes(), clock, largest, metrics);
     OkHttpClient base = HttpClients.base(config.peerTimeout());
@@ -306,7 +303,7 @@ public final class KvNode implements AutoCloseable {
         new ClientRoutes(
             coordinator,
             views,
-            () -> watcher[0] == null ? "" : watcher[0].id().map(NodeId::value).orElse(""),
+            self,
             config.maxValueBytes(),
             installer::last,
             largest::size,
@@ -355,18 +352,17 @@ public final class KvNode implements AutoCloseable {
               + " CLUSTER_TOKEN_FILE anywhere else");
     }
     server.start();
-    watcher[0] =
+    this.membership =
         new MembershipWatcher(
             seed,
             views,
             installer,
             idStore,
-            config.nodeId(),
+            self,
             config.advertise(),
             server.port(),
             clock,
             config.heartbeatInterval());
-    this.membership = watcher[0];
     this.seedWatch = new SeedWatch(seed, views, installer, membership, SeedWatch.WAIT);
     seedWatch.start(); // in tests too: changes are pushed, whether or not anyone ticks
     Gauge.builder("kv.ring.members", views, v -> v.current().members().size())
@@ -445,7 +441,7 @@ public final class KvNode implements AutoCloseable {
     return server.port();
   }
 
-  public Optional<NodeId> id() {
+  public NodeId id() {
     return membership.id();
   }
 

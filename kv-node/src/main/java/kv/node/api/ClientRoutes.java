@@ -29,7 +29,7 @@ public final class ClientRoutes {
 
   private final Coordinator coordinator;
   private final ViewHolder views;
-  private final Supplier<String> self;
+  private final NodeId self;
   private final int maxValueBytes;
   private final Supplier<Optional<ViewInstaller.Installed>> installed;
   private final IntSupplier largestCluster;
@@ -38,7 +38,7 @@ public final class ClientRoutes {
   public ClientRoutes(
       Coordinator coordinator,
       ViewHolder views,
-      Supplier<String> self,
+      NodeId self,
       int maxValueBytes,
       Supplier<Optional<ViewInstaller.Installed>> installed,
       IntSupplier largestCluster,
@@ -116,11 +116,11 @@ public final class ClientRoutes {
                         e.getKey(),
                         e.getValue().toString(),
                         shares.getOrDefault(e.getKey(), 0.0),
-                        e.getKey().value().equals(self.get())))
+                        e.getKey().value().equals(self.value())))
             .toList();
     ctx.json(
         new ClusterInfo(
-            self.get(),
+            self.value(),
             view.version(),
             view.changedAt(),
             installed
@@ -146,7 +146,7 @@ public final class ClientRoutes {
     ctx.header(ReplicaHeaders.VERSION, version.toString());
     ctx.header(OWNER, join(owners));
     ctx.header(SERVED_BY, join(servedBy));
-    ctx.header(COORDINATOR, self.get());
+    ctx.header(COORDINATOR, self.value());
   }
 
   private static String join(List<NodeId> ids) {

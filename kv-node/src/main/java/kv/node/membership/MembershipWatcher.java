@@ -4,9 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.NodeCredential;
 import kv.common.NodeId;
@@ -41,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * its credential) that expires after NODE_TTL.
  *
  * <p>Only the scheduler thread (or a test) calls {@link #tick()}; the fields it writes are confined
- * to that thread, except {@link #id}, {@link #credential} and {@link #left}, which are volatile for
- * readers. {@link #deregister()} runs on the shutdown thread once the scheduler has stopped.
+ * to that thread, except {@link #credential} and {@link #left}, which are volatile for readers.
+ * {@link #deregister()} runs on the shutdown thread once the scheduler has stopped.
  */
 public final class MembershipWatcher {
   private static final Logger log = LoggerFactory.getLogger(MembershipWatcher.class);
@@ -55,7 +53,7 @@ public final class MembershipWatcher {
   private final Duration heartbeatInterval;
   private final Optional<Endpoint> advertised;
   private final int port;
-  private volatile NodeId id;
+  private final NodeId id;
   private volatile NodeCredential credential;
   private volatile boolean left;
   private boolean registered;
@@ -64,37 +62,13 @@ public final class MembershipWatcher {
   private Instant lastHeartbeat = Instant.MIN;
   private final CountDownLatch registeredOnce = new CountDownLatch(1);
 
+  /** {@code id} is this node's, resolved before anything is wired ({@link NodeIdStore#resolve}). */
   public MembershipWatcher(
       SeedClient seed,
       ViewHolder views,
       ViewInstaller installer,
       NodeIdStore idStore,
-      Optional<NodeId> configuredId,
-      Optional<Endpoint> advertised,
-      int port,
-      Clock clock,
-      Duration heartbeatInterval) {
-    this(
-        seed,
-        views,
-        installer,
-        idStore,
-        configuredId,
-        MembershipWatcher::randomId,
-        advertised,
-        port,
-        clock,
-        heartbeatInterval);
-  }
-
-  /** {@code newId} makes the id candidate of a node that has none configured or persisted. */
-  public MembershipWatcher(
-      SeedClient seed,
-      ViewHolder views,
-      ViewInstaller installer,
-      NodeIdStore idStore,
-      Optional<NodeId> configuredId,
-      Supplier<NodeId> newId,
+      NodeId id,
       Optional<Endpoint> advertised,
       int port,
       Clock clock,
@@ -103,37 +77,17 @@ public final class MembershipWatcher {
     this.views = views;
     this.installer = installer;
     this.idStore = idStore;
+    this.id = id;
     this.clock = clock;
     this.heartbeatInterval = heartbeatInterval;
     this.advertised = advertised;
     this.port = port;
-    this.id =
-        configuredId
-            .or(idStore::load)
-            .orElseGet(
-                () -> {
-                  NodeId candidate = newId.get();
-                  idStore.save(candidate); // before registering: a retry must ask for this same id
-                  log.info(
-                      "No node id configured or kept in DATA_DIR; asking the seed for {}",
-                      candidate);
-                  return candidate;
-                });
-    this.credential =
-        idStore
-            .loadCredential()
-            .orElseGet(
-                () -> {
-                  NodeCredential fresh = NodeCredential.random();
-                  idStore.saveCredential(
-                      fresh); // before registering: a retry must present this same one
-                  return fresh;
-                });
+    this.credential = idStore.resolveCredential();
   }
 
-  /** This node's id: configured, persisted, or picked at first start (or assigned by the seed). */
-  public Optional<NodeId> id() {
-    return Optional.ofNullable(id);
+  /** This node's id: configured, persisted, or picked at first start. */
+  public NodeId id() {
+    return id;
   }
 
   public boolean isRegistered() {
@@ -196,17 +150,14 @@ public final class MembershipWatcher {
     }
   }
 
-  private static NodeId randomId() {
-    return NodeId.of("node-" + UUID.randomUUID().toString().substring(0, 8));
-  }
-
   private void register() {
     RegisterResponse answer =
         seed.register(new RegisterRequest(id, advertised.orElse(null), port, credential));
-    if (id == null || !id.equals(answer.nodeId())) {
-      idStore.save(answer.nodeId());
+    if (!id.equals(answer.nodeId())) { // the seed honours the id asked for, or refuses it
+      throw new KvException(
+          ErrorCode.UNAVAILABLE,
+          "the seed registered this node as " + answer.nodeId() + " when it asked for " + id);
     }
-    id = answer.nodeId();
     if (answer.credential() != null && !answer.credential().equals(credential)) {
       idStore.saveCredential(answer.credential()); // issued by the seed instead of ours
       credential = answer.credential();

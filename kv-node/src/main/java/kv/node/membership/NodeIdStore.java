@@ -9,9 +9,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Function;
 import kv.common.NodeCredential;
 import kv.common.NodeId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the node's identity: its id in {@code DATA_DIR/node-id}, so a restart rejoins at the same
@@ -22,6 +25,8 @@ import kv.common.NodeId;
  * <p>Thread-safe: writes happen on the membership thread, reads anywhere.
  */
 public final class NodeIdStore {
+  private static final Logger log = LoggerFactory.getLogger(NodeIdStore.class);
+
   private final Optional<Path> idFile;
   private final Optional<Path> credentialFile;
   private volatile NodeId id;
@@ -30,6 +35,35 @@ public final class NodeIdStore {
   public NodeIdStore(Optional<Path> dataDir) {
     this.idFile = dataDir.map(dir -> dir.resolve("node-id"));
     this.credentialFile = dataDir.map(dir -> dir.resolve("node-credential"));
+  }
+
+  /**
+   * This node's id: {@code configured} ({@code NODE_ID}), else the one kept here, else a new one
+   * ({@code node-} and 8 random hex digits), kept here before the node first registers, so a
+   * registration whose answer was lost is retried under the same id (no phantom second member).
+   */
+  public NodeId resolve(Optional<NodeId> configured) {
+    return configured
+        .or(this::load)
+        .orElseGet(
+            () -> {
+              NodeId picked = NodeId.of("node-" + UUID.randomUUID().toString().substring(0, 8));
+              save(picked);
+              log.info(
+                  "No NODE_ID set and none kept in DATA_DIR: this node is {} from now on", picked);
+              return picked;
+            });
+  }
+
+  /** The credential kept here, else a new random one, kept before the node first registers. */
+  public NodeCredential resolveCredential() {
+    return loadCredential()
+        .orElseGet(
+            () -> {
+              NodeCredential fresh = NodeCredential.random();
+              saveCredential(fresh); // before registering: a retry must present this same one
+              return fresh;
+            });
   }
 
   public Optional<NodeId> load() {

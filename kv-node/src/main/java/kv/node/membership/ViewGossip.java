@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.NodeId;
 import kv.common.error.KvException;
@@ -40,7 +39,7 @@ public final class ViewGossip implements ViewExchange {
   private final ViewInstaller installer;
   private final SeedClient seed;
   private final HttpViewClient peers;
-  private final Supplier<Optional<NodeId>> self;
+  private final NodeId self;
   private final Executor executor;
   private final Duration peerTimeout;
   private final LongSupplier nanoTime;
@@ -55,7 +54,7 @@ public final class ViewGossip implements ViewExchange {
       ViewInstaller installer,
       SeedClient seed,
       HttpViewClient peers,
-      Supplier<Optional<NodeId>> self,
+      NodeId self,
       Executor executor,
       Duration peerTimeout,
       LongSupplier nanoTime) {
@@ -76,7 +75,7 @@ public final class ViewGossip implements ViewExchange {
 
   @Override
   public Optional<Endpoint> self() {
-    return self.get().flatMap(id -> views.current().endpoint(id));
+    return views.current().endpoint(self);
   }
 
   @Override

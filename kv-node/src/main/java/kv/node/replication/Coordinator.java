@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
-import java.util.function.Supplier;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
@@ -33,7 +32,7 @@ import kv.node.version.Versioned;
  */
 public final class Coordinator {
   private final ViewHolder views;
-  private final Supplier<Optional<NodeId>> self;
+  private final NodeId self;
   private final Policy policy;
   private final ReplicationMetrics metrics;
   private final ReadRepair readRepair;
@@ -56,7 +55,7 @@ public final class Coordinator {
       ViewHolder views,
       ReplicaService local,
       PeerClient peers,
-      Supplier<Optional<NodeId>> self,
+      NodeId self,
       Clocks clocks,
       Policy policy,
       ReplicationMetrics metrics,
@@ -116,11 +115,11 @@ public final class Coordinator {
   }
 
   public CompletableFuture<WriteResult> put(Key key, Value value, Optional<Consistency> w) {
-    return writes.write(requireRing(), me(), key, w, version -> Versioned.live(version, value));
+    return writes.write(requireRing(), self, key, w, version -> Versioned.live(version, value));
   }
 
   public CompletableFuture<WriteResult> delete(Key key, Optional<Consistency> w) {
-    return writes.write(requireRing(), me(), key, w, Versioned::tombstone);
+    return writes.write(requireRing(), self, key, w, Versioned::tombstone);
   }
 
   /** The nodes that replicate {@code key} on the current ring, in preference order. */
@@ -135,10 +134,6 @@ public final class Coordinator {
   private static boolean isNewer(Optional<Versioned> candidate, Optional<Versioned> current) {
     return candidate.isPresent()
         && (current.isEmpty() || candidate.get().version().isNewerThan(current.get().version()));
-  }
-
-  private NodeId me() {
-    return self.get().orElseThrow(Coordinator::notReady);
   }
 
   private ClusterView requireRing() {

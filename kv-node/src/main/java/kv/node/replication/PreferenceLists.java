@@ -3,7 +3,6 @@ package kv.node.replication;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.IntSupplier;
-import java.util.function.Supplier;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.error.QuorumNotMetException;
@@ -22,14 +21,14 @@ import kv.node.ring.ClusterView;
 final class PreferenceLists {
   private final ReplicaService local;
   private final PeerClient peers;
-  private final Supplier<Optional<NodeId>> self;
+  private final NodeId self;
   private final int replicationFactor;
   private final IntSupplier largestCluster;
 
   PreferenceLists(
       ReplicaService local,
       PeerClient peers,
-      Supplier<Optional<NodeId>> self,
+      NodeId self,
       int replicationFactor,
       IntSupplier largestCluster) {
     this.local = local;
@@ -42,8 +41,7 @@ final class PreferenceLists {
   /** The key's replicas on {@code view}, in preference order. */
   List<Replica> replicas(ClusterView view, Key key) {
     List<NodeId> owners = view.ring().preferenceList(key.token(), replicationFactor);
-    Optional<NodeId> me = self.get();
-    return owners.stream().map(id -> replica(view, id, me)).toList();
+    return owners.stream().map(id -> replica(view, id)).toList();
   }
 
   /**
@@ -68,8 +66,8 @@ final class PreferenceLists {
     return required;
   }
 
-  private Replica replica(ClusterView view, NodeId id, Optional<NodeId> me) {
-    if (me.isPresent() && me.get().equals(id)) {
+  private Replica replica(ClusterView view, NodeId id) {
+    if (self.equals(id)) {
       return new LocalReplica(id, local);
     }
     return new RemoteReplica(id, view.endpoint(id).orElseThrow(), peers, view.version());

@@ -7,7 +7,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.NodeId;
@@ -26,17 +25,13 @@ import kv.node.version.Versioned;
  */
 public final class TombstoneCheck implements TombstonePurger.Replicas {
   private final ViewHolder views;
-  private final Supplier<Optional<NodeId>> self;
+  private final NodeId self;
   private final PeerClient peers;
   private final int replicationFactor;
   private final Duration timeout;
 
   public TombstoneCheck(
-      ViewHolder views,
-      Supplier<Optional<NodeId>> self,
-      PeerClient peers,
-      int replicationFactor,
-      Duration timeout) {
+      ViewHolder views, NodeId self, PeerClient peers, int replicationFactor, Duration timeout) {
     this.views = views;
     this.self = self;
     this.peers = peers;
@@ -47,15 +42,14 @@ public final class TombstoneCheck implements TombstonePurger.Replicas {
   @Override
   public boolean mayForget(Key key, Versioned tombstone) {
     ClusterView view = views.current();
-    Optional<NodeId> me = self.get();
-    if (me.isEmpty() || view.ring().isEmpty()) {
+    if (view.ring().isEmpty()) {
       return false;
     }
     List<NodeId> owners = view.ring().preferenceList(key.token(), replicationFactor);
     boolean forget = true;
     for (NodeId owner : owners) {
       Optional<Endpoint> at = view.endpoint(owner);
-      if (owner.equals(me.get()) || at.isEmpty()) {
+      if (owner.equals(self) || at.isEmpty()) {
         continue;
       }
       Optional<Optional<Versioned>> theirs = await(peers.read(at.get(), key));

@@ -7,7 +7,6 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.NodeId;
 import kv.node.ring.ClusterView;
@@ -30,7 +29,7 @@ public final class AntiEntropy {
   private static final Logger log = LoggerFactory.getLogger(AntiEntropy.class);
 
   private final ViewHolder views;
-  private final Supplier<Optional<NodeId>> self;
+  private final NodeId self;
   private final int replicationFactor;
   private final RangeSync sync;
   private final Rebalancer rebalancer;
@@ -55,7 +54,7 @@ public final class AntiEntropy {
 
   public AntiEntropy(
       ViewHolder views,
-      Supplier<Optional<NodeId>> self,
+      NodeId self,
       int replicationFactor,
       RangeSync sync,
       Rebalancer rebalancer,
@@ -96,20 +95,19 @@ public final class AntiEntropy {
 
   private void plan() {
     nextRoundMillis = clock.millis() + period.toMillis();
-    Optional<NodeId> me = self.get();
     ClusterView view = views.current();
-    if (me.isEmpty() || !view.members().containsKey(me.get())) {
+    if (!view.members().containsKey(self)) {
       return;
     }
     stats = new Stats();
     stats.startedMillis = clock.millis();
     rebalancer.sweep();
     for (HashRing.Segment segment : view.ring().segments(replicationFactor)) {
-      if (!segment.owners().contains(me.get())) {
+      if (!segment.owners().contains(self)) {
         continue;
       }
       for (NodeId peer : segment.owners()) {
-        if (peer.compareTo(me.get()) > 0) {
+        if (peer.compareTo(self) > 0) {
           round.add(new Task(segment.range(), peer));
         }
       }

@@ -8,9 +8,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.NodeId;
@@ -49,7 +47,7 @@ public final class RangeHandoff {
   static final Duration RETRY_AFTER = Duration.ofSeconds(5);
 
   private final ViewHolder views;
-  private final Supplier<Optional<NodeId>> self;
+  private final NodeId self;
   private final int replicationFactor;
   private final StorageEngine storage;
   private final RangeSync sync;
@@ -83,7 +81,7 @@ public final class RangeHandoff {
 
   public RangeHandoff(
       ViewHolder views,
-      Supplier<Optional<NodeId>> self,
+      NodeId self,
       int replicationFactor,
       StorageEngine storage,
       RangeSync sync,
@@ -117,13 +115,12 @@ public final class RangeHandoff {
    * there by a coordinator with an older view. Usually they are empty: one seek each.
    */
   public void sweep() {
-    Optional<NodeId> me = self.get();
     ClusterView view = views.current();
-    if (me.isEmpty() || !view.members().containsKey(me.get())) {
+    if (!view.members().containsKey(self)) {
       return;
     }
     for (HashRing.Segment segment : view.ring().segments(replicationFactor)) {
-      if (!segment.owners().contains(me.get()) && !storage.isEmpty(segment.range())) {
+      if (!segment.owners().contains(self) && !storage.isEmpty(segment.range())) {
         add(segment.range(), view.version());
       }
     }
@@ -179,19 +176,18 @@ public final class RangeHandoff {
   private int attempt(Handoff handoff, Set<NodeId> unreachable) {
     Instant now = clock.instant();
     ClusterView view = views.current();
-    Optional<NodeId> me = self.get();
     if (now.isBefore(handoff.notBefore()) || view.version() < handoff.viewVersion()) {
       requeue(handoff); // not due, or planned for a view this thread does not see yet
       return 0;
     }
-    if (me.isEmpty() || view.ring().isEmpty()) {
+    if (view.ring().isEmpty()) {
       finished(handoff); // nothing to hand to: the records stay, a later sweep finds them
       return 0;
     }
     int[] dropped = {0};
     Instant again = null;
     for (HashRing.Segment piece : view.ring().segmentsWithin(handoff.range(), replicationFactor)) {
-      if (piece.owners().contains(me.get())) {
+      if (piece.owners().contains(self)) {
         continue; // this node replicates it again
       }
       Attempt attempt = attempt(piece, view, now, unreachable, dropped);

@@ -5,7 +5,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.NodeId;
 import kv.node.protocol.SyncPeerClient;
@@ -44,7 +43,7 @@ public final class Rebalancer {
   static final int GAIN_ATTEMPTS = 5;
 
   private final ViewHolder views;
-  private final Supplier<Optional<NodeId>> self;
+  private final NodeId self;
   private final int replicationFactor;
   private final int vnodes;
   private final RangeSync sync;
@@ -70,7 +69,7 @@ public final class Rebalancer {
 
   public Rebalancer(
       ViewHolder views,
-      Supplier<Optional<NodeId>> self,
+      NodeId self,
       int replicationFactor,
       int vnodes,
       StorageEngine storage,
@@ -99,8 +98,7 @@ public final class Rebalancer {
    * before the node serves with it, so a gained range is pending before any read of it arrives.
    */
   public void viewChanged(ClusterView before, ClusterView after) {
-    Optional<NodeId> me = self.get();
-    if (me.isEmpty() || !after.members().containsKey(me.get())) {
+    if (!after.members().containsKey(self)) {
       return;
     }
     boolean first;
@@ -109,11 +107,11 @@ public final class Rebalancer {
       first = !wasMember;
       // in an earlier list, then missing from some (the seed lost it for a moment): it still holds
       // its data, so it serves on while it pulls what it missed
-      returning = wasMember && !before.members().containsKey(me.get());
+      returning = wasMember && !before.members().containsKey(self);
       wasMember = true;
     }
     // On the first view after starting, the ranges came from the ring without this node.
-    HashRing previous = first ? HashRing.of(others(after, me.get()), vnodes) : before.ring();
+    HashRing previous = first ? HashRing.of(others(after, self), vnodes) : before.ring();
     List<HashRing.Change> changes = HashRing.changes(previous, after.ring(), replicationFactor);
     int gained = 0;
     int lost = 0;
@@ -123,10 +121,10 @@ public final class Rebalancer {
         probeView = startedEmpty ? after : null;
       }
       for (HashRing.Change change : changes) {
-        boolean was = change.before().contains(me.get());
-        boolean is = change.after().contains(me.get());
+        boolean was = change.before().contains(self);
+        boolean is = change.after().contains(self);
         if (is && !was) {
-          List<NodeId> sources = sources(change.before(), after, me.get());
+          List<NodeId> sources = sources(change.before(), after, self);
           if (!sources.isEmpty()) {
             // a restarted or returning node serves what it has
             boolean mark = first ? startedEmpty : !returning;
@@ -204,10 +202,9 @@ public final class Rebalancer {
    * already have this view (and so place no more writes without this node) can vouch.
    */
   private void skipPullsIfTheClusterIsEmpty(ClusterView view) {
-    Optional<NodeId> me = self.get();
     try {
       for (Map.Entry<NodeId, Endpoint> member : view.members().entrySet()) {
-        if (member.getKey().equals(me.orElse(null))) {
+        if (member.getKey().equals(self)) {
           continue;
         }
         SyncPeerClient.TreeReply root = sync.root(member.getValue(), TokenRange.fullRing());
