@@ -14,10 +14,12 @@ public final class Key implements Comparable<Key> {
 
   private final String value;
   private final long token;
+  private final int utf8Length;
 
   private Key(String value, byte[] utf8) {
     this.value = value;
     this.token = Murmur3.hash64(utf8);
+    this.utf8Length = utf8.length;
   }
 
   /** Validates client input: a missing, empty or oversized key is a {@code 400}. */
@@ -48,11 +50,17 @@ public final class Key implements Comparable<Key> {
   private Key(String value, long token) {
     this.value = value;
     this.token = token;
+    this.utf8Length = 0;
   }
 
   /** Rebuilds a key read back from storage, where it was validated on the way in. */
   public static Key fromStorage(byte[] utf8) {
     return new Key(new String(utf8, StandardCharsets.UTF_8), utf8);
+  }
+
+  /** The length of {@link #utf8()}, known without encoding the key again. */
+  public int utf8Length() {
+    return utf8Length;
   }
 
   public byte[] utf8() {

@@ -51,6 +51,7 @@ import kv.node.peer.HttpPeerClient;
 import kv.node.peer.HttpSyncPeerClient;
 import kv.node.peer.HttpViewClient;
 import kv.node.peer.ViewHeaders;
+import kv.node.protocol.BodyLimits;
 import kv.node.protocol.MerkleTree;
 import kv.node.protocol.PeerClient;
 import kv.node.protocol.ReplicaHeaders;
@@ -308,16 +309,13 @@ public final class KvNode implements AutoCloseable {
             installer::last,
             largest::size,
             offsets);
-    int maxBatchBytes = HttpPeerClient.MAX_BATCH_BYTES + config.maxValueBytes() + (1 << 16);
-    int maxPushBytes = RangeSync.PUSH_BATCH_BYTES + config.maxValueBytes() + (1 << 16);
-    ReplicaRoutes replicaRoutes = new ReplicaRoutes(replica, config.maxValueBytes(), maxBatchBytes);
+    BodyLimits limits = new BodyLimits(config.maxValueBytes());
+    ReplicaRoutes replicaRoutes = new ReplicaRoutes(replica, limits);
     InternalGate internal = new InternalGate(config.token(), gossip, views::current, clock);
-    SyncRoutes syncRoutes = new SyncRoutes(replica, maxPushBytes, SyncProtocol.PAGE_BYTES);
+    SyncRoutes syncRoutes = new SyncRoutes(replica, limits);
     ServerProtection.Paths paths =
         new ServerProtection.Paths(
-            KvNode::isClientRequest,
-            path -> path.startsWith("/internal/"),
-            Math.max(config.maxValueBytes(), Math.max(maxBatchBytes, maxPushBytes)));
+            KvNode::isClientRequest, path -> path.startsWith("/internal/"), limits.maxBody());
     this.server =
         Javalin.create(
             javalin -> {

@@ -12,6 +12,7 @@ import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.common.http.RequestBodies;
 import kv.node.protocol.BatchCodec;
+import kv.node.protocol.BodyLimits;
 import kv.node.protocol.ReplicaHeaders;
 import kv.node.protocol.ReplicaOp;
 import kv.node.protocol.ReplicaReply;
@@ -34,13 +35,11 @@ import kv.node.version.Versioned;
  */
 public final class ReplicaRoutes {
   private final ReplicaService replica;
-  private final int maxValueBytes;
-  private final int maxBatchBytes;
+  private final BodyLimits limits;
 
-  public ReplicaRoutes(ReplicaService replica, int maxValueBytes, int maxBatchBytes) {
+  public ReplicaRoutes(ReplicaService replica, BodyLimits limits) {
     this.replica = replica;
-    this.maxValueBytes = maxValueBytes;
-    this.maxBatchBytes = maxBatchBytes;
+    this.limits = limits;
   }
 
   public void registerOn(RoutesConfig routes) {
@@ -58,10 +57,7 @@ public final class ReplicaRoutes {
     List<ReplicaOp> ops =
         BatchCodec.decodeOps(
             RequestBodies.read(
-                ctx,
-                maxBatchBytes,
-                "an operation batch",
-                "a batch's limit: 256 KiB plus MAX_VALUE_BYTES and 64 KiB"));
+                ctx, limits.maxBatchBody(), "an operation batch", limits.batchLimit()));
     List<ReplicaReply> replies = new ArrayList<>(ops.size());
     String sender = sender(ctx);
     for (ReplicaOp op : ops) {
@@ -92,7 +88,8 @@ public final class ReplicaRoutes {
     }
     Version version = Version.parse(versionHeader);
     boolean tombstone = "true".equals(ctx.header(ReplicaHeaders.TOMBSTONE));
-    Value value = Value.copyOf(RequestBodies.read(ctx, maxValueBytes, "value", "MAX_VALUE_BYTES"));
+    Value value =
+        Value.copyOf(RequestBodies.read(ctx, limits.maxValueBytes(), "value", "MAX_VALUE_BYTES"));
     if (tombstone && value.size() != 0) {
       throw new KvException(ErrorCode.BAD_REQUEST, "a tombstone carries no value");
     }

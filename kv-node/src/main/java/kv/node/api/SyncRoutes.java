@@ -7,6 +7,7 @@ import java.util.List;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.common.http.RequestBodies;
+import kv.node.protocol.BodyLimits;
 import kv.node.protocol.MerkleTree;
 import kv.node.protocol.RecordCodec;
 import kv.node.protocol.SyncProtocol;
@@ -24,13 +25,11 @@ import kv.node.version.ClockBound;
  */
 public final class SyncRoutes {
   private final ReplicaService replica;
-  private final int maxBatchBytes;
-  private final int pageBytes;
+  private final BodyLimits limits;
 
-  public SyncRoutes(ReplicaService replica, int maxBatchBytes, int pageBytes) {
+  public SyncRoutes(ReplicaService replica, BodyLimits limits) {
     this.replica = replica;
-    this.maxBatchBytes = maxBatchBytes;
-    this.pageBytes = pageBytes;
+    this.limits = limits;
   }
 
   public void registerOn(RoutesConfig routes) {
@@ -50,7 +49,7 @@ public final class SyncRoutes {
 
   /** One page of the range's records; a range of any size is answered within bounded memory. */
   private void records(Context ctx) {
-    RecordCodec.Page page = replica.page(range(ctx), pageBytes);
+    RecordCodec.Page page = replica.page(range(ctx), BodyLimits.PAGE_BYTES);
     page.resumeAfter()
         .ifPresent(token -> ctx.header(SyncProtocol.RESUME_AFTER, Long.toString(token)));
     Responses.octets(ctx, page.bytes());
@@ -59,11 +58,7 @@ public final class SyncRoutes {
   private void apply(Context ctx) {
     List<SyncRecord> records = // all decoded before any applies: a bad batch changes nothing
         RecordCodec.decode(
-            RequestBodies.read(
-                ctx,
-                maxBatchBytes,
-                "a record batch",
-                "a push batch's limit plus MAX_VALUE_BYTES and 64 KiB"));
+            RequestBodies.read(ctx, limits.maxPushBody(), "a record batch", limits.pushLimit()));
     replica.acceptPushed(records, ReplicaRoutes.sender(ctx));
     ctx.status(204);
   }

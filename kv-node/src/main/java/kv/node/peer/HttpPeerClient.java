@@ -16,6 +16,7 @@ import kv.common.NodeId;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.protocol.BatchCodec;
+import kv.node.protocol.BodyLimits;
 import kv.node.protocol.PeerClient;
 import kv.node.protocol.ReplicaHeaders;
 import kv.node.protocol.ReplicaOp;
@@ -47,7 +48,7 @@ public final class HttpPeerClient implements PeerClient {
   static final int MAX_BATCH_OPS = 1024;
 
   /** A batch's size, beyond its first operation (which may carry a value of MAX_VALUE_BYTES). */
-  public static final int MAX_BATCH_BYTES = 256 << 10;
+  static final int MAX_BATCH_BYTES = BodyLimits.BATCH_BYTES;
 
   private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.LongSupplier;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.node.protocol.BatchCodec;
 import kv.node.protocol.ReplicaOp;
 import kv.node.protocol.ReplicaReply;
 
@@ -34,9 +35,6 @@ final class PeerBatcher {
   interface Sender {
     CompletableFuture<List<ReplicaReply>> send(List<ReplicaOp> ops);
   }
-
-  /** Conservative bytes one operation adds to a batch beyond its key's chars and value. */
-  private static final int OP_OVERHEAD = 600;
 
   private final Sender sender;
   private final int maxInFlight;
@@ -178,8 +176,7 @@ final class PeerBatcher {
   }
 
   private static int sizeOf(ReplicaOp op) {
-    int value = op instanceof ReplicaOp.Write w ? w.record().value().size() : 0;
-    return 3 * op.key().value().length() + value + OP_OVERHEAD; // UTF-8: at most 3 bytes a char
+    return BatchCodec.encodedSize(op);
   }
 
   private static void settle(List<Pending> batch, List<ReplicaReply> replies, Throwable error) {

@@ -48,6 +48,22 @@ public final class BatchCodec {
 
   private BatchCodec() {}
 
+  /**
+   * The bytes {@link #encodeOps} writes for {@code op}: how a sender fills a batch to its limit.
+   */
+  public static int encodedSize(ReplicaOp op) {
+    int size = 1 + RecordCodec.keySize(op.key());
+    if (op instanceof ReplicaOp.Write w) {
+      size += RecordCodec.recordSize(w.record());
+      if (w.hintFor().isPresent()) {
+        size += 1 + w.hintFor().get().value().length();
+      } else if (w.placedOn() != ReplicaOp.Write.UNPLACED) {
+        size += Long.BYTES;
+      }
+    }
+    return size;
+  }
+
   public static byte[] encodeOps(List<ReplicaOp> ops) {
     return write(
         out -> {

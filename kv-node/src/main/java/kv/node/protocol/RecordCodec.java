@@ -39,14 +39,22 @@ public final class RecordCodec {
 
   /** The bytes {@link #encode} writes for {@code r}. */
   public static int encodedSize(SyncRecord r) {
-    return Integer.BYTES
-        + r.key().utf8().length
-        + Long.BYTES
+    return keySize(r.key()) + recordSize(r.record());
+  }
+
+  /** The bytes {@link #writeKey} writes. */
+  static int keySize(Key key) {
+    return Integer.BYTES + key.utf8Length();
+  }
+
+  /** The bytes {@link #writeRecord} writes (node ids are ASCII: one byte a character). */
+  static int recordSize(Versioned record) {
+    return Long.BYTES
         + 1
-        + r.record().version().coordinator().value().length()
+        + record.version().coordinator().value().length()
         + 1
         + Integer.BYTES
-        + r.record().value().size();
+        + record.value().size();
   }
 
   public static byte[] encode(List<SyncRecord> records) {

@@ -17,7 +17,7 @@ public final class SyncProtocol {
   public static final String RESUME_AFTER = "X-Kv-Resume-After";
 
   /** Bytes of records a {@link #RANGE} answer holds at most (plus one token's records). */
-  public static final int PAGE_BYTES = 256 << 10;
+  public static final int PAGE_BYTES = BodyLimits.PAGE_BYTES;
 
   /** {@code POST}: records in {@code RecordCodec} frames, each kept if newer. */
   public static final String RECORDS = "/internal/records";

@@ -16,6 +16,7 @@ import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
+import kv.node.protocol.BodyLimits;
 import kv.node.protocol.MerkleTree;
 import kv.node.protocol.RecordCodec;
 import kv.node.protocol.SyncPeerClient;
@@ -39,7 +40,7 @@ public final class RangeSync {
   static final int LEAVES_PER_FETCH = 8;
 
   /** Bytes of keys and values per push request (one larger record goes alone). */
-  public static final int PUSH_BATCH_BYTES = 4 << 20;
+  static final int PUSH_BATCH_BYTES = BodyLimits.PUSH_BYTES;
 
   private final StorageEngine storage;
   private final ReplicaService replica;

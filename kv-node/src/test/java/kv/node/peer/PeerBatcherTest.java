@@ -138,7 +138,7 @@ class PeerBatcherTest {
   @Test
   void aReadQueuedBehindLargeWritesLeavesWithTheNextBatch() {
     PeerBatcher batcher = batcher(1, 100, 10_000);
-    Versioned big = Versioned.live(new Version(1, NodeId.of("n")), Value.copyOf(new byte[9_000]));
+    Versioned big = Versioned.live(new Version(1, NodeId.of("n")), Value.copyOf(new byte[9_990]));
     List<ReplicaOp> writes = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       writes.add(new ReplicaOp.Write(Key.of("big" + i), big, java.util.Optional.empty(), 0));

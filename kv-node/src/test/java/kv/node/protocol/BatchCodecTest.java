@@ -58,6 +58,25 @@ class BatchCodecTest {
   }
 
   @Test
+  void encodedSizeIsExactlyWhatEachOperationWeighsOnTheWire() {
+    List<ReplicaOp> ops =
+        List.of(
+            new ReplicaOp.Read(Key.of("plain")),
+            new ReplicaOp.Read(Key.of("ключ 😀 & /")),
+            new ReplicaOp.Write(
+                Key.of("w"), Versioned.live(V, Value.of("x".repeat(300))), Optional.empty(), 0),
+            new ReplicaOp.Write(
+                Key.of("placed é"), Versioned.live(V, Value.of("v")), Optional.empty(), 42),
+            new ReplicaOp.Write(
+                Key.of("hinted"), Versioned.tombstone(V), Optional.of(NodeId.of("node-b")), 0));
+    for (ReplicaOp op : ops) {
+      assertThat(BatchCodec.encodedSize(op))
+          .as("%s", op)
+          .isEqualTo(BatchCodec.encodeOps(List.of(op)).length);
+    }
+  }
+
+  @Test
   void anEmptyBatchIsNoOperations() {
     assertThat(BatchCodec.decodeOps(BatchCodec.encodeOps(List.of()))).isEmpty();
   }
