@@ -14,13 +14,13 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import kv.common.Json;
 import kv.common.Key;
 import kv.common.NodeId;
@@ -54,9 +54,7 @@ import kv.node.peer.ViewHeaders;
 import kv.node.protocol.BodyLimits;
 import kv.node.protocol.MerkleTree;
 import kv.node.protocol.PeerClient;
-import kv.node.protocol.ReplicaHeaders;
 import kv.node.protocol.SyncPeerClient;
-import kv.node.protocol.SyncProtocol;
 import kv.node.replica.PendingRanges;
 import kv.node.replica.ReplicaService;
 import kv.node.replication.Coordinator;
@@ -90,21 +88,16 @@ import org.slf4j.LoggerFactory;
 public final class KvNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KvNode.class);
 
+  /** Every path a route serves: request metrics are tagged with these, anything else as one. */
   private static final Set<String> ROUTES =
-      Set.of(
-          "/put",
-          "/get",
-          "/delete",
-          "/locate",
-          "/cluster",
-          "/health",
-          "/metrics",
-          ReplicaHeaders.PATH,
-          ReplicaHeaders.BATCH_PATH,
-          ReplicaHeaders.VIEW_PATH,
-          SyncProtocol.MERKLE,
-          SyncProtocol.RANGE,
-          SyncProtocol.RECORDS);
+      Stream.of(
+              ClientRoutes.PATHS,
+              Set.of(HealthRoute.PATH, HttpMetrics.PATH),
+              InternalGate.PATHS,
+              ReplicaRoutes.PATHS,
+              SyncRoutes.PATHS)
+          .flatMap(Set::stream)
+          .collect(Collectors.toUnmodifiableSet());
 
   /** A catch-up read of the seed's list must not hold up reading it from a peer for long. */
   private static final Duration SEED_REFRESH_TIMEOUT = Duration.ofSeconds(1);
@@ -114,7 +107,6 @@ public final class KvNode implements AutoCloseable {
   private final PrometheusMeterRegistry metrics;
   private final StorageEngine storage;
   private final HintStore hints;
-  private final HintDelivery handoff;
   private final ViewHolder views;
   private final OkHttpClient http;
   private final PeerClient peers;
@@ -122,14 +114,10 @@ public final class KvNode implements AutoCloseable {
   private final SeedWatch seedWatch;
   private final ExecutorService catchUp; // reads a newer member list that a peer told of
   private final ClockOffsets offsets;
-  private final TombstonePurger purger;
   private final Rebalancer rebalancer;
-  private final AntiEntropy antiEntropy;
   private final Javalin server;
-  private final ScheduledExecutorService scheduler;
-  private final ScheduledExecutorService syncScheduler;
+  private final BackgroundTasks background;
   private final int replicationFactor;
-  private final ScheduledExecutorService handoffThread; // waits on peers: kept off the heartbeats
   private final NodeConfig config;
   private final AtomicReference<Health.Status> status = new AtomicReference<>(Health.Status.UP);
   private final AtomicBoolean shuttingDown = new AtomicBoolean();
@@ -265,7 +253,7 @@ public final class KvNode implements AutoCloseable {
             syncMetrics,
             handoffs);
     views.addListener(rebalancer::viewChanged);
-    this.antiEntropy =
+    AntiEntropy antiEntropy =
         new AntiEntropy(
             views,
             self,
@@ -288,7 +276,7 @@ public final class KvNode implements AutoCloseable {
             hintWriter,
             largest::size,
             config.peerTimeout());
-    this.purger =
+    TombstonePurger purger =
         new TombstonePurger(
             storage,
             clock,
@@ -299,7 +287,8 @@ public final class KvNode implements AutoCloseable {
                 peers,
                 config.replication().replicationFactor(),
                 config.peerTimeout().plusSeconds(1)));
-    this.handoff = new HintDelivery(hints, views, peers, clock, hintPolicy(config), hintMetrics);
+    HintDelivery hintDelivery =
+        new HintDelivery(hints, views, peers, clock, hintPolicy(config), hintMetrics);
     ClientRoutes clientRoutes =
         new ClientRoutes(
             coordinator,
@@ -384,20 +373,14 @@ public final class KvNode implements AutoCloseable {
             "Ranges this node no longer replicates and keeps until their new replicas "
                 + "have settled and hold them")
         .register(metrics);
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "membership"));
-    this.syncScheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "sync"));
-    this.handoffThread =
-        Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "hinted-handoff"));
+    this.background =
+        new BackgroundTasks(
+            new BackgroundTasks.Work(
+                membership, offsets, rebalancer, antiEntropy, purger, hintDelivery));
     log.info("Node listening on {}:{}", config.bind(), server.port());
     if (scheduleBackgroundWork) {
-      long period = Math.min(1000, config.heartbeatInterval().toMillis());
-      scheduler.scheduleWithFixedDelay(this::watchMembership, 0, period, TimeUnit.MILLISECONDS);
-      long purgeEvery = Math.max(1000, config.tombstoneGrace().toMillis() / 10);
-      syncScheduler.scheduleWithFixedDelay( // asks peers: kept off the heartbeats
-          this::purgeTombstones, purgeEvery, purgeEvery, TimeUnit.MILLISECONDS);
-      syncScheduler.scheduleWithFixedDelay(this::sync, 1, 1, TimeUnit.SECONDS);
-      views.addListener((before, after) -> wakeSync()); // a new view's transfers start at once
-      handoffThread.scheduleWithFixedDelay(this::handOffHints, 1, 1, TimeUnit.SECONDS);
+      background.schedule(config.heartbeatInterval(), config.tombstoneGrace());
+      views.addListener((before, after) -> background.wakeSync()); // transfers start at once
     }
   }
 
@@ -477,61 +460,20 @@ public final class KvNode implements AutoCloseable {
    * health checks and metrics against neither.
    */
   private static boolean isClientRequest(String path) {
-    return !path.startsWith("/internal/") && !path.equals("/health") && !path.equals("/metrics");
+    return !path.startsWith("/internal/")
+        && !path.equals(HealthRoute.PATH)
+        && !path.equals(HttpMetrics.PATH);
   }
 
   /** Runs every background task once. */
   public void tick() {
-    watchMembership();
-    sync();
-    purgeTombstones();
-    handOffHints();
+    background.tick();
   }
 
   /** UP, STOPPING, or CLOCK_SKEW while this node refuses to coordinate writes. */
   private Health.Status health() {
     Health.Status now = status.get();
     return now == Health.Status.UP && offsets.isSkewed() ? Health.Status.CLOCK_SKEW : now;
-  }
-
-  /** Registration and heartbeats; clock samples age out even when none arrive. */
-  private void watchMembership() {
-    membership.tick();
-    offsets.judge();
-  }
-
-  private void wakeSync() {
-    try {
-      syncScheduler.execute(this::sync);
-    } catch (RejectedExecutionException e) {
-      log.debug("Not starting transfers for a new view: the node is stopping");
-    }
-  }
-
-  private void sync() {
-    try {
-      rebalancer.tick();
-      antiEntropy.tick();
-    } catch (RuntimeException e) {
-      log.error("Rebalancing or anti-entropy failed; retrying on the next pass", e);
-    }
-  }
-
-  private void purgeTombstones() {
-    try {
-      purger.purge();
-    } catch (RuntimeException e) {
-      log.error("Tombstone purge failed; retrying on the next pass", e);
-    }
-  }
-
-  private void handOffHints() {
-    try {
-      handoff.expire();
-      handoff.handOff();
-    } catch (RuntimeException e) {
-      log.error("Hinted handoff failed; retrying on the next pass", e);
-    }
   }
 
   /**
@@ -576,10 +518,7 @@ public final class KvNode implements AutoCloseable {
   }
 
   private void stopBackgroundWork() {
-    scheduler.shutdownNow();
-    syncScheduler.shutdownNow();
-    handoffThread.shutdownNow();
-    awaitBackgroundWork(); // a purge or a transfer still scanning must finish before storage closes
+    background.stop(); // a purge or a transfer still scanning must finish before storage closes
   }
 
   private void drain() {
@@ -621,20 +560,8 @@ public final class KvNode implements AutoCloseable {
    */
   private void flushHints() {
     if (hints.pending() > 0) {
-      handOffHints();
+      background.handOffHints();
       log.info("{} hint(s) left undelivered at shutdown", hints.pending());
-    }
-  }
-
-  private void awaitBackgroundWork() {
-    try {
-      if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)
-          || !syncScheduler.awaitTermination(10, TimeUnit.SECONDS)
-          || !handoffThread.awaitTermination(10, TimeUnit.SECONDS)) {
-        log.warn("Background work did not stop within 10 s; closing storage anyway");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

@@ -24,6 +24,9 @@ import java.util.concurrent.TimeUnit;
  * uri="UNKNOWN"}, so junk paths cannot blow up the number of series.
  */
 public final class HttpMetrics {
+  /** Where the Prometheus text is served. */
+  public static final String PATH = "/metrics";
+
   private final PrometheusMeterRegistry registry;
   private final Set<String> routes;
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
@@ -51,7 +54,7 @@ public final class HttpMetrics {
     HttpMetrics metrics = new HttpMetrics(registry, routes);
     config.requestLogger.http(metrics::record);
     config.routes.get(
-        "/metrics",
+        PATH,
         ctx ->
             ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
   }

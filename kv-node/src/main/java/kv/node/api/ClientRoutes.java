@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import kv.common.Key;
@@ -23,6 +24,15 @@ import kv.node.version.Version;
 
 /** The client API and introspection: parse, delegate to the coordinator once, render. */
 public final class ClientRoutes {
+  private static final String PUT = "/put";
+  private static final String GET = "/get";
+  private static final String DELETE = "/delete";
+  private static final String LOCATE = "/locate";
+  private static final String CLUSTER = "/cluster";
+
+  /** The paths these routes serve (metrics are tagged by them; anything else is one tag). */
+  public static final Set<String> PATHS = Set.of(PUT, GET, DELETE, LOCATE, CLUSTER);
+
   static final String OWNER = "X-Kv-Owner";
   static final String SERVED_BY = "X-Kv-Served-By";
   static final String COORDINATOR = "X-Kv-Coordinator";
@@ -53,11 +63,11 @@ public final class ClientRoutes {
   }
 
   public void registerOn(RoutesConfig routes) {
-    routes.put("/put", this::put);
-    routes.get("/get", this::get);
-    routes.delete("/delete", this::delete);
-    routes.get("/locate", this::locate);
-    routes.get("/cluster", this::cluster);
+    routes.put(PUT, this::put);
+    routes.get(GET, this::get);
+    routes.delete(DELETE, this::delete);
+    routes.get(LOCATE, this::locate);
+    routes.get(CLUSTER, this::cluster);
   }
 
   private void put(Context ctx) {

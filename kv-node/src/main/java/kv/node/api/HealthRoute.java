@@ -11,6 +11,8 @@ import kv.common.wire.Health;
  * is off by more than {@code MAX_CLOCK_OFFSET} (it coordinates no write then).
  */
 public final class HealthRoute {
+  public static final String PATH = "/health";
+
   private final Supplier<Health.Status> status;
 
   public HealthRoute(Supplier<Health.Status> status) {
@@ -19,7 +21,7 @@ public final class HealthRoute {
 
   public void registerOn(RoutesConfig routes) {
     routes.get(
-        "/health",
+        PATH,
         ctx -> {
           Health.Status now = status.get();
           ctx.status(now == Health.Status.UP ? 200 : 503).json(new Health(now));

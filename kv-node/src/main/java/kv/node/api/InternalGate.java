@@ -3,6 +3,7 @@ package kv.node.api;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
+import java.util.Set;
 import java.util.function.Supplier;
 import kv.common.ClusterToken;
 import kv.common.Endpoint;
@@ -22,6 +23,9 @@ import kv.node.ring.ClusterView;
  * up when the seed does not answer.
  */
 public final class InternalGate {
+  /** The paths these routes serve. */
+  public static final Set<String> PATHS = Set.of(ReplicaHeaders.VIEW_PATH);
+
   private final ClusterToken token;
   private final ViewExchange exchange;
   private final Supplier<ClusterView> view;

@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.Value;
@@ -34,6 +35,9 @@ import kv.node.version.Versioned;
  * checks are {@link ReplicaService}'s; this class only parses and renders.
  */
 public final class ReplicaRoutes {
+  /** The paths these routes serve. */
+  public static final Set<String> PATHS = Set.of(ReplicaHeaders.PATH, ReplicaHeaders.BATCH_PATH);
+
   private final ReplicaService replica;
   private final BodyLimits limits;
 

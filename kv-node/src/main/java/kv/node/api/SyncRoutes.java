@@ -4,6 +4,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Set;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.common.http.RequestBodies;
@@ -24,6 +25,10 @@ import kv.node.version.ClockBound;
  * 503 clock_skew} saying how many were refused, so the sender keeps its copy and retries.
  */
 public final class SyncRoutes {
+  /** The paths these routes serve. */
+  public static final Set<String> PATHS =
+      Set.of(SyncProtocol.MERKLE, SyncProtocol.RANGE, SyncProtocol.RECORDS);
+
   private final ReplicaService replica;
   private final BodyLimits limits;
 
