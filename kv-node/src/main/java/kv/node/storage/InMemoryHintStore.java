@@ -40,8 +40,12 @@ public final class InMemoryHintStore implements HintStore {
 
   @Override
   public synchronized List<Hint> batch(NodeId target, int max) {
+    NavigableMap<Slot, Hint> hints = byTarget.get(target);
+    if (hints == null) {
+      return List.of();
+    }
     List<Hint> batch = new ArrayList<>();
-    Iterator<Hint> queue = byTarget.getOrDefault(target, new TreeMap<>()).values().iterator();
+    Iterator<Hint> queue = hints.values().iterator();
     while (queue.hasNext() && batch.size() < max) {
       batch.add(queue.next());
     }
