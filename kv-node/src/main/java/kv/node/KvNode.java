@@ -139,7 +139,7 @@ public final class KvNode implements AutoCloseable {
           UnaryOperator.identity(),
           UnaryOperator.identity(),
           UnaryOperator.identity(),
-          new NodeIdStore(config.dataDir()),
+          new NodeIdStore(config.data().dataDir()),
           System::nanoTime);
     }
   }
@@ -163,18 +163,20 @@ public final class KvNode implements AutoCloseable {
             .description(
                 "Requests answered 408 because their body did not arrive within BODY_TIMEOUT")
             .register(metrics);
-    this.views = new ViewHolder(ClusterView.empty(config.vnodes()));
-    this.storage = config.storage().open();
-    this.hints = config.storage().openHints();
+    this.views = new ViewHolder(ClusterView.empty(config.cluster().vnodes()));
+    this.storage = config.data().storage().open();
+    this.hints = config.data().storage().openHints();
     HintMetrics hintMetrics = new HintMetrics(metrics, hints);
     HintWriter hintWriter = new HintWriter(hints, clock, hintMetrics);
-    NodeId self = idStore.resolve(config.nodeId()); // before wiring: everything below knows it
-    LargestCluster largest = new LargestCluster(config.dataDir());
-    ViewInstaller installer = new ViewInstaller(views, config.vnodes(), clock, largest, metrics);
-    OkHttpClient base = HttpClients.base(config.peerTimeout());
-    HttpUrl seedUrl = HttpUrl.get(config.seedUrl());
+    NodeId self =
+        idStore.resolve(config.cluster().nodeId()); // before wiring: everything below knows it
+    LargestCluster largest = new LargestCluster(config.data().dataDir());
+    ViewInstaller installer =
+        new ViewInstaller(views, config.cluster().vnodes(), clock, largest, metrics);
+    OkHttpClient base = HttpClients.base(config.network().peerTimeout());
+    HttpUrl seedUrl = HttpUrl.get(config.cluster().seedUrl());
     ClockOffsets offsets =
-        new ClockOffsets(clock, hooks.monotonicNanos(), config.maxClockOffset(), metrics);
+        new ClockOffsets(clock, hooks.monotonicNanos(), config.cluster().maxClockOffset(), metrics);
     this.offsets = offsets;
     ClockSampling seedClock =
         new ClockSampling(
@@ -185,7 +187,7 @@ public final class KvNode implements AutoCloseable {
         new SeedClient(
             seedTransport.apply(HttpClients.forSeed(base, SEED_TIMEOUT, seedClock)),
             seedUrl,
-            config.token(),
+            config.cluster().token(),
             mapper);
     this.catchUp = Executors.newSingleThreadExecutor(r -> new Thread(r, "membership-catch-up"));
     ViewGossip gossip =
@@ -195,21 +197,22 @@ public final class KvNode implements AutoCloseable {
             new SeedClient(
                 seedTransport.apply(HttpClients.forSeed(base, SEED_REFRESH_TIMEOUT, seedClock)),
                 seedUrl,
-                config.token(),
+                config.cluster().token(),
                 mapper),
-            new HttpViewClient(base, config.token(), mapper),
+            new HttpViewClient(base, config.cluster().token(), mapper),
             self,
             catchUp,
-            config.peerTimeout(),
+            config.network().peerTimeout(),
             System::nanoTime);
     this.http =
         HttpClients.forPeers(base, new ViewHeaders(gossip), ClockSampling.ofPeers(clock, offsets));
-    ByteBudget bytesInFlight = new ByteBudget(config.limits().maxBytesInFlight());
+    ByteBudget bytesInFlight = new ByteBudget(config.network().limits().maxBytesInFlight());
     this.peers =
         new BudgetedPeerClient(
-            peerDecorator.apply(new HttpPeerClient(http, config.token(), mapper, metrics)),
+            peerDecorator.apply(
+                new HttpPeerClient(http, config.cluster().token(), mapper, metrics)),
             bytesInFlight);
-    HybridClock hybridClock = new HybridClock(clock, config.maxClockOffset());
+    HybridClock hybridClock = new HybridClock(clock, config.cluster().maxClockOffset());
     ClockBound clockBound = new ClockBound(hybridClock, clock, metrics);
     PendingRanges pending = new PendingRanges();
     ReplicaService replica =
@@ -218,34 +221,45 @@ public final class KvNode implements AutoCloseable {
             pending,
             hintWriter,
             clockBound,
-            new StalePlacement(views, config.replication().replicationFactor()),
-            config.maxValueBytes());
+            new StalePlacement(views, config.replication().quorums().replicationFactor()),
+            config.data().maxValueBytes());
     SyncPeerClient syncPeers =
         syncDecorator.apply(
             new HttpSyncPeerClient(
-                HttpClients.forSync(http, config.peerTimeout()), config.token(), mapper));
+                HttpClients.forSync(http, config.network().peerTimeout()),
+                config.cluster().token(),
+                mapper));
     RangeSync rangeSync =
         new RangeSync(
             storage,
             replica,
             syncPeers,
-            config.peerTimeout().multipliedBy(10),
+            config.network().peerTimeout().multipliedBy(10),
             MerkleTree.DEFAULT_DEPTH);
-    TransferBudget budget = new TransferBudget(clock, config.sync().streamRate());
+    TransferBudget budget = new TransferBudget(clock, config.replication().sync().streamRate());
     SyncMetrics syncMetrics = new SyncMetrics(metrics, pending);
-    int n = config.replication().replicationFactor();
+    int n = config.replication().quorums().replicationFactor();
     this.replicationFactor = n;
     MemberTenure tenure = new MemberTenure(clock);
     views.addListener(tenure);
     RangeHandoff handoffs =
         new RangeHandoff(
-            views, self, n, storage, rangeSync, budget, syncMetrics, tenure, clock, config.sync());
+            views,
+            self,
+            n,
+            storage,
+            rangeSync,
+            budget,
+            syncMetrics,
+            tenure,
+            clock,
+            config.replication().sync());
     this.rebalancer =
         new Rebalancer(
             views,
             self,
             n,
-            config.vnodes(),
+            config.cluster().vnodes(),
             storage,
             rangeSync,
             pending,
@@ -263,7 +277,7 @@ public final class KvNode implements AutoCloseable {
             budget,
             syncMetrics,
             clock,
-            config.sync().antiEntropyInterval());
+            config.replication().sync().antiEntropyInterval());
     Coordinator coordinator =
         new Coordinator(
             views,
@@ -271,22 +285,22 @@ public final class KvNode implements AutoCloseable {
             peers,
             self,
             new Coordinator.Clocks(hybridClock, offsets),
-            config.replication(),
+            config.replication().quorums(),
             new ReplicationMetrics(metrics),
             hintWriter,
             largest::size,
-            config.peerTimeout());
+            config.network().peerTimeout());
     TombstonePurger purger =
         new TombstonePurger(
             storage,
             clock,
-            config.tombstoneGrace(),
+            config.data().tombstoneGrace(),
             new TombstoneCheck(
                 views,
                 self,
                 peers,
-                config.replication().replicationFactor(),
-                config.peerTimeout().plusSeconds(1)));
+                config.replication().quorums().replicationFactor(),
+                config.network().peerTimeout().plusSeconds(1)));
     HintDelivery hintDelivery =
         new HintDelivery(hints, views, peers, clock, hintPolicy(config), hintMetrics);
     ClientRoutes clientRoutes =
@@ -294,13 +308,14 @@ public final class KvNode implements AutoCloseable {
             coordinator,
             views,
             self,
-            config.maxValueBytes(),
+            config.data().maxValueBytes(),
             installer::last,
             largest::size,
             offsets);
-    BodyLimits limits = new BodyLimits(config.maxValueBytes());
+    BodyLimits limits = new BodyLimits(config.data().maxValueBytes());
     ReplicaRoutes replicaRoutes = new ReplicaRoutes(replica, limits);
-    InternalGate internal = new InternalGate(config.token(), gossip, views::current, clock);
+    InternalGate internal =
+        new InternalGate(config.cluster().token(), gossip, views::current, clock);
     SyncRoutes syncRoutes = new SyncRoutes(replica, limits);
     ServerProtection.Paths paths =
         new ServerProtection.Paths(
@@ -310,16 +325,16 @@ public final class KvNode implements AutoCloseable {
             javalin -> {
               javalin.startup.showJavalinBanner = false;
               javalin.jsonMapper(new JavalinJackson(mapper, false));
-              javalin.http.maxRequestSize = config.maxValueBytes() + 1L;
+              javalin.http.maxRequestSize = config.data().maxValueBytes() + 1L;
               // values are opaque bytes; gzip negotiation cost ~7 % of a direct GET's Java samples
               // (JFR)
               javalin.http.compressionStrategy = CompressionStrategy.NONE;
               HttpErrors.install(javalin, mapper);
               ServerProtection.install(
                   javalin,
-                  config.bind(),
-                  config.port(),
-                  config.limits(),
+                  config.network().bind(),
+                  config.network().port(),
+                  config.network().limits(),
                   paths,
                   bytesInFlight,
                   code -> (code == ErrorCode.OVERLOADED ? overloaded : bodyTimeouts).increment(),
@@ -332,7 +347,7 @@ public final class KvNode implements AutoCloseable {
               replicaRoutes.registerOn(javalin.routes);
               syncRoutes.registerOn(javalin.routes);
             });
-    if (config.token().isOpen()) {
+    if (config.cluster().token().isOpen()) {
       log.warn(
           "ALLOW_OPEN_CLUSTER=true and no cluster token: /internal/* accepts any caller and"
               + " the seed any registration. For development only; set CLUSTER_TOKEN or"
@@ -346,10 +361,10 @@ public final class KvNode implements AutoCloseable {
             installer,
             idStore,
             self,
-            config.advertise(),
+            config.network().advertise(),
             server.port(),
             clock,
-            config.heartbeatInterval());
+            config.cluster().heartbeatInterval());
     this.seedWatch = new SeedWatch(seed, views, installer, membership, SeedWatch.WAIT);
     seedWatch.start(); // in tests too: changes are pushed, whether or not anyone ticks
     Gauge.builder("kv.ring.members", views, v -> v.current().members().size())
@@ -377,9 +392,9 @@ public final class KvNode implements AutoCloseable {
         new BackgroundTasks(
             new BackgroundTasks.Work(
                 membership, offsets, rebalancer, antiEntropy, purger, hintDelivery));
-    log.info("Node listening on {}:{}", config.bind(), server.port());
+    log.info("Node listening on {}:{}", config.network().bind(), server.port());
     if (scheduleBackgroundWork) {
-      background.schedule(config.heartbeatInterval(), config.tombstoneGrace());
+      background.schedule(config.cluster().heartbeatInterval(), config.data().tombstoneGrace());
       views.addListener((before, after) -> background.wakeSync()); // transfers start at once
     }
   }
@@ -391,15 +406,15 @@ public final class KvNode implements AutoCloseable {
    * life at gc_grace_seconds for the same reason).
    */
   private static HintDelivery.Policy hintPolicy(NodeConfig config) {
-    HintDelivery.Policy asked = config.hints();
-    if (asked.window().compareTo(config.tombstoneGrace()) <= 0) {
+    HintDelivery.Policy asked = config.replication().hints();
+    if (asked.window().compareTo(config.data().tombstoneGrace()) <= 0) {
       return asked;
     }
     log.info(
         "Hints expire after TOMBSTONE_GRACE ({}), which is shorter than HINT_WINDOW ({})",
-        config.tombstoneGrace(),
+        config.data().tombstoneGrace(),
         asked.window());
-    return new HintDelivery.Policy(config.tombstoneGrace(), asked.ratePerSecond());
+    return new HintDelivery.Policy(config.data().tombstoneGrace(), asked.ratePerSecond());
   }
 
   /** Starts a node with the system clock and its background work scheduled. */
@@ -487,7 +502,8 @@ public final class KvNode implements AutoCloseable {
       return;
     }
     log.info(
-        "Shutting down gracefully: deregistering, then draining for {}", config.shutdownDrain());
+        "Shutting down gracefully: deregistering, then draining for {}",
+        config.network().shutdownDrain());
     status.set(Health.Status.STOPPING);
     stopBackgroundWork(); // a heartbeat after deregistering would register the node again
     membership.deregister();
@@ -523,7 +539,8 @@ public final class KvNode implements AutoCloseable {
 
   private void drain() {
     try {
-      Thread.sleep(config.shutdownDrain().toMillis()); // serving on: peers still route here
+      Thread.sleep(
+          config.network().shutdownDrain().toMillis()); // serving on: peers still route here
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       log.warn("Drain interrupted; stopping now");
@@ -541,7 +558,7 @@ public final class KvNode implements AutoCloseable {
       idle.countDown();
     }
     try {
-      long bound = 2 * config.peerTimeout().toMillis() + 1000;
+      long bound = 2 * config.network().peerTimeout().toMillis() + 1000;
       if (!idle.await(bound, TimeUnit.MILLISECONDS)) {
         log.warn(
             "{} replica call(s) still running after {} ms; closing anyway",

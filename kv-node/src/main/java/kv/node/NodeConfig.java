@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Consumer;
 import kv.common.ClusterToken;
 import kv.common.ClusterTokenConfig;
 import kv.common.Endpoint;
@@ -17,27 +16,38 @@ import kv.node.replication.Coordinator;
 import kv.node.storage.StorageConfig;
 import kv.node.sync.SyncConfig;
 
-/** A node's settings; {@link #from} reads the variables listed in the README. */
-public record NodeConfig(
-    String bind,
-    int port,
-    Optional<Endpoint> advertise,
-    String seedUrl,
-    Optional<NodeId> nodeId,
-    Optional<Path> dataDir,
-    StorageConfig storage,
-    Duration heartbeatInterval,
-    int vnodes,
-    int maxValueBytes,
-    Duration peerTimeout,
-    ClusterToken token,
-    Coordinator.Policy replication,
-    Duration tombstoneGrace,
-    SyncConfig sync,
-    HintDelivery.Policy hints,
-    HttpLimits limits,
-    Duration shutdownDrain,
-    Duration maxClockOffset) {
+/**
+ * A node's settings, grouped by what they are about; {@link #from} reads the variables listed in
+ * the README. Adding a setting means a component in its group, a line in {@link #from} and one in
+ * {@link #forTests}.
+ */
+public record NodeConfig(Network network, Cluster cluster, Data data, Replication replication) {
+
+  /** Where the node listens and is reached, and how it protects itself and bounds its calls. */
+  public record Network(
+      String bind,
+      int port,
+      Optional<Endpoint> advertise,
+      HttpLimits limits,
+      Duration peerTimeout,
+      Duration shutdownDrain) {}
+
+  /** How the node finds, joins and trusts its cluster. */
+  public record Cluster(
+      String seedUrl,
+      Optional<NodeId> nodeId,
+      ClusterToken token,
+      Duration heartbeatInterval,
+      int vnodes,
+      Duration maxClockOffset) {}
+
+  /** What the node keeps, where, and for how long. */
+  public record Data(
+      Optional<Path> dataDir, StorageConfig storage, int maxValueBytes, Duration tombstoneGrace) {}
+
+  /** N, W and R, and how replicas are kept in agreement: transfers and hints. */
+  public record Replication(
+      Coordinator.Policy quorums, SyncConfig sync, HintDelivery.Policy hints) {}
 
   /** How far ahead of this node's clock an outside timestamp may be ({@code MAX_CLOCK_OFFSET}). */
   public static final Duration DEFAULT_MAX_CLOCK_OFFSET = Duration.ofMillis(500);
@@ -45,169 +55,127 @@ public record NodeConfig(
   public static NodeConfig from(Settings s) {
     Optional<Path> dataDir = s.optional("DATA_DIR").map(Path::of);
     return new NodeConfig(
-        s.string("NODE_BIND", "0.0.0.0"),
-        s.integer("NODE_PORT", 8080, 0, 65_535),
-        s.optional("ADVERTISE_ADDR").map(NodeConfig::advertiseAddress),
-        s.string("SEED_URL", "http://seed:9000"),
-        s.optional("NODE_ID").map(NodeConfig::nodeId),
-        dataDir,
-        storage(s, dataDir),
-        s.duration("HEARTBEAT_INTERVAL", Duration.ofSeconds(5)),
-        s.integer("VNODES", 128, 1, 4096),
-        s.integer("MAX_VALUE_BYTES", 1 << 20, 0, 64 << 20),
-        s.duration("PEER_TIMEOUT", Duration.ofSeconds(2)),
-        ClusterTokenConfig.read(s),
-        new Coordinator.Policy(
-            s.integer("REPLICATION_FACTOR", 3, 1, 16),
-            quorum(s, "WRITE_QUORUM", "2"),
-            quorum(s, "READ_QUORUM", "2")),
-        s.duration("TOMBSTONE_GRACE", Duration.ofDays(1)),
-        sync(s),
-        new HintDelivery.Policy(
-            s.duration("HINT_WINDOW", Duration.ofHours(3)),
-            s.integer("HINT_RATE", 1000, 1, 1_000_000)),
-        limits(s),
-        s.durationOrZero("SHUTDOWN_DRAIN", Duration.ofSeconds(2)),
-        s.duration("MAX_CLOCK_OFFSET", DEFAULT_MAX_CLOCK_OFFSET));
+        new Network(
+            s.string("NODE_BIND", "0.0.0.0"),
+            s.integer("NODE_PORT", 8080, 0, 65_535),
+            s.optional("ADVERTISE_ADDR").map(NodeConfig::advertiseAddress),
+            limits(s),
+            s.duration("PEER_TIMEOUT", Duration.ofSeconds(2)),
+            s.durationOrZero("SHUTDOWN_DRAIN", Duration.ofSeconds(2))),
+        new Cluster(
+            s.string("SEED_URL", "http://seed:9000"),
+            s.optional("NODE_ID").map(NodeConfig::nodeId),
+            ClusterTokenConfig.read(s),
+            s.duration("HEARTBEAT_INTERVAL", Duration.ofSeconds(5)),
+            s.integer("VNODES", 128, 1, 4096),
+            s.duration("MAX_CLOCK_OFFSET", DEFAULT_MAX_CLOCK_OFFSET)),
+        new Data(
+            dataDir,
+            storage(s, dataDir),
+            s.integer("MAX_VALUE_BYTES", 1 << 20, 0, 64 << 20),
+            s.duration("TOMBSTONE_GRACE", Duration.ofDays(1))),
+        new Replication(
+            new Coordinator.Policy(
+                s.integer("REPLICATION_FACTOR", 3, 1, 16),
+                quorum(s, "WRITE_QUORUM", "2"),
+                quorum(s, "READ_QUORUM", "2")),
+            sync(s),
+            new HintDelivery.Policy(
+                s.duration("HINT_WINDOW", Duration.ofHours(3)),
+                s.integer("HINT_RATE", 1000, 1, 1_000_000))));
   }
 
   /** A node for the in-process harness: loopback, any port, in memory. */
   public static NodeConfig forTests(String seedUrl) {
     return new NodeConfig(
-        "127.0.0.1",
-        0,
-        Optional.empty(),
-        seedUrl,
-        Optional.empty(),
-        Optional.empty(),
-        StorageConfig.memory(),
-        Duration.ofSeconds(5),
-        128,
-        1 << 20,
-        Duration.ofSeconds(2),
-        ClusterToken.open(),
-        new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
-        Duration.ofMinutes(10),
-        new SyncConfig(Duration.ofMinutes(1), 10_000_000, Duration.ofSeconds(15), 0.25),
-        new HintDelivery.Policy(Duration.ofHours(3), 1000),
-        HttpLimits.defaults(),
-        Duration.ZERO,
-        DEFAULT_MAX_CLOCK_OFFSET);
+        new Network(
+            "127.0.0.1",
+            0,
+            Optional.empty(),
+            HttpLimits.defaults(),
+            Duration.ofSeconds(2),
+            Duration.ZERO),
+        new Cluster(
+            seedUrl,
+            Optional.empty(),
+            ClusterToken.open(),
+            Duration.ofSeconds(5),
+            128,
+            DEFAULT_MAX_CLOCK_OFFSET),
+        new Data(Optional.empty(), StorageConfig.memory(), 1 << 20, Duration.ofMinutes(10)),
+        new Replication(
+            new Coordinator.Policy(3, Consistency.exactly(2), Consistency.exactly(2)),
+            new SyncConfig(Duration.ofMinutes(1), 10_000_000, Duration.ofSeconds(15), 0.25),
+            new HintDelivery.Policy(Duration.ofHours(3), 1000)));
   }
 
   public NodeConfig withNodeId(NodeId id) {
-    return with(b -> b.nodeId = Optional.of(id));
+    Cluster c = cluster;
+    return withCluster(
+        new Cluster(
+            c.seedUrl(),
+            Optional.of(id),
+            c.token(),
+            c.heartbeatInterval(),
+            c.vnodes(),
+            c.maxClockOffset()));
   }
 
   public NodeConfig withToken(ClusterToken token) {
-    return with(b -> b.token = token);
+    Cluster c = cluster;
+    return withCluster(
+        new Cluster(
+            c.seedUrl(), c.nodeId(), token, c.heartbeatInterval(), c.vnodes(), c.maxClockOffset()));
+  }
+
+  public NodeConfig withMaxClockOffset(Duration offset) {
+    Cluster c = cluster;
+    return withCluster(
+        new Cluster(c.seedUrl(), c.nodeId(), c.token(), c.heartbeatInterval(), c.vnodes(), offset));
   }
 
   public NodeConfig withReplication(Coordinator.Policy policy) {
-    return with(b -> b.replication = policy);
+    return new NodeConfig(
+        network, cluster, data, new Replication(policy, replication.sync(), replication.hints()));
   }
 
   public NodeConfig withSync(SyncConfig sync) {
-    return with(b -> b.sync = sync);
+    return new NodeConfig(
+        network, cluster, data, new Replication(replication.quorums(), sync, replication.hints()));
   }
 
   public NodeConfig withHints(HintDelivery.Policy policy) {
-    return with(b -> b.hints = policy);
+    return new NodeConfig(
+        network, cluster, data, new Replication(replication.quorums(), replication.sync(), policy));
   }
 
   /** Keeps the node's files (its id, and RocksDB's when {@code engine} says so) in {@code dir}. */
   public NodeConfig withStorage(Path dir, StorageConfig engine) {
-    return with(
-        b -> {
-          b.dataDir = Optional.of(dir);
-          b.storage = engine;
-        });
+    return new NodeConfig(
+        network,
+        cluster,
+        new Data(Optional.of(dir), engine, data.maxValueBytes(), data.tombstoneGrace()),
+        replication);
   }
 
   public NodeConfig withLimits(HttpLimits limits) {
-    return with(b -> b.limits = limits);
+    Network n = network;
+    return withNetwork(
+        new Network(n.bind(), n.port(), n.advertise(), limits, n.peerTimeout(), n.shutdownDrain()));
   }
 
   public NodeConfig withShutdownDrain(Duration drain) {
-    return with(b -> b.shutdownDrain = drain);
+    Network n = network;
+    return withNetwork(
+        new Network(n.bind(), n.port(), n.advertise(), n.limits(), n.peerTimeout(), drain));
   }
 
-  public NodeConfig withMaxClockOffset(Duration offset) {
-    return with(b -> b.maxClockOffset = offset);
+  private NodeConfig withCluster(Cluster changed) {
+    return new NodeConfig(network, changed, data, replication);
   }
 
-  private NodeConfig with(Consumer<Copy> change) {
-    Copy copy = new Copy(this);
-    change.accept(copy);
-    return copy.build();
-  }
-
-  /** The settings as mutable fields, for the withers above: a record has no copy-with. */
-  private static final class Copy {
-    String bind;
-    int port;
-    Optional<Endpoint> advertise;
-    String seedUrl;
-    Optional<NodeId> nodeId;
-    Optional<Path> dataDir;
-    StorageConfig storage;
-    Duration heartbeatInterval;
-    int vnodes;
-    int maxValueBytes;
-    Duration peerTimeout;
-    ClusterToken token;
-    Coordinator.Policy replication;
-    Duration tombstoneGrace;
-    SyncConfig sync;
-    HintDelivery.Policy hints;
-    HttpLimits limits;
-    Duration shutdownDrain;
-    Duration maxClockOffset;
-
-    Copy(NodeConfig c) {
-      bind = c.bind;
-      port = c.port;
-      advertise = c.advertise;
-      seedUrl = c.seedUrl;
-      nodeId = c.nodeId;
-      dataDir = c.dataDir;
-      storage = c.storage;
-      heartbeatInterval = c.heartbeatInterval;
-      vnodes = c.vnodes;
-      maxValueBytes = c.maxValueBytes;
-      peerTimeout = c.peerTimeout;
-      token = c.token;
-      replication = c.replication;
-      tombstoneGrace = c.tombstoneGrace;
-      sync = c.sync;
-      hints = c.hints;
-      limits = c.limits;
-      shutdownDrain = c.shutdownDrain;
-      maxClockOffset = c.maxClockOffset;
-    }
-
-    NodeConfig build() {
-      return new NodeConfig(
-          bind,
-          port,
-          advertise,
-          seedUrl,
-          nodeId,
-          dataDir,
-          storage,
-          heartbeatInterval,
-          vnodes,
-          maxValueBytes,
-          peerTimeout,
-          token,
-          replication,
-          tombstoneGrace,
-          sync,
-          hints,
-          limits,
-          shutdownDrain,
-          maxClockOffset);
-    }
+  private NodeConfig withNetwork(Network changed) {
+    return new NodeConfig(changed, cluster, data, replication);
   }
 
   /**

@@ -21,18 +21,21 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeConfigTest {
   @Test
   void storageIsInMemoryByDefaultWithOrWithoutADataDirectory() {
-    assertThat(config(Map.of()).storage()).isEqualTo(StorageConfig.memory());
-    assertThat(config(Map.of("DATA_DIR", "/var/kv")).storage()).isEqualTo(StorageConfig.memory());
+    assertThat(config(Map.of()).data().storage()).isEqualTo(StorageConfig.memory());
+    assertThat(config(Map.of("DATA_DIR", "/var/kv")).data().storage())
+        .isEqualTo(StorageConfig.memory());
   }
 
   @Test
   void rocksDbKeepsItsFilesUnderDataDirAndSyncIsOptIn() {
-    StorageConfig storage = config(Map.of("STORAGE", "rocksdb", "DATA_DIR", "/data")).storage();
+    StorageConfig storage =
+        config(Map.of("STORAGE", "rocksdb", "DATA_DIR", "/data")).data().storage();
     assertThat(storage.kind()).isEqualTo(StorageConfig.Kind.ROCKSDB);
     assertThat(storage.directory()).contains(Path.of("/data", "rocksdb"));
     assertThat(storage.syncWrites()).isFalse();
     assertThat(
             config(Map.of("STORAGE", "RocksDB", "DATA_DIR", "/data", "ROCKSDB_SYNC", "true"))
+                .data()
                 .storage()
                 .syncWrites())
         .isTrue();
@@ -68,12 +71,13 @@ class NodeConfigTest {
 
   @Test
   void hintWindowAndRateComeFromEnvironmentOrFlagsWithCassandraLikeDefaults() {
-    assertThat(config(Map.of()).hints())
+    assertThat(config(Map.of()).replication().hints())
         .isEqualTo(new HintDelivery.Policy(Duration.ofHours(3), 1000));
     NodeConfig set =
         NodeConfig.from(
             Settings.from(Map.of("HINT_WINDOW", "30m", "CLUSTER_TOKEN", "t"), "--hint-rate=50"));
-    assertThat(set.hints()).isEqualTo(new HintDelivery.Policy(Duration.ofMinutes(30), 50));
+    assertThat(set.replication().hints())
+        .isEqualTo(new HintDelivery.Policy(Duration.ofMinutes(30), 50));
     assertThatThrownBy(() -> config(Map.of("HINT_RATE", "0"))).hasMessageContaining("HINT_RATE");
     assertThatThrownBy(() -> config(Map.of("HINT_WINDOW", "soon")))
         .hasMessageContaining("HINT_WINDOW");
@@ -82,13 +86,13 @@ class NodeConfigTest {
   @Test
   void serverLimitsAndShutdownDrainHaveDefaultsAndCanBeSet() {
     NodeConfig defaults = config(Map.of());
-    assertThat(defaults.limits()).isEqualTo(HttpLimits.defaults());
-    assertThat(defaults.limits().maxInFlight()).isEqualTo(256);
-    assertThat(defaults.shutdownDrain()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(defaults.network().limits()).isEqualTo(HttpLimits.defaults());
+    assertThat(defaults.network().limits().maxInFlight()).isEqualTo(256);
+    assertThat(defaults.network().shutdownDrain()).isEqualTo(Duration.ofSeconds(2));
 
-    assertThat(defaults.limits().maxInternalInFlight()).isEqualTo(128);
-    assertThat(defaults.limits().maxBytesInFlight()).isEqualTo(32 << 20);
-    assertThat(defaults.limits().bodyTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(defaults.network().limits().maxInternalInFlight()).isEqualTo(128);
+    assertThat(defaults.network().limits().maxBytesInFlight()).isEqualTo(32 << 20);
+    assertThat(defaults.network().limits().bodyTimeout()).isEqualTo(Duration.ofSeconds(10));
 
     NodeConfig set =
         config(
@@ -109,7 +113,7 @@ class NodeConfigTest {
                 "2097152",
                 "BODY_TIMEOUT",
                 "1s"));
-    assertThat(set.limits())
+    assertThat(set.network().limits())
         .isEqualTo(
             new HttpLimits(
                 8,
@@ -119,7 +123,7 @@ class NodeConfigTest {
                 4,
                 2 << 20,
                 Duration.ofSeconds(1)));
-    assertThat(set.shutdownDrain()).isZero();
+    assertThat(set.network().shutdownDrain()).isZero();
 
     assertThatThrownBy(() -> config(Map.of("MAX_IN_FLIGHT", "0")))
         .hasMessageContaining("MAX_IN_FLIGHT");
@@ -137,8 +141,11 @@ class NodeConfigTest {
 
   @Test
   void antiEntropyIntervalAndStreamRateHaveDefaultsAndRefuseGarbage() {
-    assertThat(config(Map.of()).sync()).isEqualTo(SyncConfig.defaults());
-    assertThat(config(Map.of("ANTI_ENTROPY_INTERVAL", "30s", "STREAM_RATE", "500")).sync())
+    assertThat(config(Map.of()).replication().sync()).isEqualTo(SyncConfig.defaults());
+    assertThat(
+            config(Map.of("ANTI_ENTROPY_INTERVAL", "30s", "STREAM_RATE", "500"))
+                .replication()
+                .sync())
         .isEqualTo(new SyncConfig(Duration.ofSeconds(30), 500, Duration.ofMinutes(5), 0.25));
     assertThatThrownBy(() -> config(Map.of("ANTI_ENTROPY_INTERVAL", "often")))
         .hasMessageContaining("ANTI_ENTROPY_INTERVAL");
@@ -152,11 +159,12 @@ class NodeConfigTest {
 
   @Test
   void maxClockOffsetIsHalfASecondByDefaultAndMustBePositive() {
-    assertThat(config(Map.of()).maxClockOffset()).isEqualTo(Duration.ofMillis(500));
-    assertThat(config(Map.of("MAX_CLOCK_OFFSET", "250ms")).maxClockOffset())
+    assertThat(config(Map.of()).cluster().maxClockOffset()).isEqualTo(Duration.ofMillis(500));
+    assertThat(config(Map.of("MAX_CLOCK_OFFSET", "250ms")).cluster().maxClockOffset())
         .isEqualTo(Duration.ofMillis(250));
     assertThat(
             NodeConfig.from(Settings.from(Map.of("CLUSTER_TOKEN", "t"), "--max-clock-offset=2s"))
+                .cluster()
                 .maxClockOffset())
         .isEqualTo(Duration.ofSeconds(2));
     assertThatThrownBy(() -> config(Map.of("MAX_CLOCK_OFFSET", "0s")))
@@ -173,14 +181,17 @@ class NodeConfigTest {
     assertThatThrownBy(() -> NodeConfig.from(Settings.from(Map.of("CLUSTER_TOKEN", "   "))))
         .hasMessageContaining("CLUSTER_TOKEN is blank");
     assertThat(
-            NodeConfig.from(Settings.from(Map.of("ALLOW_OPEN_CLUSTER", "true"))).token().isOpen())
+            NodeConfig.from(Settings.from(Map.of("ALLOW_OPEN_CLUSTER", "true")))
+                .cluster()
+                .token()
+                .isOpen())
         .isTrue();
-    assertThat(config(Map.of()).token().admits("node-config-test-token")).isTrue();
+    assertThat(config(Map.of()).cluster().token().admits("node-config-test-token")).isTrue();
   }
 
   @Test
   void advertiseAddrMustBeHostColonPort() {
-    assertThat(config(Map.of("ADVERTISE_ADDR", "10.0.0.5:8080")).advertise())
+    assertThat(config(Map.of("ADVERTISE_ADDR", "10.0.0.5:8080")).network().advertise())
         .contains(kv.common.Endpoint.parse("10.0.0.5:8080"));
     for (String bad :
         new String[] {
@@ -202,9 +213,11 @@ class NodeConfigTest {
   /** {@code env} plus a cluster token, which every node needs to start at all. */
   @Test
   void handoffSettleAndRebalanceShareHaveDefaultsAndRefuseGarbage() {
-    assertThat(config(Map.of()).sync().handoffSettle()).isEqualTo(Duration.ofMinutes(5));
-    assertThat(config(Map.of()).sync().maxRebalanceShare()).isEqualTo(0.25);
-    SyncConfig set = config(Map.of("HANDOFF_SETTLE", "0s", "MAX_REBALANCE_SHARE", "1")).sync();
+    assertThat(config(Map.of()).replication().sync().handoffSettle())
+        .isEqualTo(Duration.ofMinutes(5));
+    assertThat(config(Map.of()).replication().sync().maxRebalanceShare()).isEqualTo(0.25);
+    SyncConfig set =
+        config(Map.of("HANDOFF_SETTLE", "0s", "MAX_REBALANCE_SHARE", "1")).replication().sync();
     assertThat(set.handoffSettle()).isZero();
     assertThat(set.maxRebalanceShare()).isEqualTo(1.0);
     for (String share : new String[] {"0", "1.5", "-0.1", "NaN", "a quarter"}) {

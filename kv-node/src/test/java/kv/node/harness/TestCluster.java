@@ -188,8 +188,8 @@ public final class TestCluster implements AutoCloseable {
                 .withToken(TOKEN)
                 .withReplication(policy));
     NodeIdStore identity =
-        config.dataDir().isPresent()
-            ? new NodeIdStore(config.dataDir())
+        config.data().dataDir().isPresent()
+            ? new NodeIdStore(config.data().dataDir())
             : identities.computeIfAbsent(id, unused -> new NodeIdStore(java.util.Optional.empty()));
     KvNode node =
         KvNode.startManual(
