@@ -31,6 +31,13 @@ public final class Settings {
     return new Settings(values);
   }
 
+  /** These settings with {@code name} set to {@code value}. */
+  public Settings with(String name, String value) {
+    Map<String, String> changed = new HashMap<>(values);
+    changed.put(name, value);
+    return new Settings(changed);
+  }
+
   /**
    * The value exactly as given, untrimmed, and present even when empty (secrets want no tidying).
    */

@@ -1,6 +1,7 @@
 package kv.node;
 
 import java.io.UncheckedIOException;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import kv.common.Settings;
 import org.slf4j.Logger;
@@ -14,11 +15,22 @@ public final class NodeMain {
 
   public static void main(String[] args) throws InterruptedException {
     NodeConfig config;
+    Optional<DataSlot> slot;
     try {
-      config = NodeConfig.from(Settings.from(System.getenv(), args));
+      Settings settings = Settings.from(System.getenv(), args);
+      slot = DataSlot.claimIfAsked(settings);
+      if (slot.isPresent()) {
+        log.info("Using data slot {} (DATA_SLOTS)", slot.get().dir());
+        settings = settings.with("DATA_DIR", slot.get().dir().toString());
+      }
+      config = NodeConfig.from(settings);
     } catch (IllegalArgumentException e) {
       log.error("Invalid configuration: {}", e.getMessage());
       System.exit(2);
+      return;
+    } catch (IllegalStateException | UncheckedIOException e) {
+      log.error("Cannot start: {}", e.getMessage());
+      System.exit(1);
       return;
     }
     KvNode node;
@@ -44,5 +56,6 @@ public final class NodeMain {
                 },
                 "node-shutdown"));
     stopped.await();
+    slot.ifPresent(DataSlot::close); // after the storage closed: the next node may take it
   }
 }

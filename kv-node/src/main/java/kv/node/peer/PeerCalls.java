@@ -3,6 +3,7 @@ package kv.node.peer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -45,8 +46,7 @@ final class PeerCalls {
               public void onFailure(Call call, IOException e) {
                 ErrorCode code =
                     e instanceof InterruptedIOException ? ErrorCode.TIMEOUT : ErrorCode.UNAVAILABLE;
-                result.completeExceptionally(
-                    new KvException(code, "node at " + peer + " did not answer: " + e));
+                result.completeExceptionally(new KvException(code, didNotAnswer(peer, e)));
               }
 
               @Override
@@ -63,6 +63,23 @@ final class PeerCalls {
               }
             });
     return result;
+  }
+
+  /**
+   * Says in words what went wrong: a timeout names the limit, not {@code InterruptedIOException}.
+   */
+  private String didNotAnswer(Endpoint peer, IOException e) {
+    if (e instanceof InterruptedIOException) {
+      long limit = client.callTimeoutMillis();
+      return "node at "
+          + peer
+          + " did not answer within "
+          + (limit > 0 ? limit + " ms (the call timeout)" : "the read timeout");
+    }
+    if (e instanceof ConnectException) {
+      return "node at " + peer + " refused the connection (not running, or not yet listening)";
+    }
+    return "node at " + peer + " did not answer: " + e.getMessage();
   }
 
   static byte[] body(Response response) {

@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import kv.common.NodeId;
 import kv.common.wire.MemberInfo;
@@ -105,7 +106,7 @@ class GracefulShutdownTest {
 
   private static boolean refusesConnections(int port) {
     try (Socket socket = new Socket("127.0.0.1", port)) {
-      return false;
+      return !socket.isConnected();
     } catch (ConnectException e) {
       return true;
     } catch (IOException e) {
@@ -113,7 +114,7 @@ class GracefulShutdownTest {
     }
   }
 
-  private static java.util.List<NodeId> members(TestCluster cluster) {
+  private static List<NodeId> members(TestCluster cluster) {
     return cluster.seed().registry().view().members().stream().map(MemberInfo::id).toList();
   }
 
