@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
  * <p>A clock that jumps while the node runs is caught at once, before any exchange measures it: the
  * wall clock is compared with the monotonic clock since the last sample, and when the two have
  * moved apart by more than the bound the node counts as skewed until a new sample says how its
- * clock now stands. Otherwise a write versioned in the moment after a jump ahead would leave a
- * record from the future on this node's own replica, beating every later write to the key.
+ * clock now stands; the samples from before the jump are dropped then, and so is any exchange that
+ * began before the jump was seen. Otherwise a write versioned in the moment after a jump ahead
+ * would leave a record from the future on this node's own replica, beating every later write to the
+ * key.
  *
  * <p>Thread-safe: samples arrive on OkHttp's threads; the verdict is recomputed on each and read
  * through one volatile field.
@@ -47,6 +49,8 @@ public final class ClockOffsets {
   private final LongSupplier monotonicNanos;
   private final long maxOffsetMillis;
   private volatile Mark lastSample; // the clocks when the last sample came, null before any
+  private boolean remeasuring; // guarded by this: a jump was seen, no sample kept since
+  private long remeasuringSince; // guarded by this: this node's clock when the jump was seen
   private final Map<String, Sample> latest = new ConcurrentHashMap<>();
   private volatile Verdict verdict = Verdict.NONE;
   private long remindedAtMillis; // guarded by this
@@ -94,6 +98,19 @@ public final class ClockOffsets {
   public void sample(String source, long sentAt, long receivedAt, long theirTime) {
     if (receivedAt < sentAt) {
       return; // this node's clock stepped back during the call: the sample means nothing
+    }
+    synchronized (this) {
+      if (!remeasuring && jumpMillis() > maxOffsetMillis) {
+        // The samples before the jump measured a clock that is gone: left in, they would outvote
+        // the first ones after it, and the node would coordinate writes with its jumped clock.
+        latest.clear();
+        remeasuringSince = clock.millis();
+        remeasuring = true;
+      }
+      if (remeasuring && sentAt < remeasuringSince) {
+        return; // sent before the jump was seen: the exchange may straddle it
+      }
+      remeasuring = false;
     }
     long midpoint = sentAt + (receivedAt - sentAt) / 2;
     latest.put(source, new Sample(theirTime - midpoint, (receivedAt - sentAt + 1) / 2, receivedAt));

@@ -91,11 +91,31 @@ class ClockOffsetsTest {
     assertThat(offsets.verdict().skewed()).isFalse(); // the samples alone do not know yet
 
     now = clock.millis();
-    offsets.sample("seed", now - 2, now, now - 30_000); // measured: now it knows how it stands
+    offsets.sample("seed", now - 2, now, now - 30_000); // sent before the jump was seen: dropped
+    assertThat(offsets.jumpMillis()).isEqualTo(30_000);
+    assertThat(offsets.isSkewed()).isTrue();
+    offsets.sample("seed", now, now, now - 30_000); // measured: now it knows how it stands
     assertThat(offsets.jumpMillis()).isZero();
     assertThat(offsets.isSkewed()).isTrue();
-    offsets.sample("seed", now - 2, now, now); // the clock was right after all (NTP stepped it)
+    offsets.sample("seed", now, now, now); // the clock was right after all (NTP stepped it)
     assertThat(offsets.isSkewed()).isFalse();
+  }
+
+  @Test
+  void afterAJumpTheSamplesFromBeforeItNoLongerOutvoteTheNewOnes() {
+    long now = clock.millis();
+    for (String source : new String[] {"seed", "a:1", "b:1", "c:1"}) {
+      offsets.sample(source, now - 2, now, now); // all agree
+    }
+    monotonic.addAndGet(-Duration.ofSeconds(20).toNanos()); // the wall clock alone jumps 20 s
+
+    now = clock.millis();
+    offsets.sample("a:1", now - 2, now, now - 20_000); // in flight across the jump: dropped
+    offsets.sample("b:1", now, now, now - 20_000);
+
+    // one fresh source, beyond the bound; the three that agreed measured the clock before it jumped
+    assertThat(offsets.verdict()).isEqualTo(new ClockOffsets.Verdict(1, 1, -20_000, true));
+    assertThat(offsets.isSkewed()).isTrue();
   }
 
   @Test
