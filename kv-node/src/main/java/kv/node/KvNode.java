@@ -373,8 +373,16 @@ public final class KvNode implements AutoCloseable {
     Gauge.builder("kv.membership.version", views, v -> v.current().version())
         .description("Version of the member list this node's ring was built from")
         .register(metrics);
-    Gauge.builder("kv.storage.records", storage, StorageEngine::size)
-        .description("Records (values and tombstones) this node stores")
+    // Named for what it is: RocksDB can only estimate its number of keys cheaply.
+    Gauge.builder(
+            storage.sizeIsExact() ? "kv.storage.records" : "kv.storage.records.estimated",
+            storage,
+            StorageEngine::size)
+        .description(
+            storage.sizeIsExact()
+                ? "Records (values and tombstones) this node stores"
+                : "RocksDB's estimate (rocksdb.estimate-num-keys) of the records, tombstones"
+                    + " included, this node stores")
         .register(metrics);
     Gauge.builder("kv.bytes.in.flight", bytesInFlight, ByteBudget::inUse)
         .strongReference(true)

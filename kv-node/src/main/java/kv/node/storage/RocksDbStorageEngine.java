@@ -212,6 +212,11 @@ public final class RocksDbStorageEngine implements StorageEngine {
   }
 
   @Override
+  public boolean sizeIsExact() {
+    return false;
+  }
+
+  @Override
   public long size() {
     return guard.whileOpen(() -> db.getLongProperty("rocksdb.estimate-num-keys"));
   }

@@ -41,8 +41,13 @@ public interface StorageEngine extends AutoCloseable {
   /** Removes the key's record if it is still the one with {@code version}; returns whether. */
   boolean remove(Key key, Version version);
 
-  /** Number of records, tombstones included (an estimate for on-disk engines). */
+  /** Number of records, tombstones included (an estimate when {@link #sizeIsExact} is false). */
   long size();
+
+  /** Whether {@link #size} counts, rather than estimates. */
+  default boolean sizeIsExact() {
+    return true;
+  }
 
   @Override
   void close();
