@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import kv.common.ClusterToken;
 import kv.common.Endpoint;
+import kv.common.Futures;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.error.ErrorCode;
@@ -161,8 +161,7 @@ public final class HttpPeerClient implements PeerClient {
    * (401) keeps its code.
    */
   private static <T> CompletableFuture<T> asReplicaFailure(Throwable error) {
-    Throwable cause =
-        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = Futures.unwrap(error);
     if (cause instanceof KvException kv
         && kv.code().httpStatus() < 500
         && kv.code() != ErrorCode.UNAUTHORIZED) {

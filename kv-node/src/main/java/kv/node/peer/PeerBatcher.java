@@ -5,8 +5,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.LongSupplier;
+import kv.common.Futures;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.node.protocol.BatchCodec;
@@ -180,8 +180,7 @@ final class PeerBatcher {
   }
 
   private static void settle(List<Pending> batch, List<ReplicaReply> replies, Throwable error) {
-    Throwable cause =
-        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = Futures.unwrap(error);
     for (int i = 0; i < batch.size(); i++) {
       if (cause == null) {
         batch.get(i).reply().complete(replies.get(i));

@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import kv.common.Endpoint;
+import kv.common.Futures;
 import kv.common.Key;
 import kv.common.NodeId;
 import kv.common.error.ErrorCode;
@@ -121,7 +122,7 @@ final class HintedWrite
             .writeHint(at, failed.id(), key, record)
             .whenComplete(
                 (ok, error) -> {
-                  if (error != null && isWorthAHint(Quorum.unwrap(error))) {
+                  if (error != null && isWorthAHint(Futures.unwrap(error))) {
                     keepLocally(failed.id(), error);
                   }
                 });

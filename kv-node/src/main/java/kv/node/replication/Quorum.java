@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import kv.common.Futures;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 import kv.common.error.QuorumNotMetException;
@@ -96,8 +96,8 @@ final class Quorum<T> {
 
   /** A call settled: record it, unless a stand-in takes over a failure (outside the lock). */
   private void settle(Replica from, T answer, Throwable error) {
-    if (error != null && fallback != null && !isInvalidRequest(unwrap(error))) {
-      Optional<StandIn<T>> standIn = standIn(from, unwrap(error));
+    if (error != null && fallback != null && !isInvalidRequest(Futures.unwrap(error))) {
+      Optional<StandIn<T>> standIn = standIn(from, Futures.unwrap(error));
       if (standIn.isPresent()) {
         Replica replica = standIn.get().replica();
         standIn.get().call().whenComplete((a, e) -> record(replica, a, e));
@@ -127,7 +127,7 @@ final class Quorum<T> {
         return;
       }
     } else {
-      Throwable cause = unwrap(error);
+      Throwable cause = Futures.unwrap(error);
       if (isInvalidRequest(cause)) {
         result.completeExceptionally(cause);
         return;
@@ -148,11 +148,5 @@ final class Quorum<T> {
   private static boolean isInvalidRequest(Throwable cause) {
     return cause instanceof KvException kv
         && (kv.code() == ErrorCode.BAD_REQUEST || kv.code() == ErrorCode.VALUE_TOO_LARGE);
-  }
-
-  static Throwable unwrap(Throwable error) {
-    return error instanceof CompletionException && error.getCause() != null
-        ? error.getCause()
-        : error;
   }
 }

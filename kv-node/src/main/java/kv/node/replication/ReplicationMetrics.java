@@ -3,7 +3,7 @@ package kv.node.replication;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import kv.common.Futures;
 import kv.common.error.ErrorCode;
 import kv.common.error.KvException;
 
@@ -80,8 +80,7 @@ public final class ReplicationMetrics {
     if (error == null) {
       return 0;
     }
-    Throwable cause =
-        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = Futures.unwrap(error);
     boolean timedOut = cause instanceof KvException kv && kv.code() == ErrorCode.TIMEOUT;
     return timedOut ? 1 : 2;
   }
