@@ -6,8 +6,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import kv.common.Endpoint;
 import kv.common.NodeId;
+import kv.common.error.ErrorCode;
+import kv.common.error.KvException;
 import okhttp3.Interceptor;
 
 /**
@@ -91,7 +94,19 @@ public final class Faults {
     return held.get();
   }
 
-  CompletableFuture<Void> gate() {
+  /**
+   * One peer call from {@code from} to {@code to} as the faults in force make it: failed as an
+   * unreachable peer's while the two are partitioned, else sent once the gate is open.
+   */
+  <T> CompletableFuture<T> call(NodeId from, Endpoint to, Supplier<CompletableFuture<T>> call) {
+    if (isBlocked(from, to)) {
+      return CompletableFuture.failedFuture(
+          new KvException(ErrorCode.UNAVAILABLE, "partitioned from " + to + " (injected)"));
+    }
+    return gate().thenCompose(open -> call.get());
+  }
+
+  private CompletableFuture<Void> gate() {
     CompletableFuture<Void> current = gate;
     if (!current.isDone()) {
       held.incrementAndGet();
@@ -104,7 +119,7 @@ public final class Faults {
     return target != null && swallowing.contains(target);
   }
 
-  boolean isBlocked(NodeId from, Endpoint to) {
+  private boolean isBlocked(NodeId from, Endpoint to) {
     NodeId target = byPort.get(to.port());
     return target != null && !target.equals(from) && blocked.contains(Set.of(from, target));
   }

@@ -5,15 +5,14 @@ import java.util.concurrent.CompletableFuture;
 import kv.common.Endpoint;
 import kv.common.Key;
 import kv.common.NodeId;
-import kv.common.error.ErrorCode;
-import kv.common.error.KvException;
 import kv.node.protocol.PeerClient;
 import kv.node.version.Version;
 import kv.node.version.Versioned;
 
 /**
- * A real {@link PeerClient} whose calls fail as an unreachable peer would while partitioned, and
- * wait unsent while {@link Faults#hold()} is in force.
+ * A real {@link PeerClient} whose every call, hints included, goes through {@link Faults#call}:
+ * failing as an unreachable peer's while partitioned, waiting unsent while {@link Faults#hold()} is
+ * in force.
  */
 final class FaultyPeerClient implements PeerClient {
   private final NodeId self;
@@ -28,33 +27,22 @@ final class FaultyPeerClient implements PeerClient {
 
   @Override
   public CompletableFuture<Optional<Versioned>> read(Endpoint peer, Key key) {
-    return faults.isBlocked(self, peer)
-        ? unreachable(peer)
-        : faults.gate().thenCompose(open -> delegate.read(peer, key));
+    return faults.call(self, peer, () -> delegate.read(peer, key));
   }
 
   @Override
   public CompletableFuture<Optional<Version>> write(
       Endpoint peer, Key key, Versioned record, long placedOn) {
-    return faults.isBlocked(self, peer)
-        ? unreachable(peer)
-        : faults.gate().thenCompose(open -> delegate.write(peer, key, record, placedOn));
+    return faults.call(self, peer, () -> delegate.write(peer, key, record, placedOn));
   }
 
   @Override
   public CompletableFuture<Void> writeHint(Endpoint peer, NodeId owner, Key key, Versioned record) {
-    return faults.isBlocked(self, peer)
-        ? unreachable(peer)
-        : delegate.writeHint(peer, owner, key, record);
+    return faults.call(self, peer, () -> delegate.writeHint(peer, owner, key, record));
   }
 
   @Override
   public void close() {
     delegate.close();
-  }
-
-  private <T> CompletableFuture<T> unreachable(Endpoint peer) {
-    return CompletableFuture.failedFuture(
-        new KvException(ErrorCode.UNAVAILABLE, "partitioned from " + peer + " (injected)"));
   }
 }
