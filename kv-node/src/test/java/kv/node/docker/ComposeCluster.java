@@ -171,6 +171,14 @@ final class ComposeCluster implements AutoCloseable {
     compose.stop();
   }
 
+  /** What node {@code instance} has mounted at {@code /data}: volume name, or empty for none. */
+  Optional<String> dataVolume(int instance) {
+    return docker.inspectContainerCmd(containerId(NODE, instance)).exec().getMounts().stream()
+        .filter(m -> m.getDestination() != null && "/data".equals(m.getDestination().getPath()))
+        .map(m -> m.getName())
+        .findFirst();
+  }
+
   private String containerId(String service, int instance) {
     return compose
         .getContainerByServiceName(service + "-" + instance)

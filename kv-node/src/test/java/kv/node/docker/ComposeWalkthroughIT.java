@@ -72,6 +72,17 @@ class ComposeWalkthroughIT {
 
   @Test
   @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void everyNodeKeepsItsDataInTheProjectsNamedVolumeNotAnAnonymousOne() {
+    // an anonymous volume per container outlives scale-downs and recreates, unlabelled
+    for (int instance : cluster.instances()) {
+      assertThat(cluster.dataVolume(instance))
+          .as("volume at /data of node %d", instance)
+          .hasValueSatisfying(name -> assertThat(name).endsWith("_node-data"));
+    }
+  }
+
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
   void theComposeClusterHasATokenAndRefusesStrangers() {
     cluster.awaitConverged(cluster.instances(), Duration.ofSeconds(60));
     KvClient kv = cluster.client();
